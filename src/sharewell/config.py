@@ -1,0 +1,60 @@
+"""Settings in one place: environment variables (``SHAREWELL_*``) over defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Engine", "Settings", "get_settings"]
+
+Engine = Literal["duckdb", "spark"]
+
+OPERATIONAL_DB_FILENAME = "sharewell.db"
+WORKSPACE_DB_FILENAME = "workspace.duckdb"
+
+
+class Settings(BaseSettings):
+    """How a sharewell hub is configured; every field is documented in docs/settings.md."""
+
+    model_config = SettingsConfigDict(env_prefix="SHAREWELL_", extra="ignore")
+
+    hub_dir: Path = Field(
+        default=Path("hub"),
+        description="Directory holding the hub: operational store (SQLite) and workspace.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the operational store; default is SQLite in hub_dir.",
+    )
+    engine: Engine = Field(
+        default="duckdb",
+        description="Analytic engine for linkage: duckdb (one machine) or spark.",
+    )
+    spark_master: str = Field(
+        default="local[2]",
+        description="Spark master URL used when engine is spark.",
+    )
+    user: str = Field(
+        default="cli",
+        description="Who is acting, recorded against loads and audit entries from the CLI.",
+    )
+
+    def operational_url(self) -> str:
+        """The operational store's URL, defaulting to a SQLite file inside the hub."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.hub_dir / OPERATIONAL_DB_FILENAME).resolve()}"
+
+    def workspace_path(self) -> Path:
+        """The analytic workspace's DuckDB file inside the hub."""
+        return self.hub_dir / WORKSPACE_DB_FILENAME
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
