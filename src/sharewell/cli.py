@@ -134,6 +134,23 @@ def init(
 # --- savings ------------------------------------------------------------------------------
 
 
+# --- web ---------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    hub: HubOption = None,
+) -> None:
+    """Start the web app and API (GOV.UK-style pages, /api/v1, /openapi.json)."""
+    import uvicorn
+
+    from sharewell.web import create_app
+
+    uvicorn.run(create_app(settings_for(hub)), host=host, port=port)
+
+
 # --- demo ---------------------------------------------------------------------------------
 
 
