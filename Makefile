@@ -40,8 +40,11 @@ lint: venv
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
+# The whole suite on SQLite, then every test that touches the operational store again on a
+# throwaway local PostgreSQL server (scripts/pg-test-server.sh starts it).
 test: lint system-deps
 	$(BIN)/pytest
+	SHAREWELL_TEST_DATABASE_URL="$$(bash scripts/pg-test-server.sh)" $(BIN)/pytest -m operational
 
 bench: venv
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
