@@ -123,7 +123,9 @@ def init(
 def synth(
     out: Annotated[Path, typer.Option(help="Directory to write the partnership to.")],
     people: Annotated[int, typer.Option(min=10, help="People in the synthetic county.")] = 5000,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 42,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same files.")
+    ] = 42,
     as_json: JsonOption = False,
 ) -> None:
     """Write a synthetic partnership's extracts, mappings and (apart) ground truth."""
@@ -142,7 +144,6 @@ def synth(
         table.add_row(e.source_type, e.file, str(e.rows))
     console.print(table)
     console.print(f"Ground truth (never ingest it) in {out / 'truth'}")
-
 
 
 # --- ingest -------------------------------------------------------------------------------

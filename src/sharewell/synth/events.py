@@ -225,7 +225,9 @@ def _safe_and_well(
     household, day = _poisson(rng, np.where(oldest >= 65, config.safe_and_well_rate, 0.0), days)
     referred = rng.random(len(asc.person)) < 0.25
     household = np.concatenate([household, p.household[asc.person[referred]]])
-    day = np.concatenate([day, np.minimum(asc.day[referred] + rng.integers(7, 60, int(referred.sum())), days - 1)])
+    day = np.concatenate(
+        [day, np.minimum(asc.day[referred] + rng.integers(7, 60, int(referred.sum())), days - 1)]
+    )
     order = np.lexsort((household, day))
     household, day = household[order], day[order]
     # The occupier seen is the oldest member of the household.
@@ -251,7 +253,16 @@ def _safe_and_well(
 
 
 _CAUSES = np.array(
-    ["smoking_materials", "cooking", "electrical", "candles", "heating", "deliberate", "other", "unknown"],
+    [
+        "smoking_materials",
+        "cooking",
+        "electrical",
+        "candles",
+        "heating",
+        "deliberate",
+        "other",
+        "unknown",
+    ],
     dtype=object,
 )
 
@@ -267,7 +278,9 @@ def _fire_incidents(
     # Everyone at home may be involved; at least the first member always is.
     size = hh.size[fire_h]
     fire = np.repeat(np.arange(n_fires), size)
-    member = hh.first[fire_h][fire] + (np.arange(len(fire)) - np.repeat(np.cumsum(size) - size, size))
+    member = hh.first[fire_h][fire] + (
+        np.arange(len(fire)) - np.repeat(np.cumsum(size) - size, size)
+    )
     involved = (rng.random(len(fire)) < np.where(p.age[member] >= 16, 0.6, 0.3)) | (
         member == hh.first[fire_h][fire]
     )

@@ -177,11 +177,13 @@ _COMMON_SURNAMES: tuple[str, ...] = (
 _TAIL_FIRST = (
     "Ash", "Black", "Brad", "Brook", "Cald", "Carl", "Dun", "Fair", "Hart", "Hol", "Kings",
     "Lang", "Mar", "Mid", "North", "Oak", "Pen", "Ray", "Shel", "Thorn", "Wake", "Whit", "Win",
-    "Har", "Els",
+    "Har", "Els", "Al", "Bar", "Crom", "Dray", "Ever", "Gar", "Ing", "Kel", "Lind", "Mor",
+    "Nor", "Pem", "Ros", "Stan", "Wad",
 )  # fmt: skip
 _TAIL_LAST = (
     "ley", "ton", "worth", "field", "ham", "wood", "by", "well", "more", "stead", "croft",
-    "bury",
+    "bury", "ridge", "low", "combe", "den", "ford", "hurst", "dale", "thorpe", "wick", "cote",
+    "gate", "hill", "shaw",
 )  # fmt: skip
 
 STREET_NAMES: tuple[str, ...] = (
@@ -221,12 +223,20 @@ def given_name_weights(names: tuple[str, ...]) -> np.ndarray:
 
 
 def surname_table() -> tuple[tuple[str, ...], np.ndarray]:
-    """Every surname and its probability: common names skewed (Smith first), then a long tail."""
-    tail = tuple(first + last for first in _TAIL_FIRST for last in _TAIL_LAST)
+    """Every surname and its probability: common names skewed (Smith first), then a long tail.
+
+    Shaped on England and Wales: Smith about 1.2%, the top ten about 6%, and most people
+    (about three in five) with a name outside the few hundred commonest.
+    """
+    common_set = set(_COMMON_SURNAMES)
+    tail = tuple(
+        name
+        for name in (f + last for f in _TAIL_FIRST for last in _TAIL_LAST)
+        if name not in common_set
+    )
     names = _COMMON_SURNAMES + tail
     ranks = np.arange(1, len(_COMMON_SURNAMES) + 1, dtype=float)
-    common = 1.0 / ranks**0.8
-    # The tail holds about a quarter of people, spread thinly over many rare names.
-    tail_weights = np.full(len(tail), common.sum() / 3.0 / len(tail))
-    weights = np.concatenate([common, tail_weights])
+    common = 1.0 / ranks**0.5
+    common = 0.38 * common / common.sum()
+    weights = np.concatenate([common, np.full(len(tail), 0.62 / len(tail))])
     return names, weights / weights.sum()

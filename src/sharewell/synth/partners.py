@@ -36,7 +36,9 @@ ORGANISATIONS: tuple[Organisation, ...] = (
     Organisation("westshire_police", "Westshire Police", "WP001", "police"),
     Organisation("westshire_mht", "Westshire Mental Health NHS Trust", "RW1", "nhs_trust"),
     Organisation("westshire_icb", "NHS Westshire Integrated Care Board", "QW1", "icb"),
-    Organisation("westshire_ambulance", "Westshire Ambulance Service NHS Trust", "RW2", "ambulance"),
+    Organisation(
+        "westshire_ambulance", "Westshire Ambulance Service NHS Trust", "RW2", "ambulance"
+    ),
 )
 
 
@@ -331,8 +333,7 @@ def _format_dates(values: np.ndarray, fmt: DateFormat) -> list[Any]:
         return ["" if s == "NaT" else f"{s[8:10]}/{s[5:7]}/{s[0:4]}" for s in iso]
     if fmt == "d_mon_y":
         return [
-            "" if s == "NaT" else f"{int(s[8:10])} {_MONTHS[int(s[5:7]) - 1]} {s[0:4]}"
-            for s in iso
+            "" if s == "NaT" else f"{int(s[8:10])} {_MONTHS[int(s[5:7]) - 1]} {s[0:4]}" for s in iso
         ]
     return [None if s == "NaT" else date.fromisoformat(str(s)) for s in iso]
 

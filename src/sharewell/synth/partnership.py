@@ -28,7 +28,7 @@ Progress = Callable[[str], None]
 
 _NARRATIVES = {
     "mental_health": (
-        "Caller concerned about person in distress at home; officers attended until crisis team arrived.",
+        "Caller worried about person in distress at home; officers stayed until crisis team came.",
         "Person reported threatening self-harm; officers attended and gave advice.",
         "Person found distressed in public place; taken home and GP informed.",
         "Family report deterioration in mental health; officers attended.",
@@ -76,8 +76,7 @@ class Partnership:
     def records_truth(self) -> Table:
         """Every record of every extract with its true person (truth/records.csv)."""
         out: Table = {
-            k: []
-            for k in ("unique_id", "partner", "source_type", "file", "record_id", "person_id")
+            k: [] for k in ("unique_id", "partner", "source_type", "file", "record_id", "person_id")
         }
         out["duplicate_of"], out["errors"] = [], []
         for extract in self.extracts:
@@ -255,9 +254,17 @@ def _stream_fields(
         by_date = np.argsort(s.day[first_row], kind="stable")
         rank = np.empty(len(by_date), dtype=np.int64)
         rank[by_date] = np.arange(len(by_date))
-        year = (pop.start + s.day.astype("timedelta64[D]")).astype("datetime64[Y]").astype(int) + 1970
+        year = (pop.start + s.day.astype("timedelta64[D]")).astype("datetime64[Y]").astype(
+            int
+        ) + 1970
         incident_rank = rank[np.searchsorted(np.unique(incident), incident)]
-        ids = np.array([f"WFR/{y}/{r + 1:06d}" for y, r in zip(year.tolist(), incident_rank.tolist(), strict=True)], dtype=object)
+        ids = np.array(
+            [
+                f"WFR/{y}/{r + 1:06d}"
+                for y, r in zip(year.tolist(), incident_rank.tolist(), strict=True)
+            ],
+            dtype=object,
+        )
         district = ad.district[hh.address[pop.people.household[s.person]]]
         station = np.char.add("Station ", district.astype(str)).astype(object)
         return s, {**s.fields, "incident_id": ids, "Station": station}
@@ -270,22 +277,34 @@ def _stream_fields(
         narrative = np.empty(len(kind), dtype=object)
         for label, texts in _NARRATIVES.items():
             mask = kind == label
-            narrative[mask] = np.array(texts, dtype=object)[rng.integers(0, len(texts), int(mask.sum()))]
+            narrative[mask] = np.array(texts, dtype=object)[
+                rng.integers(0, len(texts), int(mask.sum()))
+            ]
         district = ad.district[hh.address[pop.people.household[s.person]]]
-        beat = np.char.add(np.char.add("WS", district.astype(str)), np.array(list("ABCD"))[rng.integers(0, 4, len(kind))]).astype(object)
+        beat = np.char.add(
+            np.char.add("WS", district.astype(str)),
+            np.array(list("ABCD"))[rng.integers(0, 4, len(kind))],
+        ).astype(object)
         return s, {**s.fields, "narrative": narrative, "Beat": beat}
     if shape.source_type == "mh_trust.crisis_contact":
         s = events.crisis_contacts
-        bed_days = np.where(s.fields["bed_days"] > 0, s.fields["bed_days"].astype(str), "").astype(object)
+        bed_days = np.where(s.fields["bed_days"] > 0, s.fields["bed_days"].astype(str), "").astype(
+            object
+        )
         return s, {**s.fields, "bed_days": bed_days}
     if shape.source_type == "nhs.over65_register":
         s = events.register
         district = ad.district[hh.address[pop.people.household[s.person]]]
-        practice = np.char.add(np.char.add("W8", np.char.zfill(district.astype(str), 2)), rng.integers(1, 4, len(s.person)).astype(str)).astype(object)
+        practice = np.char.add(
+            np.char.add("W8", np.char.zfill(district.astype(str), 2)),
+            rng.integers(1, 4, len(s.person)).astype(str),
+        ).astype(object)
         return s, {"gp_practice": practice}
     if shape.source_type == "ambulance.mh_callout":
         s = events.ambulance
-        category = np.array(["C1", "C2", "C3", "C4"], dtype=object)[rng.choice(4, len(s.person), p=[0.05, 0.45, 0.4, 0.1])]
+        category = np.array(["C1", "C2", "C3", "C4"], dtype=object)[
+            rng.choice(4, len(s.person), p=[0.05, 0.45, 0.4, 0.1])
+        ]
         return s, {**s.fields, "Category": category}
     raise ValueError(f"no event stream for source type {shape.source_type}")  # pragma: no cover
 

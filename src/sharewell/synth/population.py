@@ -207,7 +207,9 @@ def _given_names(rng: np.random.Generator, sex: np.ndarray, born: np.ndarray) ->
     out = np.empty(len(sex), dtype=object)
     for (s, e), names in GIVEN_NAMES.items():
         mask = (sex == s) & (era == e)
-        out[mask] = rng.choice(np.array(names, dtype=object), size=int(mask.sum()), p=given_name_weights(names))
+        out[mask] = rng.choice(
+            np.array(names, dtype=object), size=int(mask.sum()), p=given_name_weights(names)
+        )
     return out
 
 
@@ -335,15 +337,21 @@ def populate(config: SynthConfig, rng: np.random.Generator) -> Population:
         config.crisis_prone_rate * adult.mean(),
     )
     smoker = adult & _calibrated(
-        rng, np.where(adult, 0.6 * z + 0.5 * dep + 1.0 * crisis_prone - 0.6 * old, -30.0), 0.13 * adult.mean()
+        rng,
+        np.where(adult, 0.6 * z + 0.5 * dep + 1.0 * crisis_prone - 0.6 * old, -30.0),
+        0.13 * adult.mean(),
     )
     alcohol = adult & _calibrated(
-        rng, np.where(adult, 0.6 * z + 0.3 * dep + 1.2 * crisis_prone + 0.5 * male, -30.0), 0.05 * adult.mean()
+        rng,
+        np.where(adult, 0.6 * z + 0.3 * dep + 1.2 * crisis_prone + 0.5 * male, -30.0),
+        0.05 * adult.mean(),
     )
     mobility = rng.random(n) < _sigmoid(-5.5 + 0.065 * age + 0.3 * dep)
     hoarding = adult & _calibrated(
         rng,
-        np.where(adult, 0.5 * z + 0.02 * (age - 50) + 0.8 * lives_alone + 0.6 * crisis_prone, -30.0),
+        np.where(
+            adult, 0.5 * z + 0.02 * (age - 50) + 0.8 * lives_alone + 0.6 * crisis_prone, -30.0
+        ),
         0.015 * adult.mean(),
     )
     mean = config.crisis_rate_mean
@@ -382,7 +390,9 @@ def populate(config: SynthConfig, rng: np.random.Generator) -> Population:
     households = _household_risk(
         rng, config, kinds, size, first, address, previous, moved_on, people, addresses
     )
-    return Population(addresses=addresses, households=households, people=people, start=start, end=end)
+    return Population(
+        addresses=addresses, households=households, people=people, start=start, end=end
+    )
 
 
 def _any(flag: np.ndarray, hh: np.ndarray, h: int) -> np.ndarray:
@@ -409,7 +419,9 @@ def _household_risk(
     smoker = _any(people.smoker, hh, h)
     dep = addresses.deprivation[address]
     alone = size == 1
-    working_alarm = rng.random(h) < _sigmoid(2.2 - 0.4 * dep - 0.5 * smoker - 0.4 * (alone & (oldest >= 75)))
+    working_alarm = rng.random(h) < _sigmoid(
+        2.2 - 0.4 * dep - 0.5 * smoker - 0.4 * (alone & (oldest >= 75))
+    )
     # Relative risks multiply: each factor is from the fire literature's usual range (1.4-2.5).
     rate = (
         config.dwelling_fire_rate

@@ -153,10 +153,9 @@ def record_identities(
     band = quality.dob_missing + quality.dob_partial
     transposable = (day_no <= 12) & (day_no != month_no)
     transposed = transposable & (u >= band) & (u < band + quality.dob_transposed)
-    swapped_dob = (
-        years[transposed]
-        + (day_no[transposed] - 1).astype("timedelta64[M]")
-    ).astype("datetime64[D]") + (month_no[transposed] - 1).astype("timedelta64[D]")
+    swapped_dob = (years[transposed] + (day_no[transposed] - 1).astype("timedelta64[M]")).astype(
+        "datetime64[D]"
+    ) + (month_no[transposed] - 1).astype("timedelta64[D]")
     dob[transposed] = swapped_dob
     dob[partial] = years[partial].astype("datetime64[D]")
     dob[missing] = np.datetime64("NaT")
@@ -179,7 +178,9 @@ def record_identities(
 
     postcode = ad.postcode[address].copy()
     squashed = variant & chance(0.3)  # written without the space, in lower case
-    postcode[squashed] = np.array([str(pc).replace(" ", "").lower() for pc in postcode[squashed]], dtype=object)
+    postcode[squashed] = np.array(
+        [str(pc).replace(" ", "").lower() for pc in postcode[squashed]], dtype=object
+    )
     postcode_missing = chance(quality.postcode_missing)
     postcode[postcode_missing] = ""
     errors["postcode_missing"] = postcode_missing

@@ -63,7 +63,14 @@ class Manifest(BaseModel):
         return {e.file: e.rows for e in self.extracts}
 
 
-def _write_csv(path: Path, header: tuple[str, ...] | list[str], rows: Any, *, encoding: str = "utf-8", newline: str = "\n") -> None:
+def _write_csv(
+    path: Path,
+    header: tuple[str, ...] | list[str],
+    rows: Any,
+    *,
+    encoding: str = "utf-8",
+    newline: str = "\n",
+) -> None:
     with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle, lineterminator=newline)
         writer.writerow(header)
@@ -114,7 +121,7 @@ def _fix_modified(core: bytes, stamp: bytes) -> bytes:
 def write_partnership(
     partnership: Partnership, out_dir: Path, progress: Callable[[str], None] | None = None
 ) -> Manifest:
-    """Write every extract, mapping, the manifest and truth/ under ``out_dir``; returns the manifest.
+    """Write every extract, mapping, the manifest and truth/ under ``out_dir``; return the manifest.
 
     Files are written to a sibling temporary directory first and moved into place at the end,
     so a failure never leaves a half-written partnership behind.
@@ -142,7 +149,13 @@ def write_partnership(
             if target.suffix == ".xlsx":
                 _write_xlsx(target, extract)
             else:
-                _write_csv(target, extract.header, extract.rows, encoding=shape.encoding, newline=shape.newline)
+                _write_csv(
+                    target,
+                    extract.header,
+                    extract.rows,
+                    encoding=shape.encoding,
+                    newline=shape.newline,
+                )
             mapping = yaml.safe_dump(shape.mapping(), sort_keys=False, allow_unicode=True)
             (staging / shape.mapping_file).write_text(mapping, encoding="utf-8")
             entries.append(
