@@ -88,7 +88,7 @@ def test_truth_maps_every_record_to_a_person_with_consistent_attributes(written:
                 assert str(dob) == person["date_of_birth"]
             nhs = str(row[to_partner["nhs_number"]] or "").replace(" ", "")
             assert nhs == ("" if "nhs_missing" in errors else person["nhs_number"])
-            if "sex" in to_partner:
+            if "sex" in to_partner and "sex_unknown" not in errors:
                 code = str(row[to_partner["sex"]])
                 assert mapping["values"]["sex"].get(code, code) == person["sex"]
             if not errors & {"address_variant", "stale_address", "uprn_missing"}:
@@ -209,3 +209,14 @@ def test_a_hundred_thousand_people_generate_and_write_in_under_a_minute(tmp_path
     manifest = write_partnership(generate(SynthConfig(people=100_000, seed=1)), tmp_path / "big")
     assert time.perf_counter() - began < 60
     assert manifest.people == 100_000
+
+
+def test_demo_writes_the_partnership_beside_the_hub(tmp_path: Path) -> None:
+    from sharewell.demo import run_demo
+
+    summary = run_demo(tmp_path / "demo", people=300, seed=2, console=None)
+    stage = summary.stages["synthetic partnership"]
+    manifest = json.loads((tmp_path / "demo" / "extracts" / "manifest.json").read_text())
+    assert manifest["people"] == 300
+    for entry in manifest["extracts"]:
+        assert stage[entry["file"]] == f"{entry['rows']} rows"

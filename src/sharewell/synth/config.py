@@ -35,6 +35,7 @@ class PartnerQuality:
     address_variant: float = 0.15  # same address written differently (Rd, no town, capitals)
     stale_address: float = 0.30  # after a household moved: the old address still recorded
     postcode_missing: float = 0.01  # no postcode
+    sex_unknown: float = 0.01  # sex recorded as unknown
     uprn_missing: float = 0.10  # no UPRN
     nhs_missing: float = 0.20  # no NHS number
     name_suffix: float = 0.30  # for a father and son of one name: "Jnr"/"Snr" added

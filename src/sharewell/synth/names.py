@@ -228,7 +228,7 @@ def surname_table() -> tuple[tuple[str, ...], np.ndarray]:
     Shaped on England and Wales: Smith about 1.2%, the top ten about 6%, and most people
     (about three in five) with a name outside the few hundred commonest.
     """
-    common_set = set(_COMMON_SURNAMES)
+    common_set = set(_COMMON_SURNAMES) | set(TOWNS)  # a surname that is a town confuses people
     tail = tuple(
         name
         for name in (f + last for f in _TAIL_FIRST for last in _TAIL_LAST)

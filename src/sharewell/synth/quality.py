@@ -27,6 +27,7 @@ ERROR_TAGS = (
     "address_variant",
     "stale_address",
     "postcode_missing",
+    "sex_unknown",
     "uprn_missing",
     "nhs_missing",
 )
@@ -195,11 +196,16 @@ def record_identities(
     nhs[nhs_missing] = ""
     errors["nhs_missing"] = nhs_missing
 
+    sex = p.sex[person].copy()
+    sex_unknown = chance(quality.sex_unknown)
+    sex[sex_unknown] = "unknown"
+    errors["sex_unknown"] = sex_unknown
+
     return RecordedIdentity(
         given_name=given,
         family_name=family,
         date_of_birth=dob,
-        sex=p.sex[person].copy(),
+        sex=sex,
         address=text,
         postcode=postcode,
         uprn=uprn,

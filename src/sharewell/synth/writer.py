@@ -58,10 +58,6 @@ class Manifest(BaseModel):
     extracts: list[ManifestExtract]
     truth: dict[str, str]
 
-    def rows_by_extract(self) -> dict[str, int]:
-        """Rows per extract file, for summaries."""
-        return {e.file: e.rows for e in self.extracts}
-
 
 def _write_csv(
     path: Path,
@@ -127,7 +123,7 @@ def write_partnership(
     so a failure never leaves a half-written partnership behind.
     """
     say = progress or (lambda _step: None)
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()
     if out_dir.exists() and not out_dir.is_dir():
         raise SharewellError(f"cannot write the partnership to {out_dir}: it is not a directory")
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / "manifest.json").exists():
