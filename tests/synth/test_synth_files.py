@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from synth_files import parse_date, read_extract, read_table
 
 from sharewell.cli import ExitCode, main
@@ -220,3 +222,15 @@ def test_demo_writes_the_partnership_beside_the_hub(tmp_path: Path) -> None:
     assert manifest["people"] == 300
     for entry in manifest["extracts"]:
         assert stage[entry["file"]] == f"{entry['rows']} rows"
+
+
+@settings(max_examples=20, deadline=None)
+@given(people=st.integers(min_value=10, max_value=400), seed=st.integers(0, 2**32 - 1))
+def test_any_small_county_generates_and_keeps_its_promises(people: int, seed: int) -> None:
+    partnership = generate(SynthConfig(people=people, seed=seed))
+    truth = partnership.people_truth()
+    assert len(truth["person_id"]) == people
+    assert all(is_valid_nhs_number(n) for n in truth["nhs_number"])
+    records = partnership.records_truth()
+    assert len(records["unique_id"]) == sum(len(e.rows) for e in partnership.extracts)
+    assert set(records["person_id"]) <= set(truth["person_id"])

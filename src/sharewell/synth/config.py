@@ -155,9 +155,11 @@ class SynthConfig:
     twin_rate: float = 0.04  # share of families with 2+ children whose eldest two are twins
     namesake_rate: float = 0.25  # share of fathers with a son at home who share his name
     move_rate: float = 0.12  # share of households that moved during the history window
+    trap_contact_rate: float = 0.3  # share of twin and namesake pairs both crisis-prone (14+)
 
     # Mental health: who is prone to crisis and how often crises happen.
-    crisis_prone_rate: float = 0.02  # approximate share of adults prone to repeated crisis
+    crisis_prone_rate: float = 0.02  # share of people aged 14+ prone to repeated crisis
+    household_vulnerability_share: float = 0.3  # share of the latent vulnerability households share
     crisis_rate_mean: float = 1.5  # mean crisis team contacts a year for a crisis-prone adult
     background_crisis_rate: float = 0.004  # crises a year for everyone else (one-off crises)
     mh_trend: float = 0.04  # all mental health demand grows by this share each year
@@ -193,7 +195,14 @@ class SynthConfig:
             )
         if (self.history_end - self.history_start).days < 365:
             raise ConfigError("the history window must cover at least one year")
-        for name in ("referral_rate", "safe_haven_effect", "twin_rate", "namesake_rate"):
+        for name in (
+            "referral_rate",
+            "safe_haven_effect",
+            "twin_rate",
+            "namesake_rate",
+            "trap_contact_rate",
+            "household_vulnerability_share",
+        ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"{name} must be between 0 and 1 (got {value})")

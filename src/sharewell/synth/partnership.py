@@ -71,7 +71,7 @@ class Partnership:
 
     def person_id(self, index: np.ndarray) -> np.ndarray:
         """Person ids (``P0000001``) for person indexes."""
-        return np.char.add("P", np.char.zfill((np.asarray(index) + 1).astype(str), 7))
+        return np.array([f"P{i + 1:07d}" for i in np.asarray(index).tolist()], dtype=str)
 
     def records_truth(self) -> Table:
         """Every record of every extract with its true person (truth/records.csv)."""

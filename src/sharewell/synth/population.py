@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 
@@ -153,7 +152,7 @@ def _bias(points: dict[int, float]) -> np.ndarray:
 
 def _households(rng: np.random.Generator, people: int) -> tuple[np.ndarray, np.ndarray]:
     """Kinds and sizes of just enough households to hold ``people``."""
-    estimate = int(people / 2.0) + 16
+    estimate = int(people / 1.8) + 16  # mean size is about 2.3, so this always suffices
     kinds = rng.choice(len(HOUSEHOLD_KINDS), size=estimate, p=_KIND_SHARES)
     children = rng.choice([1, 2, 3], size=estimate, p=[0.45, 0.40, 0.15])
     size = np.select(
@@ -324,18 +323,28 @@ def populate(config: SynthConfig, rng: np.random.Generator) -> Population:
     moved_on = np.where(moved, rng.integers(30, days - 30, h), never)
 
     # Risk factors: a shared latent vulnerability makes crisis, smoking and alcohol go together.
+    # Part of it is shared within a household (family history, shared circumstances).
     adult = age >= 18
+    teen_or_adult = age >= 14  # crisis services (CAMHS included) see people from 14
     dep = addresses.deprivation[address][hh]
-    z = rng.standard_normal(n)
-    young = (age >= 18) & (age < 45)
+    shared = config.household_vulnerability_share
+    z = np.sqrt(shared) * rng.standard_normal(h)[hh] + np.sqrt(1 - shared) * rng.standard_normal(n)
+    young = (age >= 14) & (age < 45)
     old = age >= 70
     male = sex == "male"
     lives_alone = size[hh] == 1
-    crisis_prone = adult & _calibrated(
+    crisis_prone = teen_or_adult & _calibrated(
         rng,
-        np.where(adult, 1.6 * z + 0.4 * dep + 0.5 * young - 0.8 * old, -30.0),
-        config.crisis_prone_rate * adult.mean(),
+        np.where(teen_or_adult, 1.6 * z + 0.4 * dep + 0.5 * young - 0.8 * old, -30.0),
+        config.crisis_prone_rate * teen_or_adult.mean(),
     )
+    # Some twins and father/son namesakes are both known to mental health services, so the
+    # traps they set for linkage show up in the extracts, not only in the truth.
+    for pair_a, pair_b in ((a, b), (father_idx, son_idx)):
+        both = (age[pair_a] >= 14) & (age[pair_b] >= 14)
+        known = both & (rng.random(len(pair_a)) < config.trap_contact_rate)
+        crisis_prone[pair_a[known]] = True
+        crisis_prone[pair_b[known]] = True
     smoker = adult & _calibrated(
         rng,
         np.where(adult, 0.6 * z + 0.5 * dep + 1.0 * crisis_prone - 0.6 * old, -30.0),
@@ -358,7 +367,7 @@ def populate(config: SynthConfig, rng: np.random.Generator) -> Population:
     crisis_rate = np.where(
         crisis_prone,
         rng.gamma(1.2, mean / 1.2, n),
-        np.where(adult, config.background_crisis_rate * np.exp(0.5 * z - 0.125), 0.0),
+        np.where(teen_or_adult, config.background_crisis_rate * np.exp(0.5 * z - 0.125), 0.0),
     )
     diagnosis = np.where(
         crisis_rate > 0,
@@ -444,8 +453,3 @@ def _household_risk(
         working_alarm=working_alarm,
         fire_rate=rate,
     )
-
-
-def as_of(day: date) -> np.datetime64:
-    """A date as the day type used throughout the generator."""
-    return np.datetime64(day, "D")
