@@ -295,10 +295,11 @@ def _stream_fields(
     if shape.source_type == "nhs.over65_register":
         s = events.register
         district = ad.district[hh.address[pop.people.household[s.person]]]
-        practice = np.char.add(
-            np.char.add("W8", np.char.zfill(district.astype(str), 2)),
-            rng.integers(1, 4, len(s.person)).astype(str),
-        ).astype(object)
+        number = rng.integers(1, 4, len(s.person))
+        practice = np.array(
+            [f"W8{d:02d}{k}" for d, k in zip(district.tolist(), number.tolist(), strict=True)],
+            dtype=object,
+        )
         return s, {"gp_practice": practice}
     if shape.source_type == "ambulance.mh_callout":
         s = events.ambulance
