@@ -71,7 +71,8 @@ def _asked() -> PartnerQuality:
     return PartnerQuality(
         typo=0.10, nickname=0.30, swapped_names=0.05, dob_transposed=0.10, dob_partial=0.05,
         dob_missing=0.05, address_variant=0.30, stale_address=0.50, postcode_missing=0.10,
-        uprn_missing=0.50, nhs_missing=0.60, name_suffix=0.5, duplicate=0.10,
+        uprn_missing=0.50, nhs_missing=0.60, nhs_typo=0.05, sex_unknown=0.05, name_suffix=0.5,
+        duplicate=0.10,
     )  # fmt: skip
 
 
@@ -107,6 +108,12 @@ def test_recording_problems_occur_at_the_rates_asked() -> None:
     }
     for tag, rate in unconditional.items():
         assert _close(sum(tag in t for t in tags) / n, rate, n), tag
+
+    sex_codes = [r[col["sex"]] for r in rows]
+    assert _close(sex_codes.count("U") / n, asked.sex_unknown, n)
+    has_nhs = [r[col["nhs_number"]] != "" for r in rows]
+    mistyped = sum(1 for t, h in zip(tags, has_nhs, strict=True) if h and "nhs_typo" in t)
+    assert _close(mistyped / sum(has_nhs), asked.nhs_typo, sum(has_nhs))
 
     originals = sum(1 for d in police.duplicate_of if not d)
     assert _close((n - originals) / originals, asked.duplicate, originals)

@@ -38,6 +38,7 @@ class PartnerQuality:
     sex_unknown: float = 0.01  # sex recorded as unknown
     uprn_missing: float = 0.10  # no UPRN
     nhs_missing: float = 0.20  # no NHS number
+    nhs_typo: float = 0.005  # one digit of the NHS number keyed wrongly (usually fails the check)
     name_suffix: float = 0.30  # for a father and son of one name: "Jnr"/"Snr" added
     duplicate: float = 0.02  # the same record entered twice under two record ids
 
@@ -135,6 +136,7 @@ DEFAULT_QUALITY: dict[str, PartnerQuality] = {
         postcode_missing=0.05,
         uprn_missing=0.85,
         nhs_missing=0.60,
+        nhs_typo=0.01,
         duplicate=0.04,
     ),
 }

@@ -30,6 +30,7 @@ ERROR_TAGS = (
     "sex_unknown",
     "uprn_missing",
     "nhs_missing",
+    "nhs_typo",
 )
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -195,6 +196,13 @@ def record_identities(
     nhs_missing = chance(quality.nhs_missing)
     nhs[nhs_missing] = ""
     errors["nhs_missing"] = nhs_missing
+    nhs_typo = ~nhs_missing & chance(quality.nhs_typo)
+    for i in np.flatnonzero(nhs_typo):
+        digits = list(str(nhs[i]))
+        at = int(rng.integers(0, 10))
+        digits[at] = str((int(digits[at]) + int(rng.integers(1, 10))) % 10)
+        nhs[i] = "".join(digits)
+    errors["nhs_typo"] = nhs_typo
 
     sex = p.sex[person].copy()
     sex_unknown = chance(quality.sex_unknown)
