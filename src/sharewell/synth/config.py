@@ -41,6 +41,7 @@ class PartnerQuality:
     nhs_typo: float = 0.005  # one digit of the NHS number keyed wrongly (usually fails the check)
     name_suffix: float = 0.30  # for a father and son of one name: "Jnr"/"Snr" added
     duplicate: float = 0.02  # the same record entered twice under two record ids
+    event_date_missing: float = 0.002  # the event's own date left blank (a row ingest must refuse)
 
 
 def _q(**kwargs: float) -> PartnerQuality:

@@ -214,9 +214,15 @@ def _extract(
     }
     for name, values in fields.items():
         table[name] = values[source]
+    errors = identity.error_tags()
     event_date = _EVENT_DATES.get(shape.source_type)
     if event_date is not None:
+        # A row without its event date cannot be used: ingest should quarantine it.
+        undated = rng.random(len(source)) < quality.event_date_missing
+        event_dates[undated] = np.datetime64("NaT")
         table[event_date] = event_dates
+        for i in np.flatnonzero(undated):
+            errors[i] = ";".join(filter(None, (errors[i], "event_date_missing")))
     return Extract(
         shape=shape,
         header=tuple(col for col, _ in shape.columns),
@@ -224,7 +230,7 @@ def _extract(
         record_ids=record_ids,
         person_index=person,
         duplicate_of=duplicate_of,
-        errors=identity.error_tags(),
+        errors=errors,
     )
 
 
