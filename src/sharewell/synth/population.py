@@ -1,4 +1,4 @@
-"""The people of the county: addresses, households, names, dates of birth and risk factors."""
+"""The people of the county: households at addresses, names, dates of birth, NHS numbers."""
 
 from __future__ import annotations
 
@@ -6,23 +6,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sharewell.synth.addresses import Addresses, build_addresses
 from sharewell.synth.config import SynthConfig
-from sharewell.synth.identifiers import nhs_numbers, postcode_units, uprns
-from sharewell.synth.names import (
-    GIVEN_NAMES,
-    STREET_NAMES,
-    STREET_SUFFIXES,
-    TOWNS,
-    given_name_weights,
-    surname_table,
-)
+from sharewell.synth.identifiers import nhs_numbers
+from sharewell.synth.names import GIVEN_NAMES, given_name_weights, surname_table
+from sharewell.synth.risk import household_fire_risk, person_risk
 
 __all__ = ["HOUSEHOLD_KINDS", "Addresses", "Households", "People", "Population", "populate"]
 
 HOUSEHOLD_KINDS = ("one_person", "couple", "couple_with_children", "lone_parent", "sharers")
 # Shares of English households (Census 2021, rounded); mean size comes out near 2.35.
 _KIND_SHARES = (0.30, 0.26, 0.27, 0.11, 0.06)
-_ADDRESSES_PER_POSTCODE = 14
 
 # England's population by five-year age band (ONS mid-2021 estimates, per cent, 90+ last).
 _AGE_BANDS = (
@@ -30,31 +24,6 @@ _AGE_BANDS = (
     6.9, 6.7, 5.9, 5.0, 5.1, 3.7, 2.5, 1.5, 0.9,
 )  # fmt: skip
 MAX_AGE = 100
-
-DIAGNOSES = (
-    "F20 Paranoid schizophrenia",
-    "F31 Bipolar affective disorder",
-    "F32 Depressive episode",
-    "F33 Recurrent depressive disorder",
-    "F41 Anxiety disorder",
-    "F43 Reaction to severe stress",
-    "F60.3 Emotionally unstable personality disorder",
-    "F10 Mental and behavioural disorders due to alcohol",
-)
-_DIAGNOSIS_SHARES = (0.12, 0.12, 0.2, 0.14, 0.12, 0.12, 0.12, 0.06)
-
-
-@dataclass(frozen=True)
-class Addresses:
-    """Every address in the county (column arrays, one element per address)."""
-
-    uprn: np.ndarray
-    line: np.ndarray  # "Flat 3, 22 Mill Lane"
-    town: np.ndarray
-    postcode: np.ndarray
-    district: np.ndarray
-    deprivation: np.ndarray  # standardised: higher is more deprived
-    imd_decile: np.ndarray  # 1 most deprived .. 10 least, as published
 
 
 @dataclass(frozen=True)
@@ -111,22 +80,6 @@ class Population:
         return int((self.end - self.start).astype(int)) + 1
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def _calibrated(rng: np.random.Generator, linear: np.ndarray, target: float) -> np.ndarray:
-    """Bernoulli draws with log-odds ``c + linear``, ``c`` chosen so the mean is ``target``."""
-    lo, hi = -20.0, 20.0
-    for _ in range(50):  # bisection: the mean probability rises with c
-        mid = (lo + hi) / 2
-        if _sigmoid(mid + linear).mean() < target:
-            lo = mid
-        else:
-            hi = mid
-    return rng.random(len(linear)) < _sigmoid((lo + hi) / 2 + linear)
-
-
 def _age_weights() -> np.ndarray:
     """Relative frequency of each single year of age 0..MAX_AGE in England."""
     weights = np.repeat(np.array(_AGE_BANDS[:-1]) / 5.0, 5)
@@ -165,40 +118,6 @@ def _households(rng: np.random.Generator, people: int) -> tuple[np.ndarray, np.n
     kinds, size = kinds[:count], size[:count].copy()
     size[-1] -= int(total[count - 1]) - people  # the last household takes whoever is left
     return kinds, size
-
-
-def _addresses(rng: np.random.Generator, count: int) -> Addresses:
-    units = -(-count // _ADDRESSES_PER_POSTCODE)
-    districts = int(np.clip(count // 3000, 3, 99))
-    unit_postcode = postcode_units(rng, units, districts)
-    unit_district = np.arange(units) * districts // units + 1
-    unit = np.arange(count) // _ADDRESSES_PER_POSTCODE
-    within = np.arange(count) % _ADDRESSES_PER_POSTCODE
-    # Each postcode is one street; some are blocks of flats.
-    street = np.char.add(
-        np.char.add(np.array(STREET_NAMES)[rng.integers(0, len(STREET_NAMES), units)], " "),
-        np.array(STREET_SUFFIXES)[rng.integers(0, len(STREET_SUFFIXES), units)],
-    )
-    flats = rng.random(units) < 0.15
-    first_number = rng.integers(1, 120, units)
-    number = np.where(flats[unit], first_number[unit], first_number[unit] + 2 * within)
-    houses = np.char.add(np.char.add(number.astype(str), " "), street[unit])
-    flat_prefix = np.char.add(np.char.add("Flat ", (within + 1).astype(str)), ", ")
-    line = np.where(flats[unit], np.char.add(flat_prefix, houses), houses).astype(object)
-    district = unit_district[unit]
-    # Deprivation varies by postcode sector (district + first inward digit), as IMD does by area.
-    sector = district * 10 + (unit % 10)
-    sector_decile = rng.integers(1, 11, size=int(sector.max()) + 1)
-    decile = sector_decile[sector]
-    return Addresses(
-        uprn=uprns(rng, count).astype(object),
-        line=line,
-        town=np.array(TOWNS, dtype=object)[(district - 1) % len(TOWNS)],
-        postcode=unit_postcode[unit],
-        district=district,
-        deprivation=(5.5 - decile) / 2.87,
-        imd_decile=decile,
-    )
 
 
 def _given_names(rng: np.random.Generator, sex: np.ndarray, born: np.ndarray) -> np.ndarray:
@@ -314,7 +233,7 @@ def populate(config: SynthConfig, rng: np.random.Generator) -> Population:
         seen.add(key)
 
     # Addresses: a few spare ones become the previous homes of households that moved.
-    addresses = _addresses(rng, int(h * 1.08) + 8)
+    addresses = build_addresses(rng, int(h * 1.08) + 8)
     a_count = len(addresses.uprn)
     address = rng.permutation(a_count)[:h]
     moved = rng.random(h) < config.move_rate
@@ -322,60 +241,16 @@ def populate(config: SynthConfig, rng: np.random.Generator) -> Population:
     never = np.iinfo(np.int64).max // 4
     moved_on = np.where(moved, rng.integers(30, days - 30, h), never)
 
-    # Risk factors: a shared latent vulnerability makes crisis, smoking and alcohol go together.
-    # Part of it is shared within a household (family history, shared circumstances).
-    adult = age >= 18
-    teen_or_adult = age >= 14  # crisis services (CAMHS included) see people from 14
-    dep = addresses.deprivation[address][hh]
-    shared = config.household_vulnerability_share
-    z = np.sqrt(shared) * rng.standard_normal(h)[hh] + np.sqrt(1 - shared) * rng.standard_normal(n)
-    young = (age >= 14) & (age < 45)
-    old = age >= 70
-    male = sex == "male"
-    lives_alone = size[hh] == 1
-    crisis_prone = teen_or_adult & _calibrated(
+    risk = person_risk(
         rng,
-        np.where(teen_or_adult, 1.6 * z + 0.4 * dep + 0.5 * young - 0.8 * old, -30.0),
-        config.crisis_prone_rate * teen_or_adult.mean(),
+        config,
+        age=age,
+        sex=sex,
+        household=hh,
+        household_size=size,
+        deprivation=addresses.deprivation[address][hh],
+        trap_pairs=((a, b), (father_idx, son_idx)),
     )
-    # Some twins and father/son namesakes are both known to mental health services, so the
-    # traps they set for linkage show up in the extracts, not only in the truth.
-    for pair_a, pair_b in ((a, b), (father_idx, son_idx)):
-        both = (age[pair_a] >= 14) & (age[pair_b] >= 14)
-        known = both & (rng.random(len(pair_a)) < config.trap_contact_rate)
-        crisis_prone[pair_a[known]] = True
-        crisis_prone[pair_b[known]] = True
-    smoker = adult & _calibrated(
-        rng,
-        np.where(adult, 0.6 * z + 0.5 * dep + 1.0 * crisis_prone - 0.6 * old, -30.0),
-        0.13 * adult.mean(),
-    )
-    alcohol = adult & _calibrated(
-        rng,
-        np.where(adult, 0.6 * z + 0.3 * dep + 1.2 * crisis_prone + 0.5 * male, -30.0),
-        0.05 * adult.mean(),
-    )
-    mobility = rng.random(n) < _sigmoid(-5.5 + 0.065 * age + 0.3 * dep)
-    hoarding = adult & _calibrated(
-        rng,
-        np.where(
-            adult, 0.5 * z + 0.02 * (age - 50) + 0.8 * lives_alone + 0.6 * crisis_prone, -30.0
-        ),
-        0.015 * adult.mean(),
-    )
-    mean = config.crisis_rate_mean
-    crisis_rate = np.where(
-        crisis_prone,
-        rng.gamma(1.2, mean / 1.2, n),
-        np.where(teen_or_adult, config.background_crisis_rate * np.exp(0.5 * z - 0.125), 0.0),
-    )
-    diagnosis = np.where(
-        crisis_rate > 0,
-        np.array(DIAGNOSES, dtype=object)[rng.choice(len(DIAGNOSES), n, p=_DIAGNOSIS_SHARES)],
-        "",
-    ).astype(object)
-    diagnosis = np.where(alcohol & crisis_prone & (rng.random(n) < 0.4), DIAGNOSES[-1], diagnosis)
-
     people = People(
         household=hh,
         role=role,
@@ -387,63 +262,25 @@ def populate(config: SynthConfig, rng: np.random.Generator) -> Population:
         nhs_number=nhs_numbers(rng, n).astype(object),
         twin_of=twin_of,
         namesake_of=namesake_of,
-        smoker=smoker,
-        alcohol_misuse=alcohol,
-        reduced_mobility=mobility,
-        hoarding=hoarding,
-        lives_alone=lives_alone,
-        crisis_prone=crisis_prone,
-        crisis_rate=crisis_rate,
-        diagnosis=diagnosis,
+        smoker=risk.smoker,
+        alcohol_misuse=risk.alcohol_misuse,
+        reduced_mobility=risk.reduced_mobility,
+        hoarding=risk.hoarding,
+        lives_alone=risk.lives_alone,
+        crisis_prone=risk.crisis_prone,
+        crisis_rate=risk.crisis_rate,
+        diagnosis=risk.diagnosis,
     )
-    households = _household_risk(
-        rng, config, kinds, size, first, address, previous, moved_on, people, addresses
+    working_alarm, fire_rate = household_fire_risk(
+        rng,
+        config,
+        age=age,
+        household=hh,
+        household_size=size,
+        deprivation=addresses.deprivation[address],
+        risk=risk,
     )
-    return Population(
-        addresses=addresses, households=households, people=people, start=start, end=end
-    )
-
-
-def _any(flag: np.ndarray, hh: np.ndarray, h: int) -> np.ndarray:
-    return np.bincount(hh, weights=flag.astype(float), minlength=h) > 0
-
-
-def _household_risk(
-    rng: np.random.Generator,
-    config: SynthConfig,
-    kinds: np.ndarray,
-    size: np.ndarray,
-    first: np.ndarray,
-    address: np.ndarray,
-    previous: np.ndarray,
-    moved_on: np.ndarray,
-    people: People,
-    addresses: Addresses,
-) -> Households:
-    """Working smoke alarms and each household's true dwelling fire rate (docs/synthetic.md)."""
-    h = len(kinds)
-    hh = people.household
-    oldest = np.zeros(h, dtype=int)
-    np.maximum.at(oldest, hh, people.age)
-    smoker = _any(people.smoker, hh, h)
-    dep = addresses.deprivation[address]
-    alone = size == 1
-    working_alarm = rng.random(h) < _sigmoid(
-        2.2 - 0.4 * dep - 0.5 * smoker - 0.4 * (alone & (oldest >= 75))
-    )
-    # Relative risks multiply: each factor is from the fire literature's usual range (1.4-2.5).
-    rate = (
-        config.dwelling_fire_rate
-        * np.where(smoker, 2.0, 1.0)
-        * np.where(_any(people.alcohol_misuse, hh, h), 1.8, 1.0)
-        * np.where(_any(people.crisis_prone, hh, h), 2.2, 1.0)
-        * np.where(alone, 1.5, 1.0)
-        * np.where(_any(people.reduced_mobility, hh, h), 1.4, 1.0)
-        * np.where(_any(people.hoarding, hh, h), 2.5, 1.0)
-        * np.select([oldest >= 80, oldest >= 65], [1.4, 1.15], 1.0)
-        * np.exp(0.15 * dep)
-    )
-    return Households(
+    households = Households(
         kind=np.array(HOUSEHOLD_KINDS, dtype=object)[kinds],
         size=size,
         first=first,
@@ -451,5 +288,8 @@ def _household_risk(
         previous_address=previous,
         moved_on=moved_on,
         working_alarm=working_alarm,
-        fire_rate=rate,
+        fire_rate=fire_rate,
+    )
+    return Population(
+        addresses=addresses, households=households, people=people, start=start, end=end
     )
