@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks.synth import bench_synth
+
 Row = dict[str, Any]
 Benchmark = Callable[..., list[Row]]
 
 BENCHMARKS: list[Benchmark] = []
+BENCHMARKS.append(bench_synth)
