@@ -83,13 +83,14 @@ def _close(observed: float, asked: float, n: int) -> bool:
 
 def test_recording_problems_occur_at_the_rates_asked() -> None:
     asked = _asked()
-    config = SynthConfig(people=20000, seed=3)
-    config = replace(config, quality={**config.quality, "westshire_police/mh_incidents": asked})
+    # The ambulance service keeps no person index: every call's identity is typed afresh.
+    config = SynthConfig(people=40000, seed=3)
+    config = replace(config, quality={**config.quality, "westshire_ambulance/mh_callouts": asked})
     partnership = generate(config)
-    police = next(e for e in partnership.extracts if e.shape.name == "mh_incidents")
-    col = {canon: i for i, (_, canon) in enumerate(police.shape.columns)}
-    rows, n = police.rows, len(police.rows)
-    tags = [set(e.split(";")) for e in police.errors]
+    calls = next(e for e in partnership.extracts if e.shape.name == "mh_callouts")
+    col = {canon: i for i, (_, canon) in enumerate(calls.shape.columns)}
+    rows, n = calls.rows, len(calls.rows)
+    tags = [set(e.split(";")) for e in calls.errors]
     assert n > 3000
 
     def share(field: str) -> float:
@@ -100,7 +101,7 @@ def test_recording_problems_occur_at_the_rates_asked() -> None:
     assert _close(share("uprn"), asked.uprn_missing, n)
     assert _close(share("postcode"), asked.postcode_missing, n)
     assert _close(share("date_of_birth"), asked.dob_missing, n)
-    assert _close(share("incident_date"), asked.event_date_missing, n)
+    assert _close(share("callout_date"), asked.event_date_missing, n)
     unconditional = {
         "typo": asked.typo,
         "swapped_names": asked.swapped_names,
@@ -116,12 +117,12 @@ def test_recording_problems_occur_at_the_rates_asked() -> None:
     mistyped = sum(1 for t, h in zip(tags, has_nhs, strict=True) if h and "nhs_typo" in t)
     assert _close(mistyped / sum(has_nhs), asked.nhs_typo, sum(has_nhs))
 
-    originals = sum(1 for d in police.duplicate_of if not d)
+    originals = sum(1 for d in calls.duplicate_of if not d)
     assert _close((n - originals) / originals, asked.duplicate, originals)
 
     # Conditional problems: only where they can happen.
     p = partnership.population.people
-    true_given = p.given_name[police.person_index]
+    true_given = p.given_name[calls.person_index]
     can_nick = np.array([g in NICKNAMES for g in true_given])
     nick = np.array(["nickname" in t for t in tags])
     assert _close(nick[can_nick].mean(), asked.nickname, int(can_nick.sum()))
@@ -129,7 +130,7 @@ def test_recording_problems_occur_at_the_rates_asked() -> None:
     changed = recorded_given != true_given
     assert changed[nick].all()
 
-    dob = p.date_of_birth[police.person_index]
+    dob = p.date_of_birth[calls.person_index]
     day = (dob - dob.astype("datetime64[M]")).astype(int) + 1
     month = (dob.astype("datetime64[M]") - dob.astype("datetime64[Y]")).astype(int) + 1
     other_dob = np.array([bool(t & {"dob_missing", "dob_partial"}) for t in tags])
@@ -138,10 +139,10 @@ def test_recording_problems_occur_at_the_rates_asked() -> None:
     assert _close(swapped[can_swap].mean(), asked.dob_transposed / 0.9, int(can_swap.sum()))
 
     hh = partnership.population.households
-    household = p.household[police.person_index]
-    dated = np.array([r[col["incident_date"]] != "" for r in rows])
+    household = p.household[calls.person_index]
+    dated = np.array([r[col["callout_date"]] != "" for r in rows])
     event_day = np.array(
-        [np.datetime64("-".join(reversed(r[col["incident_date"]].split("/")))) for r in rows]
+        [np.datetime64("-".join(reversed(r[col["callout_date"]].split("/")))) for r in rows]
     )
     moved_before = (hh.previous_address[household] >= 0) & (
         (event_day - partnership.population.start).astype(int) >= hh.moved_on[household]
@@ -249,3 +250,37 @@ def test_without_a_safe_haven_effect_there_is_none_to_find() -> None:
     assert _did(partnership, "police", ("mental_health", "section_136")) == pytest.approx(
         0, abs=0.12
     )
+
+
+def test_a_partner_with_a_person_index_repeats_each_registration_and_sometimes_registers_twice(
+    big_partnership: Partnership,
+) -> None:
+    police = next(e for e in big_partnership.extracts if e.shape.name == "mh_incidents")
+    col = {canon: i for i, (_, canon) in enumerate(police.shape.columns)}
+    person_cells = [col[c] for c in ("given_name", "family_name", "date_of_birth", "nhs_number")]
+    seen: dict[str, tuple[object, ...]] = {}
+    person_of: dict[str, int] = {}
+    for row, reg, person in zip(
+        police.rows, police.registration, police.person_index.tolist(), strict=True
+    ):
+        cells = tuple(row[i] for i in person_cells)
+        assert seen.setdefault(reg, cells) == cells  # a registration reads the same every time
+        assert person_of.setdefault(reg, person) == person  # and is one person
+    registrations = Counter(person_of.values())
+    asked = big_partnership.config.quality_for("westshire_police/mh_incidents").duplicate
+    twice = sum(1 for n in registrations.values() if n == 2) / len(registrations)
+    assert _close(twice, asked, len(registrations))
+    assert max(registrations.values()) == 2
+
+    # Recording problems are drawn once per registration: rates hold per registration.
+    first_row: dict[str, set[str]] = {}
+    for reg, errors in zip(police.registration, police.errors, strict=True):
+        first_row.setdefault(reg, set(errors.split(";")))
+    quality = big_partnership.config.quality_for("westshire_police/mh_incidents")
+    for tag in ("typo", "nhs_missing", "dob_missing"):
+        observed = sum(tag in t for t in first_row.values()) / len(first_row)
+        assert _close(observed, getattr(quality, tag), len(first_row)), tag
+
+    # Partners typing each call afresh keep no registration.
+    ambulance = next(e for e in big_partnership.extracts if e.shape.name == "mh_callouts")
+    assert set(ambulance.registration) == {""}

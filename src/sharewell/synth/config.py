@@ -24,7 +24,7 @@ PARTNER_EXTRACTS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class PartnerQuality:
-    """Per-record probabilities of each recording problem in one partner's extract."""
+    """Probabilities of each recording problem in one extract (per record or per registration)."""
 
     typo: float = 0.03  # one character wrong in given or family name
     nickname: float = 0.05  # a nickname or spelling variant for the given name (Bob, Kate)
@@ -178,7 +178,7 @@ class SynthConfig:
     casualty_rate: float = 0.10  # chance a person at a dwelling fire with no risk factor is hurt
     safe_and_well_rate: float = 0.06  # yearly chance a household with someone 65+ is visited
 
-    # Recording quality of each extract (per-record probabilities of each problem).
+    # Recording quality of each extract, keyed "partner/extract" (docs/synthetic.md).
     quality: dict[str, PartnerQuality] = field(default_factory=lambda: dict(DEFAULT_QUALITY))
 
     def quality_for(self, extract: str) -> PartnerQuality:

@@ -55,6 +55,9 @@ class ExtractShape:
     record_prefix: str
     codes: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical -> code
     nhs_spaced: bool = False
+    # The partner keeps a person index (patient administration system, police nominal index,
+    # case management): a person's identity is recorded once and reused on every row.
+    person_index: bool = False
     sheet: str | None = None
     encoding: str = "utf-8"
     newline: str = "\n"
@@ -98,6 +101,7 @@ EXTRACT_SHAPES: tuple[ExtractShape, ...] = (
         date_format="dmy",
         record_prefix="ASC",
         nhs_spaced=True,
+        person_index=True,
         # An export from a case management system opened and saved in Excel: BOM and CRLF.
         encoding="utf-8-sig",
         newline="\r\n",
@@ -210,6 +214,7 @@ EXTRACT_SHAPES: tuple[ExtractShape, ...] = (
         file="westshire_police/mh_incidents.csv",
         date_format="dmy",
         record_prefix="WP-",
+        person_index=True,
         columns=(
             ("Incident Ref", "record_id"),
             ("Forename", "given_name"),
@@ -242,6 +247,7 @@ EXTRACT_SHAPES: tuple[ExtractShape, ...] = (
         file="westshire_mht/crisis_contacts.csv",
         date_format="iso",
         record_prefix="C",
+        person_index=True,
         columns=(
             ("ContactID", "record_id"),
             ("NHSNumber", "nhs_number"),
@@ -277,6 +283,7 @@ EXTRACT_SHAPES: tuple[ExtractShape, ...] = (
         date_format="excel",
         record_prefix="R",
         nhs_spaced=True,
+        person_index=True,
         columns=(
             ("Patient ID", "record_id"),
             ("NHS Number", "nhs_number"),

@@ -57,6 +57,7 @@ class Extract:
     person_index: np.ndarray  # the true person of each row
     duplicate_of: list[str]  # the record id this row duplicates, or ""
     errors: list[str]  # each row's quality problems, ";"-separated
+    registration: list[str]  # the partner's registration of the person, where it keeps one
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class Partnership:
         out: Table = {
             k: [] for k in ("unique_id", "partner", "source_type", "file", "record_id", "person_id")
         }
-        out["duplicate_of"], out["errors"] = [], []
+        out["duplicate_of"], out["registration"], out["errors"] = [], [], []
         for extract in self.extracts:
             s = extract.shape
             out["unique_id"] += [f"{s.partner}:{s.source_type}:{r}" for r in extract.record_ids]
@@ -88,6 +89,7 @@ class Partnership:
             out["record_id"] += extract.record_ids
             out["person_id"] += self.person_id(extract.person_index).tolist()
             out["duplicate_of"] += extract.duplicate_of
+            out["registration"] += extract.registration
             out["errors"] += extract.errors
         return out
 
@@ -186,12 +188,16 @@ def _extract(
     """Add duplicates and recording problems to a stream, give record ids, render the rows."""
     quality = config.quality_for(shape.key)
     n = len(stream.person)
-    duplicated = np.flatnonzero(rng.random(n) < quality.duplicate)
-    source = np.concatenate([np.arange(n), duplicated])
-    original = np.concatenate([np.full(n, -1), duplicated])
+    if shape.person_index:
+        source, original, identity_no = _registrations(rng, stream.person, quality.duplicate)
+    else:
+        duplicated = np.flatnonzero(rng.random(n) < quality.duplicate)
+        source = np.concatenate([np.arange(n), duplicated])
+        original = np.concatenate([np.full(n, -1), duplicated])
+        identity_no = np.full(len(source), -1)
     # Rows in date order; a duplicate lands near, not always next to, its original.
     order = np.lexsort((rng.random(len(source)), stream.day[source]))
-    source, original = source[order], original[order]
+    source, original, identity_no = source[order], original[order], identity_no[order]
     position = np.empty(n, dtype=np.int64)
     is_original = original < 0
     position[source[is_original]] = np.flatnonzero(is_original)
@@ -199,7 +205,9 @@ def _extract(
     duplicate_of = ["" if o < 0 else record_ids[position[o]] for o in original.tolist()]
 
     person, day = stream.person[source], stream.day[source]
-    identity = record_identities(rng, pop, person, day, quality)
+    identity = record_identities(
+        rng, pop, person, day, quality, registration=identity_no if shape.person_index else None
+    )
     event_dates = pop.start + day.astype("timedelta64[D]")
     table: dict[str, np.ndarray] = {
         "record_id": np.array(record_ids, dtype=object),
@@ -231,7 +239,43 @@ def _extract(
         person_index=person,
         duplicate_of=duplicate_of,
         errors=errors,
+        registration=[
+            "" if r < 0 else f"{shape.partner}:{r + 1:07d}" for r in identity_no.tolist()
+        ],
     )
+
+
+def _registrations(
+    rng: np.random.Generator, person: np.ndarray, duplicate_rate: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of a partner that keeps a person index, each given the registration it was filed under.
+
+    Most people are registered once; ``duplicate_rate`` of them twice. A person registered
+    twice with several rows has them split between the two registrations; with one row, that
+    row is entered again under the second. Returns (source row, original row or -1,
+    registration number) for every row written.
+    """
+    n = len(person)
+    people, first, inverse = np.unique(person, return_index=True, return_inverse=True)
+    twice = rng.random(len(people)) < duplicate_rate
+    rows = np.bincount(inverse, minlength=len(people))
+    split = twice & (rows >= 2)
+    second = split[inverse] & (rng.random(n) < 0.5)
+    # Both registrations of a split person keep at least one row.
+    on_second = np.bincount(inverse, weights=second.astype(float), minlength=len(people))
+    last = np.zeros(len(people), dtype=np.int64)
+    np.maximum.at(last, inverse, np.arange(n))
+    second[last[split & (on_second == 0)]] = True
+    second[first[split & (on_second == rows)]] = False
+    registration = 2 * inverse + second
+    # One-row people registered twice: the row is entered again under the second registration.
+    copied = first[twice & (rows == 1)]
+    source = np.concatenate([np.arange(n), copied])
+    original = np.concatenate([np.full(n, -1), copied])
+    registration = np.concatenate([registration, 2 * inverse[copied] + 1])
+    # Number registrations densely in order of first appearance.
+    _, dense = np.unique(registration, return_inverse=True)
+    return source, original, dense
 
 
 _EVENT_DATES = {

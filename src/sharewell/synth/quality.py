@@ -98,14 +98,63 @@ def _address_variant(rng: np.random.Generator, address: str) -> str:
     return f"{line.lower()} {town.lower()}"
 
 
+_PERSON_TAGS = (
+    "typo",
+    "nickname",
+    "swapped_names",
+    "name_suffix",
+    "dob_transposed",
+    "dob_partial",
+    "dob_missing",
+    "sex_unknown",
+    "nhs_missing",
+    "nhs_typo",
+)
+
+
 def record_identities(
     rng: np.random.Generator,
     pop: Population,
     person: np.ndarray,
     day: np.ndarray,
     quality: PartnerQuality,
+    registration: np.ndarray | None = None,
 ) -> RecordedIdentity:
-    """The identity a partner recorded for each (person, day), with its quality problems."""
+    """The identity a partner recorded for each (person, day), with its quality problems.
+
+    With ``registration`` (the partner keeps a person index), name, date of birth, sex and
+    NHS number are recorded once per registration and repeated on each of its rows; the
+    address is still as at each row's date.
+    """
+    if registration is None:
+        return _record_identities(rng, pop, person, day, quality)
+    _, first, inverse = np.unique(registration, return_index=True, return_inverse=True)
+    once = _record_identities(rng, pop, person[first], day[first], quality)
+    rows = _record_identities(rng, pop, person, day, quality)
+    errors = {
+        tag: (once.errors[tag][inverse] if tag in _PERSON_TAGS else rows.errors[tag])
+        for tag in ERROR_TAGS
+    }
+    return RecordedIdentity(
+        given_name=once.given_name[inverse],
+        family_name=once.family_name[inverse],
+        date_of_birth=once.date_of_birth[inverse],
+        sex=once.sex[inverse],
+        address=rows.address,
+        postcode=rows.postcode,
+        uprn=rows.uprn,
+        nhs_number=once.nhs_number[inverse],
+        errors=errors,
+    )
+
+
+def _record_identities(
+    rng: np.random.Generator,
+    pop: Population,
+    person: np.ndarray,
+    day: np.ndarray,
+    quality: PartnerQuality,
+) -> RecordedIdentity:
     p, hh, ad = pop.people, pop.households, pop.addresses
     n = len(person)
     given = p.given_name[person].copy()
