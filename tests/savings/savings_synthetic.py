@@ -32,9 +32,11 @@ class CrisisData:
 def generate(people: int = 20000, relative_effect: float = -0.4, seed: int = 1) -> CrisisData:
     """People with a latent crisis rate; some are referred after crises; referral cuts events.
 
-    Referral depends only on the count of crises in the year before (what matching sees), so
-    a comparison group matched on that count is a fair one; the true effect of each event type
-    is ``relative_effect`` times the referred people's mean rate of that type.
+    The safe haven serves a catchment (30% of people); there, referral depends only on the
+    count of crises in the year before (what matching sees). The comparison population
+    (``people``) lives outside the catchment, so not being referred says nothing about a
+    comparison person's rate, and a group matched on prior use is a fair one. The true effect
+    of each event type is ``relative_effect`` times the referred people's mean rate of it.
     """
     rng = np.random.default_rng(seed)
     rate = rng.gamma(shape=0.6, scale=0.12, size=people) / 30.4  # events a day, all types
@@ -54,7 +56,8 @@ def generate(people: int = 20000, relative_effect: float = -0.4, seed: int = 1) 
     prior = np.zeros(people, dtype=int)
     in_prior = (day >= index_day[pid] - 365) & (day < index_day[pid])
     np.add.at(prior, pid[in_prior], 1)
-    referred = rng.random(people) < np.minimum(0.5, 0.004 + 0.02 * prior)
+    catchment = rng.random(people) < 0.3
+    referred = catchment & (rng.random(people) < np.minimum(0.9, 0.013 + 0.067 * prior))
     # The effect: after referral, each event is kept with probability 1 + relative_effect.
     after = referred[pid] & (day > index_day[pid])
     keep = ~after | (rng.random(pid.size) < 1 + relative_effect)
@@ -79,7 +82,8 @@ def generate(people: int = 20000, relative_effect: float = -0.4, seed: int = 1) 
             "index_date": pa.array(to_date(index_day[ids]).tolist(), pa.date32()),
         }
     )
-    everyone = pa.table({"person_id": [f"P{p:06d}" for p in range(people)]})
+    comparison = np.flatnonzero(~catchment | referred)
+    everyone = pa.table({"person_id": [f"P{p:06d}" for p in comparison]})
     return CrisisData(events=events, cohort=cohort, people=everyone, true_effect=true_effect)
 
 

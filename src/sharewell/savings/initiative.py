@@ -282,6 +282,8 @@ def parse_initiative(
         for err in exc.errors():
             where = _location(err["loc"])
             msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "missing":
+                msg = "missing (required)"
             problems.append(f"{where}: {msg}" if where else msg)
         raise SavingsError(f"{source}: " + "; ".join(problems)) from None
     if library is not None:

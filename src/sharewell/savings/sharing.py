@@ -71,16 +71,12 @@ def proportional_split(benefits: Mapping[str, float], cost: float) -> dict[str, 
     """Contributions summing to ``cost``: losers compensated, the rest pro rata to gains."""
     losses = sum(-b for b in benefits.values() if b < 0)
     gains = sum(b for b in benefits.values() if b > 0)
+    if gains <= 0:
+        # Nobody gains, so nobody can compensate anyone: an equal split is all that is left.
+        return {slug: cost / len(benefits) for slug in benefits}
     to_share = cost + losses
-    out = {}
-    for slug, b in benefits.items():
-        if b < 0:
-            out[slug] = b  # a negative contribution: the pool pays the partner its loss
-        elif gains > 0:
-            out[slug] = to_share * b / gains
-        else:
-            out[slug] = to_share / len(benefits)
-    return out
+    # A loser's contribution is negative: the pool pays it its loss; gainers share the rest.
+    return {slug: b if b < 0 else to_share * b / gains for slug, b in benefits.items()}
 
 
 def proportional_shares(appraisal: Appraisal) -> CostShare:
