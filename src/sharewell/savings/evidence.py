@@ -223,12 +223,24 @@ def _match_without_replacement(con: duckdb.DuckDBPyConnection, k: int, seed: int
         "SELECT person_id, index_date, prior_use FROM _did_prior WHERE treated ORDER BY person_id"
     ).fetchall()
     pools: dict[tuple[object, int], list[object]] = {}
+    # Only a random few candidates per (date, prior use) cell are needed: enough for every
+    # cohort member in the cell even after others have been used on other dates.
     rows = con.execute(
-        """
-        SELECT c.index_date, c.prior_use, c.person_id FROM _did_prior c
-        WHERE NOT c.treated AND (c.index_date, c.prior_use) IN (
-            SELECT (index_date, prior_use) FROM _did_prior WHERE treated)
-        ORDER BY c.index_date, c.prior_use, c.person_id
+        f"""
+        WITH cells AS (
+            SELECT index_date, prior_use, count(*) AS n FROM _did_prior WHERE treated
+            GROUP BY ALL
+        ),
+        ranked AS (
+            SELECT c.index_date, c.prior_use, c.person_id, cells.n, row_number() OVER (
+                PARTITION BY c.index_date, c.prior_use
+                ORDER BY hash(CAST(c.person_id AS VARCHAR) || CAST(c.index_date AS VARCHAR) || '{seed}')
+            ) AS rn
+            FROM _did_prior c JOIN cells USING (index_date, prior_use)
+            WHERE NOT c.treated
+        )
+        SELECT index_date, prior_use, person_id FROM ranked WHERE rn <= n * {k} * 4 + 20
+        ORDER BY index_date, prior_use, rn
         """
     ).fetchall()
     for index_date, prior_use, person_id in rows:
