@@ -13,3 +13,7 @@ Row = dict[str, Any]
 Benchmark = Callable[..., list[Row]]
 
 BENCHMARKS: list[Benchmark] = []
+
+from benchmarks.savings import bench_monte_carlo  # noqa: E402
+
+BENCHMARKS.append(bench_monte_carlo)

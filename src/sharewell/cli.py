@@ -237,8 +237,14 @@ def savings_unit_costs(
     for c in costs:
         payers = ", ".join(f"{p.payer} {p.amount:,.0f}" for p in c.parts)
         table.add_row(
-            c.code, c.item, f"{c.total:,.2f}", c.price_year, payers, str(c.confidence_grade),
-            c.origin, c.source,
+            c.code,
+            c.item,
+            f"{c.total:,.2f}",
+            c.price_year,
+            payers,
+            str(c.confidence_grade),
+            c.origin,
+            c.source,
         )
     console.print(table)
     console.print(f"Deflators: {library.deflators.source} {library.deflators.verification}")
@@ -246,7 +252,9 @@ def savings_unit_costs(
 
 @savings_app.command("evidence")
 def savings_evidence(
-    events: Annotated[Path, typer.Option(help="CSV/Parquet: person_id, agency, event_type, event_date.")],
+    events: Annotated[
+        Path, typer.Option(help="CSV/Parquet: person_id, agency, event_type, event_date.")
+    ],
     cohort: Annotated[Path, typer.Option(help="CSV/Parquet: person_id, index_date.")],
     window_months: Annotated[int, typer.Option(min=1, help="Months before and after.")] = 12,
     as_json: JsonOption = False,
@@ -275,8 +283,10 @@ def savings_evidence(
         table.add_column(head)
     for e in result.estimates.values():
         table.add_row(
-            e.event_type, f"{e.effect_per_person_month:+.4f}",
-            f"{e.ci_low:+.4f} to {e.ci_high:+.4f}", str(e.confidence_grade),
+            e.event_type,
+            f"{e.effect_per_person_month:+.4f}",
+            f"{e.ci_low:+.4f} to {e.ci_high:+.4f}",
+            str(e.confidence_grade),
         )
     console.print(table)
 

@@ -60,14 +60,22 @@ def test_ask_with_local_unit_costs_says_which_were_used(
     assert json.loads(capsys.readouterr().out)["local_unit_costs"] == ["NCC.AE"]
 
 
-def test_report_writes_html_and_pdf_with_charts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_writes_html_and_pdf_with_charts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     args = ["savings", "report", "safe_haven", "information_sharing_hub", "--out", str(tmp_path)]
     assert main([*args, "--draws", "500", "--json"]) == 0
     files = json.loads(capsys.readouterr().out)
     html = Path(files["html"]).read_text()
     assert html.count("<svg") >= 11  # five charts per initiative and the Shapley split
-    for heading in ("Benefit by organisation", "Cost and benefit over time", "Tornado",
-                    "Cost-share proposal", "Unit costs used", "Switching values"):
+    for heading in (
+        "Benefit by organisation",
+        "Cost and benefit over time",
+        "Tornado",
+        "Cost-share proposal",
+        "Unit costs used",
+        "Switching values",
+    ):
         assert heading in html
     assert "Over 5 years Westshire County Council" in html
     assert Path(files["pdf"]).read_bytes()[:5] == b"%PDF-"
@@ -82,15 +90,24 @@ def test_unit_costs_uprated_to_a_price_year(capsys: pytest.CaptureFixture[str]) 
     assert main(["savings", "unit-costs", "--price-year", "1999/00"]) == ExitCode.BAD_INPUT
 
 
-def test_evidence_command_reads_csv_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_evidence_command_reads_csv_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import pyarrow.csv as pcsv
     from savings_synthetic import generate
 
     data = generate(people=4000, seed=2)
     pcsv.write_csv(data.events, tmp_path / "events.csv")
     pcsv.write_csv(data.cohort, tmp_path / "cohort.csv")
-    args = ["savings", "evidence", "--events", str(tmp_path / "events.csv"),
-            "--cohort", str(tmp_path / "cohort.csv"), "--json"]
+    args = [
+        "savings",
+        "evidence",
+        "--events",
+        str(tmp_path / "events.csv"),
+        "--cohort",
+        str(tmp_path / "cohort.csv"),
+        "--json",
+    ]
     assert main(args) == 0
     result = json.loads(capsys.readouterr().out)
     assert set(result["estimates"]) == {"police_mh_incident", "ambulance_callout", "s136_detention"}
@@ -102,7 +119,11 @@ def test_every_template_loads_and_has_costs_and_benefits(slug: str) -> None:
     ap = appraise(load_initiative(TEMPLATES_DIR / f"{slug}.yaml", lib), lib)
     assert ap.total.costs_pv > 0 and ap.total.benefits_pv > 0
     assert set(ap.initiative.partners) == {
-        "westshire_cc", "westshire_fire", "westshire_police", "westshire_mht", "westshire_icb",
+        "westshire_cc",
+        "westshire_fire",
+        "westshire_police",
+        "westshire_mht",
+        "westshire_icb",
         "westshire_ambulance",
     }
 

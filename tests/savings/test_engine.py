@@ -1,4 +1,4 @@
-"""Hand-checked worked examples: every expected number is worked out here, not taken from the code."""
+"""Hand-checked worked examples: every expected number is worked out here, not by the code."""
 
 from __future__ import annotations
 
@@ -48,7 +48,12 @@ def test_optimism_bias_follows_the_weaker_of_evidence_and_unit_cost_grade(
     build: Build, library: UnitCostLibrary
 ) -> None:
     # Outcome grade 3 (10% off) on a grade-1 unit cost: 1000 x 0.90 = 900.
-    outcome = {"name": "o", "events_avoided": 10, "confidence_grade": 3, "unit_costs": {"T.POLICE": 1}}
+    outcome = {
+        "name": "o",
+        "events_avoided": 10,
+        "confidence_grade": 3,
+        "unit_costs": {"T.POLICE": 1},
+    }
     ap = appraise(build(outcomes=[outcome], discount_rate=0.0, horizon_years=1), library)
     assert ap.total.benefits_pv == pytest.approx(900.0)
     # Outcome grade 1 on a grade-5 unit cost (T.WEAK): 25% off, 1000 x 0.75 = 750.
@@ -85,9 +90,18 @@ def test_costs_are_split_by_who_pays_and_benefits_by_who_bears_the_unit_cost(
     build: Build, library: UnitCostLibrary
 ) -> None:
     costs = [
-        {"item": "Staff", "running": 1000, "paid_by": {"westshire_cc": 0.3, "westshire_police": 0.7}}
+        {
+            "item": "Staff",
+            "running": 1000,
+            "paid_by": {"westshire_cc": 0.3, "westshire_police": 0.7},
+        }
     ]
-    outcome = {"name": "o", "events_avoided": 1, "confidence_grade": 1, "unit_costs": {"T.SPLIT": 1}}
+    outcome = {
+        "name": "o",
+        "events_avoided": 1,
+        "confidence_grade": 1,
+        "unit_costs": {"T.SPLIT": 1},
+    }
     ap = appraise(build(costs=costs, outcomes=[outcome], horizon_years=1), library)
     assert ap.agency("westshire_cc").costs_pv == pytest.approx(300)
     assert ap.agency("westshire_police").costs_pv == pytest.approx(700)
@@ -101,7 +115,12 @@ def test_costs_are_split_by_who_pays_and_benefits_by_who_bears_the_unit_cost(
 def test_social_values_count_in_public_value_not_in_fiscal_benefit(
     build: Build, library: UnitCostLibrary
 ) -> None:
-    outcome = {"name": "o", "events_avoided": 2, "confidence_grade": 1, "unit_costs": {"T.SOCIAL": 1}}
+    outcome = {
+        "name": "o",
+        "events_avoided": 2,
+        "confidence_grade": 1,
+        "unit_costs": {"T.SOCIAL": 1},
+    }
     ap = appraise(build(outcomes=[outcome], horizon_years=1), library)
     assert ap.total.benefits_pv == 0
     assert ap.social_pv == pytest.approx(2000)
@@ -146,7 +165,8 @@ def test_local_unit_costs_override_national_ones_and_the_appraisal_says_so(
     override = local_costs_file.parent / "ae.csv"
     override.write_text(
         "code,item,unit,payer,value_type,cost_gbp,price_year,cashable_share,confidence_grade,source\n"
-        "NCC.AE,A&E attendance (Westshire tariff),attendance,icb,fiscal,250,2024/25,0.5,1,Westshire ICB\n"
+        "NCC.AE,A&E attendance (Westshire tariff),attendance,icb,fiscal,250,2024/25,0.5,1,"
+        "Westshire ICB\n"
     )
     national = load_library([local_costs_file])
     local = load_library([local_costs_file, override])

@@ -66,7 +66,9 @@ def test_measured_effect_feeds_an_initiative_outcome(
     assert high == pytest.approx(-est.ci_low * 12 * 400)
     # T.POLICE is £100 a person-event, grade 1; the DiD grade sets the optimism bias.
     ob = ini.optimism_bias[est.confidence_grade]
-    assert appraise(ini, library).total.benefits_pv == pytest.approx(expected_events * 100 * (1 - ob))
+    assert appraise(ini, library).total.benefits_pv == pytest.approx(
+        expected_events * 100 * (1 - ob)
+    )
 
 
 def test_grades_reflect_how_clear_the_estimate_is() -> None:

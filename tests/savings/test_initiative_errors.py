@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import initiative_data
+from savings_helpers import initiative_data
 
 from sharewell.cli import ExitCode, main
 from sharewell.errors import SavingsError
@@ -43,7 +43,9 @@ def test_negative_horizon_is_refused(tmp_path: Path, library: UnitCostLibrary) -
 
 
 def test_cost_shares_must_sum_to_one(tmp_path: Path, library: UnitCostLibrary) -> None:
-    costs = [{"item": "Staff", "running": 1, "paid_by": {"westshire_cc": 0.5, "westshire_police": 0.3}}]
+    costs = [
+        {"item": "Staff", "running": 1, "paid_by": {"westshire_cc": 0.5, "westshire_police": 0.3}}
+    ]
     msg = _error(_write(tmp_path, initiative_data(costs=costs)), library)
     assert "haven.yaml: costs.0.paid_by" in msg
     assert "sum to 0.8, not 1" in msg
@@ -80,7 +82,10 @@ def test_misspelt_key_is_refused_not_ignored(tmp_path: Path, library: UnitCostLi
 
 def test_unknown_parameter_in_times(tmp_path: Path, library: UnitCostLibrary) -> None:
     outcome = {
-        "name": "o", "events_avoided": 1, "times": ["nope"], "confidence_grade": 1,
+        "name": "o",
+        "events_avoided": 1,
+        "times": ["nope"],
+        "confidence_grade": 1,
         "unit_costs": {"T.POLICE": 1},
     }
     msg = _error(_write(tmp_path, initiative_data(outcomes=[outcome])), library)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import initiative_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from savings_helpers import initiative_data
 
 from sharewell.savings.engine import appraise
 from sharewell.savings.initiative import Initiative, parse_initiative
@@ -66,7 +66,9 @@ def _with_extra_benefit(ini: Initiative, extra: float) -> Initiative:
 
 @fixture_ok
 @given(data=st.data(), extra=st.floats(min_value=0, max_value=1000))
-def test_more_benefit_never_lowers_npv(library: UnitCostLibrary, data: st.DataObject, extra: float) -> None:
+def test_more_benefit_never_lowers_npv(
+    library: UnitCostLibrary, data: st.DataObject, extra: float
+) -> None:
     ini = data.draw(initiatives(library))
     before = appraise(ini, library)
     after = appraise(_with_extra_benefit(ini, extra), library)
@@ -77,7 +79,9 @@ def test_more_benefit_never_lowers_npv(library: UnitCostLibrary, data: st.DataOb
 
 @fixture_ok
 @given(data=st.data())
-def test_zero_effect_initiative_never_pays_back(library: UnitCostLibrary, data: st.DataObject) -> None:
+def test_zero_effect_initiative_never_pays_back(
+    library: UnitCostLibrary, data: st.DataObject
+) -> None:
     ap = appraise(_scale_events(data.draw(initiatives(library)), 0.0), library)
     assert ap.total.payback_year is None
     assert all(a.payback_year is None for a in ap.agencies)
@@ -109,7 +113,9 @@ def test_proportional_split_for_any_benefits(benefits: dict[str, float], cost: f
         assert all(benefits[p] - split[p] >= -1e-6 for p in benefits)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_shapley_shares_sum_to_funded_cost_and_no_partner_loses(
     library: UnitCostLibrary, data: st.DataObject
@@ -123,7 +129,9 @@ def test_shapley_shares_sum_to_funded_cost_and_no_partner_loses(
     assert all(r.net_proposed >= -1e-6 for r in share.rows)
 
 
-def test_shapley_split_of_a_two_partner_game_by_hand(build: Callable[..., Initiative], library: UnitCostLibrary) -> None:
+def test_shapley_split_of_a_two_partner_game_by_hand(
+    build: Callable[..., Initiative], library: UnitCostLibrary
+) -> None:
     # Police gains 1000/yr, council 600 (T.SPLIT's 60% of 100 x 10), trust 400; 1 year; cost 1200.
     costs = [{"item": "x", "setup": 1200, "paid_by": "westshire_cc"}]
     outcomes = [

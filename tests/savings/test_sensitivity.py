@@ -43,7 +43,9 @@ def test_switching_value_is_none_when_the_partner_never_breaks_even(
     hub: Initiative, library: UnitCostLibrary
 ) -> None:
     # The fire service pays a quarter of the hub and gains little from mental health work.
-    assert switching_value(hub, library, parameter="police_mh_share", partner="westshire_fire") is None
+    assert (
+        switching_value(hub, library, parameter="police_mh_share", partner="westshire_fire") is None
+    )
 
 
 def test_tornado_bars_bracket_the_central_npv_and_are_widest_first(

@@ -1,4 +1,4 @@
-"""Evidence from linked data: difference-in-differences against a comparison group matched on prior use.
+"""Evidence from linked data: difference-in-differences against comparisons matched on prior use.
 
 Inputs are two plain relations in a DuckDB connection (the person index from linkage provides
 ``person_id``):
@@ -234,7 +234,9 @@ def _match_without_replacement(con: duckdb.DuckDBPyConnection, k: int, seed: int
         ranked AS (
             SELECT c.index_date, c.prior_use, c.person_id, cells.n, row_number() OVER (
                 PARTITION BY c.index_date, c.prior_use
-                ORDER BY hash(CAST(c.person_id AS VARCHAR) || CAST(c.index_date AS VARCHAR) || '{seed}')
+                ORDER BY hash(
+                    CAST(c.person_id AS VARCHAR) || CAST(c.index_date AS VARCHAR) || '{seed}'
+                )
             ) AS rn
             FROM _did_prior c JOIN cells USING (index_date, prior_use)
             WHERE NOT c.treated
@@ -348,11 +350,18 @@ def apply_evidence(
     """The initiative with one outcome's events taken from a measured estimate."""
     names = [o.name for o in initiative.outcomes]
     if outcome not in names:
-        raise SavingsError(f"{initiative.slug}: no outcome {outcome!r} (outcomes: {', '.join(names)})")
+        raise SavingsError(
+            f"{initiative.slug}: no outcome {outcome!r} (outcomes: {', '.join(names)})"
+        )
     evidence = estimate.as_evidence(people_per_year, months_followed, source)
     outcomes = [
         o.model_copy(
-            update={"evidence": evidence, "events_avoided": None, "range": None, "confidence_grade": None}
+            update={
+                "evidence": evidence,
+                "events_avoided": None,
+                "range": None,
+                "confidence_grade": None,
+            }
         )
         if o.name == outcome
         else o

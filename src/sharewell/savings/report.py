@@ -116,13 +116,29 @@ def chart_benefit_by_agency(ap: Appraisal) -> Figure:
     fig, ax = _figure(8, 0.6 * len(agencies) + 1.5)
     names = [_short(a.name) for a in agencies]
     y = range(len(agencies))
-    ax.barh([i + 0.2 for i in y], [a.cashable_pv for a in agencies], 0.4,
-            color=_COLOURS["cashable"], label="cashable benefit")
-    ax.barh([i + 0.2 for i in y], [a.non_cashable_pv for a in agencies], 0.4,
-            left=[a.cashable_pv for a in agencies], color=_COLOURS["benefit"], alpha=0.6,
-            label="non-cashable benefit")
-    ax.barh([i - 0.2 for i in y], [a.costs_pv for a in agencies], 0.4,
-            color=_COLOURS["cost"], label="cost")
+    ax.barh(
+        [i + 0.2 for i in y],
+        [a.cashable_pv for a in agencies],
+        0.4,
+        color=_COLOURS["cashable"],
+        label="cashable benefit",
+    )
+    ax.barh(
+        [i + 0.2 for i in y],
+        [a.non_cashable_pv for a in agencies],
+        0.4,
+        left=[a.cashable_pv for a in agencies],
+        color=_COLOURS["benefit"],
+        alpha=0.6,
+        label="non-cashable benefit",
+    )
+    ax.barh(
+        [i - 0.2 for i in y],
+        [a.costs_pv for a in agencies],
+        0.4,
+        color=_COLOURS["cost"],
+        label="cost",
+    )
     ax.set_yticks(list(y), names)
     ax.invert_yaxis()
     ax.set_xlabel(f"£, present value, {ap.price_year} prices")
@@ -146,14 +162,29 @@ def chart_over_time(ap: Appraisal) -> Figure:
     fig, ax = _figure(8, 4)
     ax.plot(years, cum_c, marker="o", color=_COLOURS["cost"], label="cumulative cost")
     ax.plot(years, cum_b, marker="o", color=_COLOURS["benefit"], label="cumulative fiscal benefit")
-    ax.bar(years, ap.total.benefits_by_year, color=_COLOURS["benefit"], alpha=0.25,
-           label="benefit in year")
-    ax.bar(years, [-c for c in ap.total.costs_by_year], color=_COLOURS["cost"], alpha=0.25,
-           label="cost in year")
+    ax.bar(
+        years,
+        ap.total.benefits_by_year,
+        color=_COLOURS["benefit"],
+        alpha=0.25,
+        label="benefit in year",
+    )
+    ax.bar(
+        years,
+        [-c for c in ap.total.costs_by_year],
+        color=_COLOURS["cost"],
+        alpha=0.25,
+        label="cost in year",
+    )
     if ap.total.payback_year:
         ax.axvline(ap.total.payback_year, color="grey", ls="--", lw=1)
-        ax.annotate(f"pays back in year {ap.total.payback_year}", (ap.total.payback_year, 0),
-                    xytext=(4, 8), textcoords="offset points", fontsize=8)
+        ax.annotate(
+            f"pays back in year {ap.total.payback_year}",
+            (ap.total.payback_year, 0),
+            xytext=(4, 8),
+            textcoords="offset points",
+            fontsize=8,
+        )
     ax.axhline(0, color="black", lw=0.5)
     ax.set_xticks(years)
     ax.set_xlabel("year")
@@ -191,12 +222,25 @@ def chart_cost_share(share: CostShare) -> Figure:
     rows = list(share.rows)
     fig, ax = _figure(8, 0.6 * len(rows) + 1.5)
     y = range(len(rows))
-    ax.barh([i - 0.2 for i in y], [r.pays_today for r in rows], 0.4, color="#b1b4b6",
-            label="pays today")
-    ax.barh([i + 0.2 for i in y], [r.proposed for r in rows], 0.4, color=_COLOURS["other"],
-            label=f"proposed ({share.method})")
-    ax.scatter([r.benefit for r in rows], list(y), marker="|", s=200, color=_COLOURS["benefit"],
-               label="benefit", zorder=3)
+    ax.barh(
+        [i - 0.2 for i in y], [r.pays_today for r in rows], 0.4, color="#b1b4b6", label="pays today"
+    )
+    ax.barh(
+        [i + 0.2 for i in y],
+        [r.proposed for r in rows],
+        0.4,
+        color=_COLOURS["other"],
+        label=f"proposed ({share.method})",
+    )
+    ax.scatter(
+        [r.benefit for r in rows],
+        list(y),
+        marker="|",
+        s=200,
+        color=_COLOURS["benefit"],
+        label="benefit",
+        zorder=3,
+    )
     ax.set_yticks(list(y), [_short(r.name) for r in rows])
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=0.5)
@@ -251,15 +295,17 @@ def agency_rows(ap: Appraisal) -> list[list[str]]:
     """One row of figures per organisation, then the total."""
     rows = []
     for a in [*ap.agencies, ap.total]:
-        rows.append([
-            a.name,
-            money(a.costs_pv),
-            money(a.benefits_pv),
-            money(a.cashable_pv),
-            money(a.npv),
-            "-" if a.roi is None else f"{a.roi:.2f}",
-            "-" if a.payback_year is None else str(a.payback_year),
-        ])
+        rows.append(
+            [
+                a.name,
+                money(a.costs_pv),
+                money(a.benefits_pv),
+                money(a.cashable_pv),
+                money(a.npv),
+                "-" if a.roi is None else f"{a.roi:.2f}",
+                "-" if a.payback_year is None else str(a.payback_year),
+            ]
+        )
     return rows
 
 
@@ -274,9 +320,13 @@ def _section(rep: InitiativeReport, figs: dict[str, Figure]) -> str:
     for slug in ini.partners:
         parts.append(f"<li>{html.escape(plain_english(ap, slug, rep.share))}</li>")
     parts.append("</ul>")
+    rate = (
+        "Green Book schedule (3.5%, 3.0% from year 31, 2.5% from year 76)"
+        if ini.discount_rate is None
+        else f"{ini.discount_rate:.1%}"
+    )
     parts.append(
-        f"<p>Horizon {ini.horizon_years} years; {ap.price_year} prices; discounting "
-        f"{'Green Book schedule (3.5%, 3.0% from year 31, 2.5% from year 76)' if ini.discount_rate is None else f'{ini.discount_rate:.1%}'}; "
+        f"<p>Horizon {ini.horizon_years} years; {ap.price_year} prices; discounting {rate}; "
         f"unit cost library {html.escape(ap.library_version)}. Public value (fiscal, economic "
         f"and social): {money(ap.public_value_pv)} (economic {money(ap.economic_pv)}, social "
         f"{money(ap.social_pv)}).</p>"
@@ -296,32 +346,63 @@ def _section(rep: InitiativeReport, figs: dict[str, Figure]) -> str:
             bands = ", ".join(f"{k} {money(v)}" for k, v in rep.monte_carlo.bands.items())
             parts.append(f"<p>Percentiles of NPV: {bands}.</p>")
     if rep.switching:
-        parts.append("<h3>Switching values</h3><p>The value of each parameter at which a "
-                     "partner's NPV is zero (today's funding).</p>")
+        parts.append(
+            "<h3>Switching values</h3><p>The value of each parameter at which a "
+            "partner's NPV is zero (today's funding).</p>"
+        )
         rows = []
         for name, by_partner in rep.switching.items():
             p = ini.parameters[name]
             for slug, value in by_partner.items():
-                rows.append([
-                    p.description or name,
-                    ini.partners[slug].name,
-                    "not in range" if value is None else f"{value:.4g}",
-                    f"{p.value:g} (range {p.low:g} to {p.high:g})",
-                    p.source,
-                ])
+                rows.append(
+                    [
+                        p.description or name,
+                        ini.partners[slug].name,
+                        "not in range" if value is None else f"{value:.4g}",
+                        f"{p.value:g} (range {p.low:g} to {p.high:g})",
+                        p.source,
+                    ]
+                )
         parts.append(_table(("Parameter", "Partner", "Breaks even at", "Used", "Source"), rows))
     parts.append(_unit_cost_table(ap))
     parts.append("<details><summary>Every line of the calculation</summary>")
     parts.append(
         _table(
-            ("Year", "Organisation", "Kind", "Item", "Unit cost", "Type", "Events",
-             "Unit £", "Deadweight", "Optimism bias", "Drop-off factor", "Cashable",
-             "Amount £", "Discount factor", "Present value £"),
+            (
+                "Year",
+                "Organisation",
+                "Kind",
+                "Item",
+                "Unit cost",
+                "Type",
+                "Events",
+                "Unit £",
+                "Deadweight",
+                "Optimism bias",
+                "Drop-off factor",
+                "Cashable",
+                "Amount £",
+                "Discount factor",
+                "Present value £",
+            ),
             [
-                [ln.year, ln.partner, ln.kind, ln.label, ln.code, ln.value_type,
-                 f"{ln.events:g}", f"{ln.unit_amount:,.2f}", _pct(ln.deadweight),
-                 _pct(ln.optimism_bias), f"{ln.drop_off_factor:.3f}", _pct(ln.cashable_share),
-                 f"{ln.amount:,.2f}", f"{ln.discount_factor:.4f}", f"{ln.present_value:,.2f}"]
+                [
+                    ln.year,
+                    ln.partner,
+                    ln.kind,
+                    ln.label,
+                    ln.code,
+                    ln.value_type,
+                    f"{ln.events:g}",
+                    f"{ln.unit_amount:,.2f}",
+                    _pct(ln.deadweight),
+                    _pct(ln.optimism_bias),
+                    f"{ln.drop_off_factor:.3f}",
+                    _pct(ln.cashable_share),
+                    f"{ln.amount:,.2f}",
+                    f"{ln.discount_factor:.4f}",
+                    f"{ln.present_value:,.2f}",
+                ]
                 for ln in ap.lines
             ],
         )
@@ -332,14 +413,26 @@ def _section(rep: InitiativeReport, figs: dict[str, Figure]) -> str:
 
 def _share_table(share: CostShare) -> str:
     rows = [
-        [r.name, money(r.benefit), money(r.pays_today), money(r.net_today), money(r.proposed),
-         money(r.net_proposed)]
+        [
+            r.name,
+            money(r.benefit),
+            money(r.pays_today),
+            money(r.net_today),
+            money(r.proposed),
+            money(r.net_proposed),
+        ]
         for r in share.rows
     ]
     note = f"<p>{html.escape(share.note)}</p>" if share.note else ""
     return note + _table(
-        ("Partner", "Benefit", "Pays today", "Net today", f"Proposed ({share.method})",
-         "Net under proposal"),
+        (
+            "Partner",
+            "Benefit",
+            "Pays today",
+            "Net today",
+            f"Proposed ({share.method})",
+            "Net under proposal",
+        ),
         rows,
     )
 
@@ -347,12 +440,33 @@ def _share_table(share: CostShare) -> str:
 def _unit_cost_table(ap: Appraisal) -> str:
     rows = []
     for c in ap.unit_costs_used:
-        payers = "; ".join(f"{p.payer} {money(p.amount)} ({p.value_type}, {p.cashable_share:.0%} cashable)" for p in c.parts)
-        rows.append([c.code, c.item, money(c.total), payers, c.confidence_grade, c.origin,
-                     c.source, c.verification])
+        payers = "; ".join(
+            f"{p.payer} {money(p.amount)} ({p.value_type}, {p.cashable_share:.0%} cashable)"
+            for p in c.parts
+        )
+        rows.append(
+            [
+                c.code,
+                c.item,
+                money(c.total),
+                payers,
+                c.confidence_grade,
+                c.origin,
+                c.source,
+                c.verification,
+            ]
+        )
     return "<h3>Unit costs used</h3>" + _table(
-        ("Code", "Item", f"Cost ({ap.price_year})", "Borne by", "Grade", "National or local",
-         "Source", "Verification"),
+        (
+            "Code",
+            "Item",
+            f"Cost ({ap.price_year})",
+            "Borne by",
+            "Grade",
+            "National or local",
+            "Source",
+            "Verification",
+        ),
         rows,
     )
 
@@ -375,7 +489,8 @@ def write_report(
     """Write ``savings-report.html`` and ``savings-report.pdf`` for one or more initiatives."""
     out_dir.mkdir(parents=True, exist_ok=True)
     reports = [build_report(ini, lib, draws=draws, seed=seed) for ini, lib in pairs]
-    sections, all_figs = [], []
+    sections: list[str] = []
+    all_figs: list[tuple[InitiativeReport | None, dict[str, Figure]]] = []
     for rep in reports:
         figs = {
             "agency": chart_benefit_by_agency(rep.appraisal),
@@ -415,8 +530,11 @@ def write_report(
     tmp.write_text(doc, encoding="utf-8")
     tmp.replace(html_path)
     _write_pdf(pdf_path, all_figs, shapley)
-    return ReportFiles(html=html_path, pdf=pdf_path,
-                       initiatives=tuple(r.appraisal.initiative.slug for r in reports))
+    return ReportFiles(
+        html=html_path,
+        pdf=pdf_path,
+        initiatives=tuple(r.appraisal.initiative.slug for r in reports),
+    )
 
 
 def _text_page(lines: Sequence[str], title: str) -> Figure:

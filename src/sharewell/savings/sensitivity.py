@@ -70,7 +70,9 @@ class Input:
             return initiative, replace(library, costs={**library.costs, self.key: scaled})
         if self.kind == "costs":
             costs = [
-                c.model_copy(update={"setup": _scale(c.setup, value), "running": _scale(c.running, value)})
+                c.model_copy(
+                    update={"setup": _scale(c.setup, value), "running": _scale(c.running, value)}
+                )
                 for c in initiative.costs
             ]
             return initiative.model_copy(update={"costs": costs}), library
@@ -160,9 +162,7 @@ def switching_value(
     """The value of ``parameter`` at which the partner's NPV is zero, or None if not in range."""
     if parameter not in initiative.parameters:
         known = ", ".join(initiative.parameters) or "none"
-        raise SavingsError(
-            f"{initiative.slug}: no parameter {parameter!r} (parameters: {known})"
-        )
+        raise SavingsError(f"{initiative.slug}: no parameter {parameter!r} (parameters: {known})")
     inp = Input(parameter, "parameter", parameter, 0.0, lo, hi)
 
     def f(x: float) -> float:
@@ -277,7 +277,9 @@ def monte_carlo_naive(
         ini, lib = initiative, library
         for inp in inputs:
             value = (
-                rng.triangular(inp.low, inp.high, inp.central) if inp.high > inp.low else inp.central
+                rng.triangular(inp.low, inp.high, inp.central)
+                if inp.high > inp.low
+                else inp.central
             )
             ini, lib = inp.apply(ini, lib, value)
         out.append(npv_of(appraise(ini, lib), partner))

@@ -107,7 +107,9 @@ def proportional_shares(appraisal: Appraisal) -> CostShare:
     )
 
 
-def shapley_values(players: Sequence[str], value: Mapping[frozenset[str], float]) -> dict[str, float]:
+def shapley_values(
+    players: Sequence[str], value: Mapping[frozenset[str], float]
+) -> dict[str, float]:
     """Exact Shapley values of a game given the value of every coalition."""
     n = len(players)
     if n > 12:
@@ -127,14 +129,27 @@ def shapley_shares(appraisals: Sequence[Appraisal]) -> CostShare:
     """Split the cost of every worthwhile initiative by Shapley value of the partners' surplus."""
     if not appraisals:
         raise SavingsError("give at least one initiative to share the cost of")
-    funded = [ap for ap in appraisals if ap.total.npv > 0 and sum(_partner_benefits(ap).values()) > ap.total.costs_pv]
+    funded = [
+        ap
+        for ap in appraisals
+        if ap.total.npv > 0 and sum(_partner_benefits(ap).values()) > ap.total.costs_pv
+    ]
     names = _names(appraisals)
     players = sorted(names)
     # A partner that loses from an initiative is compensated first, so every benefit in the
     # game is non-negative and the game is monotone: no partner's Shapley value is negative.
-    gains = {ap.initiative.slug: {p: max(0.0, _partner_benefits(ap).get(p, 0.0)) for p in players} for ap in funded}
-    losses = {ap.initiative.slug: {p: max(0.0, -_partner_benefits(ap).get(p, 0.0)) for p in players} for ap in funded}
-    hurdle = {ap.initiative.slug: ap.total.costs_pv + sum(losses[ap.initiative.slug].values()) for ap in funded}
+    gains = {
+        ap.initiative.slug: {p: max(0.0, _partner_benefits(ap).get(p, 0.0)) for p in players}
+        for ap in funded
+    }
+    losses = {
+        ap.initiative.slug: {p: max(0.0, -_partner_benefits(ap).get(p, 0.0)) for p in players}
+        for ap in funded
+    }
+    hurdle = {
+        ap.initiative.slug: ap.total.costs_pv + sum(losses[ap.initiative.slug].values())
+        for ap in funded
+    }
 
     value: dict[frozenset[str], float] = {}
     for k in range(len(players) + 1):
@@ -149,7 +164,11 @@ def shapley_shares(appraisals: Sequence[Appraisal]) -> CostShare:
         # Pays its benefit less its share of the surplus, so its net benefit is its Shapley value.
         rows.append(ShareRow(p, names[p], benefit, today, benefit - phi[p]))
     unfunded = [ap.initiative.slug for ap in appraisals if ap not in funded]
-    note = f"Not funded (the partners' benefits do not cover the cost): {', '.join(unfunded)}." if unfunded else ""
+    note = (
+        f"Not funded (the partners' benefits do not cover the cost): {', '.join(unfunded)}."
+        if unfunded
+        else ""
+    )
     return CostShare(
         method="Shapley value across initiatives",
         cost=sum(ap.total.costs_pv for ap in funded),

@@ -210,14 +210,20 @@ def read_unit_cost_rows(path: Path, origin: str) -> dict[str, UnitCost]:
                 raise SavingsError(f"{where}, payer: {payer!r} is not one of {', '.join(PAYERS)}")
             value_type = (row.get("value_type") or "fiscal").strip()
             if value_type not in ("fiscal", "economic", "social"):
-                raise SavingsError(f"{where}, value_type: {value_type!r} is not fiscal/economic/social")
+                raise SavingsError(
+                    f"{where}, value_type: {value_type!r} is not fiscal/economic/social"
+                )
             parts.append(
                 UnitCostPart(
                     payer=payer,
                     value_type=value_type,  # type: ignore[arg-type]
                     amount=_number(row, "cost_gbp", where, 0, 1e9),
                     cashable_share=_number(
-                        {"c": row.get("cashable_share") or "0"}, "c", where + ", cashable_share", 0, 1
+                        {"c": row.get("cashable_share") or "0"},
+                        "c",
+                        where + ", cashable_share",
+                        0,
+                        1,
                     ),
                     note=row.get("note") or "",
                 )
@@ -259,7 +265,9 @@ def _expand_composites(
                 f = deflators.factor(base.price_year, year) * float(part["quantity"])
                 note = f"{part['quantity']} x {base.code}: {part.get('note', '')}"
                 parts += [replace(p, amount=p.amount * f, note=note) for p in base.parts]
-            local_parts = [p["code"] for p in spec["parts"] if costs[p["code"]].origin != "national"]
+            local_parts = [
+                p["code"] for p in spec["parts"] if costs[p["code"]].origin != "national"
+            ]
             costs[spec["code"]] = UnitCost(
                 code=spec["code"],
                 item=spec["item"],
@@ -269,7 +277,9 @@ def _expand_composites(
                 confidence_grade=int(spec["confidence_grade"]),
                 source=spec["source"],
                 verification="composite of the parts listed",
-                origin=f"national, local parts {', '.join(local_parts)}" if local_parts else "national",
+                origin=f"national, local parts {', '.join(local_parts)}"
+                if local_parts
+                else "national",
             )
             del pending[spec["code"]]
 
