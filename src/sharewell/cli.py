@@ -155,8 +155,8 @@ def savings_ask(
     from sharewell.savings.answer import answer_for, appraise_file
     from sharewell.savings.report import AGENCY_HEAD, agency_rows
 
-    _, _, appraisal = appraise_file(initiative, local_costs or [])
-    answer = answer_for(appraisal, org)
+    _, library, appraisal = appraise_file(initiative, local_costs or [])
+    answer = answer_for(appraisal, org, library)
     if as_json:
         r = answer.result
         emit_json(
@@ -174,12 +174,18 @@ def savings_ask(
                 "roi": r.roi,
                 "payback_year": r.payback_year,
                 "largest_beneficiary": answer.largest_beneficiary,
+                "uncertainty": answer.uncertainty,
+                "npv_p5": answer.npv_p5,
+                "npv_p95": answer.npv_p95,
+                "probability_ahead": answer.probability_ahead,
+                "switching_values": answer.switching,
                 "cost_share": answer.share,
                 "local_unit_costs": answer.local_unit_costs,
             }
         )
         return
     console.print(answer.text, highlight=False)
+    console.print(answer.uncertainty, highlight=False, style="dim")
     table = Table(title=f"{appraisal.initiative.name}: present values", title_justify="left")
     for i, head in enumerate(AGENCY_HEAD):
         table.add_column(head, justify="left" if i == 0 else "right")

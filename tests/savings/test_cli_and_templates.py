@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from sharewell.cli import ExitCode, main
@@ -39,6 +40,20 @@ def test_ask_json_matches_the_engine(capsys: pytest.CaptureFixture[str]) -> None
     assert sum(r["proposed"] for r in report["cost_share"]["rows"]) == pytest.approx(
         ap.total.costs_pv
     )
+
+
+def test_ask_says_how_big_the_police_mh_share_must_be_for_the_council(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["savings", "ask", "information_sharing_hub", "--org", "westshire_cc", "--json"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    share = report["switching_values"]["police_mh_share"]
+    # Above the census figures (5.1%, 7.8% of contacts given a response), below the 20% quoted.
+    assert 0.078 < share < 0.20
+    assert f"is at least {share:.1%}" in report["uncertainty"]
+    assert report["npv_p5"] < report["npv"] < report["npv_p95"]
+    assert 0 < report["probability_ahead"] < 1
 
 
 def test_ask_for_an_organisation_not_in_the_partnership(capsys: pytest.CaptureFixture[str]) -> None:
@@ -136,6 +151,7 @@ def test_every_unit_cost_has_a_source_grade_and_is_documented() -> None:
 
 
 def test_demo_function_writes_the_report(tmp_path: Path) -> None:
-    figures = run_savings_demo(tmp_path, draws=200)
+    figures = run_savings_demo(tmp_path, draws=200, workspace=duckdb.connect())
+    assert figures["safe haven evidence"].startswith("not measured: the workspace has no table")
     assert Path(figures["report"]).is_file() and Path(figures["pdf"]).is_file()
     assert figures["hub: council answer"].startswith("Over 5 years Westshire County Council")

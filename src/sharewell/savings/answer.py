@@ -9,6 +9,7 @@ from pathlib import Path
 from sharewell.errors import NotFound
 from sharewell.savings.engine import AgencyResult, Appraisal, appraise
 from sharewell.savings.initiative import Initiative, find_initiative, load_initiative
+from sharewell.savings.sensitivity import monte_carlo, switching_value
 from sharewell.savings.sharing import CostShare, proportional_shares
 from sharewell.savings.unit_costs import UnitCostLibrary, load_library
 
@@ -35,6 +36,13 @@ class Answer:
     largest_beneficiary: str
     share: CostShare
     local_unit_costs: tuple[str, ...]
+    uncertainty: str = ""
+    """A sentence on the Monte Carlo range and switching values (empty without a library)."""
+    npv_p5: float | None = None
+    npv_p95: float | None = None
+    probability_ahead: float | None = None
+    switching: dict[str, float | None] | None = None
+    """Parameter -> value at which this organisation's NPV is zero (None: never in 0..max)."""
 
 
 def _largest(appraisal: Appraisal) -> AgencyResult:
@@ -88,13 +96,63 @@ def appraise_file(
     return ini, library, appraise(ini, library)
 
 
-def answer_for(appraisal: Appraisal, org: str) -> Answer:
-    """The answer for one organisation of the partnership."""
+def _uncertainty(
+    appraisal: Appraisal, org: str, library: UnitCostLibrary, draws: int
+) -> tuple[str, float, float, float, dict[str, float | None]]:
+    ini = appraisal.initiative
+    mc = monte_carlo(ini, library, partner=org, draws=draws)
+    p5, p95, ahead = mc.percentile(5), mc.percentile(95), mc.probability_positive
+    name = appraisal.agency(org).name
+    text = (
+        f"Across {draws:,} simulations of the uncertain inputs, {name}'s net position lies "
+        f"between {money(p5)} and {money(p95)} in 90% of them; it comes out ahead in "
+        f"{ahead:.0%}."
+    )
+    switching: dict[str, float | None] = {}
+    for pname, p in ini.parameters.items():
+        top = max(p.value, p.high or p.value)
+        hi = 1.0 if top <= 1 else 5 * top
+        value = switching_value(ini, library, parameter=pname, partner=org, lo=0.0, hi=hi)
+        switching[pname] = value
+        if value is not None and 0 < value < hi:
+            shown = f"{value:.1%}" if hi == 1.0 else f"{value:,.0f}"
+            used = f"{p.value:.1%}" if hi == 1.0 else f"{p.value:,.0f}"
+            rng = ""
+            if p.low is not None and p.high is not None and p.low != p.high:
+                lo_s = f"{p.low:.1%}" if hi == 1.0 else f"{p.low:,.0f}"
+                hi_s = f"{p.high:.1%}" if hi == 1.0 else f"{p.high:,.0f}"
+                rng = f", plausible range {lo_s} to {hi_s}"
+            desc = p.description or pname
+            desc = desc[0].lower() + desc[1:]
+            central = appraisal.agency(org).npv
+            # NPV is monotone in the parameter: the side the central value is on says which way.
+            rising = (central > 0) == (p.value > value)
+            text += (
+                f" It comes out ahead only if the {desc} is {'at least' if rising else 'at most'} "
+                f"{shown} (this appraisal uses {used}{rng})."
+            )
+    return text, p5, p95, ahead, switching
+
+
+def answer_for(
+    appraisal: Appraisal, org: str, library: UnitCostLibrary | None = None, draws: int = 5000
+) -> Answer:
+    """The answer for one organisation; with ``library``, also its uncertainty."""
     if org not in appraisal.initiative.partners:
         known = ", ".join(appraisal.initiative.partners)
         raise NotFound(f"no partner {org!r} in {appraisal.initiative.slug} (partners: {known})")
     share = proportional_shares(appraisal)
     a = appraisal.agency(org)
+    extra: dict[str, object] = {}
+    if library is not None:
+        text, p5, p95, ahead, switching = _uncertainty(appraisal, org, library, draws)
+        extra = {
+            "uncertainty": text,
+            "npv_p5": p5,
+            "npv_p95": p95,
+            "probability_ahead": ahead,
+            "switching": switching,
+        }
     return Answer(
         initiative=appraisal.initiative.slug,
         organisation=org,
@@ -106,4 +164,5 @@ def answer_for(appraisal: Appraisal, org: str) -> Answer:
         largest_beneficiary=_largest(appraisal).partner,
         share=share,
         local_unit_costs=tuple(sorted(appraisal.local_codes)),
+        **extra,  # type: ignore[arg-type]
     )
