@@ -105,3 +105,22 @@ def test_cli_reports_a_bad_file_as_bad_input(
     path = _write(tmp_path, initiative_data(horizon_years=-1))
     assert main(["savings", "ask", str(path), "--org", "westshire_cc"]) == ExitCode.BAD_INPUT
     assert "haven.yaml: horizon_years" in capsys.readouterr().err
+
+
+def test_bad_local_unit_cost_rows_name_the_row_and_field(tmp_path: Path) -> None:
+    from sharewell.savings.unit_costs import load_library
+
+    head = "code,item,unit,payer,value_type,cost_gbp,price_year,cashable_share,confidence_grade,source\n"
+    cases = {
+        "X1,Thing,event,parish,fiscal,10,2024/25,0,1,local\n": "row 2 (X1), payer: 'parish'",
+        "X1,Thing,event,police,fiscal,ten,2024/25,0,1,local\n": "row 2 (X1), cost_gbp: 'ten'",
+        "X1,Thing,event,police,fiscal,10,,0,1,local\n": "row 2 (X1): price year '' is missing",
+        "X1,Thing,event,police,fiscal,10,2024/25,1.5,1,local\n": "cashable_share: 1.5 is outside",
+    }
+    for row, expected in cases.items():
+        path = tmp_path / "local.csv"
+        path.write_text(head + row, encoding="utf-8")
+        with pytest.raises(SavingsError) as exc:
+            load_library([path])
+        assert expected in str(exc.value), str(exc.value)
+        assert "local.csv" in str(exc.value)

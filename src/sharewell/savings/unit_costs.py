@@ -172,9 +172,11 @@ def load_deflators(path: Path | None = None, source: str = "", verification: str
     return Deflators(index=index, source=source, verification=verification)
 
 
-def _number(row: Mapping[str, str], key: str, where: str, lo: float, hi: float) -> float:
+def _number(
+    row: Mapping[str, str], key: str, where: str, lo: float, hi: float, default: str = ""
+) -> float:
     try:
-        value = float(row.get(key) or "")
+        value = float(row.get(key) or default)
     except ValueError:
         raise SavingsError(f"{where}, {key}: {row.get(key)!r} is not a number") from None
     if not lo <= value <= hi:
@@ -218,13 +220,7 @@ def read_unit_cost_rows(path: Path, origin: str) -> dict[str, UnitCost]:
                     payer=payer,
                     value_type=value_type,  # type: ignore[arg-type]
                     amount=_number(row, "cost_gbp", where, 0, 1e9),
-                    cashable_share=_number(
-                        {"c": row.get("cashable_share") or "0"},
-                        "c",
-                        where + ", cashable_share",
-                        0,
-                        1,
-                    ),
+                    cashable_share=_number(row, "cashable_share", where, 0, 1, default="0"),
                     note=row.get("note") or "",
                 )
             )
