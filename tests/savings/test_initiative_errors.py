@@ -110,7 +110,10 @@ def test_cli_reports_a_bad_file_as_bad_input(
 def test_bad_local_unit_cost_rows_name_the_row_and_field(tmp_path: Path) -> None:
     from sharewell.savings.unit_costs import load_library
 
-    head = "code,item,unit,payer,value_type,cost_gbp,price_year,cashable_share,confidence_grade,source\n"
+    head = (
+        "code,item,unit,payer,value_type,cost_gbp,price_year,cashable_share,confidence_grade,"
+        "source\n"
+    )
     cases = {
         "X1,Thing,event,parish,fiscal,10,2024/25,0,1,local\n": "row 2 (X1), payer: 'parish'",
         "X1,Thing,event,police,fiscal,ten,2024/25,0,1,local\n": "row 2 (X1), cost_gbp: 'ten'",
