@@ -155,3 +155,12 @@ def test_demo_function_writes_the_report(tmp_path: Path) -> None:
     assert figures["safe haven evidence"].startswith("not measured: the workspace has no table")
     assert Path(figures["report"]).is_file() and Path(figures["pdf"]).is_file()
     assert figures["hub: council answer"].startswith("Over 5 years Westshire County Council")
+
+
+def test_long_text_runs_onto_more_pdf_pages_rather_than_being_cut() -> None:
+    from sharewell.savings.report import _text_pages
+
+    pages = _text_pages([f"line {i}" for i in range(120)], "Title")
+    assert len(pages) > 1
+    shown = [t.get_text() for p in pages for t in p.texts if t.get_text().startswith("line")]
+    assert shown == [f"line {i}" for i in range(120)]

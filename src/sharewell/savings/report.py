@@ -537,20 +537,24 @@ def write_report(
     )
 
 
-def _text_page(lines: Sequence[str], title: str) -> Figure:
+def _text_pages(lines: Sequence[str], title: str) -> list[Figure]:
+    """A4 pages of wrapped text; as many as the lines need (nothing is cut off)."""
     import textwrap
 
-    fig = Figure(figsize=(8.27, 11.69))
-    fig.text(0.07, 0.95, title, fontsize=14, weight="bold", va="top")
-    y = 0.91
+    pages: list[Figure] = []
+    fig, y = None, 0.0
     for line in lines:
-        for wrapped in textwrap.wrap(line, 95) or [""]:
-            fig.text(0.07, y, wrapped, fontsize=8.5, va="top", family="DejaVu Sans")
+        for wrapped in [*(textwrap.wrap(line, 95) or [""])]:
+            if fig is None or y < 0.05:
+                fig = Figure(figsize=(8.27, 11.69))
+                heading = title if not pages else f"{title} (continued)"
+                fig.text(0.07, 0.95, heading, fontsize=14, weight="bold", va="top")
+                pages.append(fig)
+                y = 0.91
+            fig.text(0.07, y, wrapped, fontsize=8.5, va="top")
             y -= 0.018
         y -= 0.006
-        if y < 0.05:
-            break
-    return fig
+    return pages
 
 
 def _write_pdf(
@@ -572,16 +576,16 @@ def _write_pdf(
                     f"{c.confidence_grade}; {c.source})"
                     for c in ap.unit_costs_used
                 ]
-                page = _text_page(lines, ap.initiative.name)
-                pdf.savefig(page)
+                for page in _text_pages(lines, ap.initiative.name):
+                    pdf.savefig(page)
             elif shapley is not None:
                 lines = [
                     f"{r.name}: benefit {money(r.benefit)}, pays today {money(r.pays_today)}, "
                     f"proposed {money(r.proposed)}, net {money(r.net_proposed)}"
                     for r in shapley.rows
                 ]
-                page = _text_page(lines, "Sharing the cost across initiatives (Shapley value)")
-                pdf.savefig(page)
+                for page in _text_pages(lines, "Sharing the cost across initiatives (Shapley)"):
+                    pdf.savefig(page)
             for fig in figs.values():
                 pdf.savefig(fig)
     tmp.replace(path)
