@@ -10,7 +10,7 @@ import yaml
 from savings_helpers import initiative_data
 
 from sharewell.cli import ExitCode, main
-from sharewell.errors import SavingsError
+from sharewell.errors import NotFound, SavingsError
 from sharewell.savings.initiative import load_initiative
 from sharewell.savings.unit_costs import UnitCostLibrary
 
@@ -96,7 +96,8 @@ def test_not_yaml_and_missing_file(tmp_path: Path, library: UnitCostLibrary) -> 
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: [unclosed", encoding="utf-8")
     assert "bad.yaml: not valid YAML" in _error(bad, library)
-    assert "does not exist" in _error(tmp_path / "none.yaml", library)
+    with pytest.raises(NotFound, match="none.yaml does not exist"):
+        load_initiative(tmp_path / "none.yaml", library)
 
 
 def test_cli_reports_a_bad_file_as_bad_input(
@@ -105,6 +106,10 @@ def test_cli_reports_a_bad_file_as_bad_input(
     path = _write(tmp_path, initiative_data(horizon_years=-1))
     assert main(["savings", "ask", str(path), "--org", "westshire_cc"]) == ExitCode.BAD_INPUT
     assert "haven.yaml: horizon_years" in capsys.readouterr().err
+    assert main(["savings", "ask", "no_such_initiative", "--org", "westshire_cc"]) == (
+        ExitCode.NOT_FOUND
+    )
+    assert "shipped templates: information_sharing_hub" in " ".join(capsys.readouterr().err.split())
 
 
 def test_bad_local_unit_cost_rows_name_the_row_and_field(tmp_path: Path) -> None:

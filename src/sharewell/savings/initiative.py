@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sharewell.errors import SavingsError
+from sharewell.errors import NotFound, SavingsError
 from sharewell.savings.unit_costs import ORG_TYPES, UnitCostLibrary, check_price_year
 
 __all__ = [
@@ -294,7 +294,7 @@ def parse_initiative(
 def load_initiative(path: Path, library: UnitCostLibrary | None = None) -> Initiative:
     """Read and validate an initiative YAML file."""
     if not path.is_file():
-        raise SavingsError(f"initiative file {path} does not exist")
+        raise NotFound(f"initiative file {path} does not exist")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -311,4 +311,4 @@ def find_initiative(name_or_path: str) -> Path:
     if template.is_file():
         return template
     known = ", ".join(sorted(p.stem for p in TEMPLATES_DIR.glob("*.yaml")))
-    raise SavingsError(f"no initiative file {name_or_path!r}; shipped templates: {known}")
+    raise NotFound(f"no initiative file {name_or_path!r}; shipped templates: {known}")

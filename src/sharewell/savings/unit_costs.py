@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import yaml
 
-from sharewell.errors import SavingsError
+from sharewell.errors import NotFound, SavingsError
 
 __all__ = [
     "ORG_TYPES",
@@ -187,7 +187,7 @@ def _number(
 def read_unit_cost_rows(path: Path, origin: str) -> dict[str, UnitCost]:
     """Read a unit cost CSV (one row per payer part) into unit costs by code."""
     if not path.is_file():
-        raise SavingsError(f"unit cost file {path} does not exist")
+        raise NotFound(f"unit cost file {path} does not exist")
     grouped: dict[str, list[tuple[dict[str, str], str]]] = {}
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
