@@ -96,7 +96,7 @@ def test_not_yaml_and_missing_file(tmp_path: Path, library: UnitCostLibrary) -> 
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: [unclosed", encoding="utf-8")
     assert "bad.yaml: not valid YAML" in _error(bad, library)
-    with pytest.raises(NotFound, match="none.yaml does not exist"):
+    with pytest.raises(NotFound, match=r"none\.yaml does not exist"):
         load_initiative(tmp_path / "none.yaml", library)
 
 
