@@ -259,27 +259,47 @@ def savings_unit_costs(
 @savings_app.command("evidence")
 def savings_evidence(
     events: Annotated[
-        Path, typer.Option(help="CSV/Parquet: person_id, agency, event_type, event_date.")
-    ],
-    cohort: Annotated[Path, typer.Option(help="CSV/Parquet: person_id, index_date.")],
+        Path | None,
+        typer.Option(help="CSV/Parquet: person_id, agency, event_type, event_date."),
+    ] = None,
+    cohort: Annotated[Path | None, typer.Option(help="CSV/Parquet: person_id, index_date.")] = None,
+    hub: HubOption = None,
     window_months: Annotated[int, typer.Option(min=1, help="Months before and after.")] = 12,
     as_json: JsonOption = False,
 ) -> None:
-    """Measure an initiative's effect on events by difference-in-differences."""
+    """Measure an effect on events by difference-in-differences (files, or the hub's safe haven)."""
     import duckdb
 
     from sharewell.errors import NotFound
     from sharewell.savings.evidence import measure_did
 
-    con = duckdb.connect()
-    for name, path in (("events", events), ("cohort", cohort)):
+    applied: tuple[str, ...] = ()
+    if events is None and cohort is None:
+        # No files: read the linked workspace and measure the safe haven's referrals.
+        from sharewell.savings.initiative import find_initiative, load_initiative
+        from sharewell.savings.linked_events import create_event_views, measure_safe_haven
+        from sharewell.store.workspace import Workspace
+
+        path = settings_for(hub).workspace_path()
         if not path.is_file():
-            raise NotFound(f"{name} file {path} does not exist")
-        reader = "read_parquet" if path.suffix == ".parquet" else "read_csv_auto"
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM {reader}(?)", [str(path)])
-    result = measure_did(con, window_months=window_months)
+            raise NotFound(f"no analytic workspace at {path}; run `sharewell init` and ingest")
+        with Workspace(path, read_only=True) as ws:
+            create_event_views(ws.conn)
+            haven = load_initiative(find_initiative("safe_haven"))
+            evidence = measure_safe_haven(ws.conn, haven, window_months=window_months)
+        result, applied = evidence.result, evidence.applied
+    elif events is None or cohort is None:
+        raise typer.BadParameter("give both --events and --cohort, or neither (to use the hub)")
+    else:
+        con = duckdb.connect()
+        for name, file in (("events", events), ("cohort", cohort)):
+            if not file.is_file():
+                raise NotFound(f"{name} file {file} does not exist")
+            reader = "read_parquet" if file.suffix == ".parquet" else "read_csv_auto"
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM {reader}(?)", [str(file)])
+        result = measure_did(con, window_months=window_months)
     if as_json:
-        emit_json(result)
+        emit_json({"result": result, "safe_haven_outcomes_measured": applied})
         return
     table = Table(
         title=f"Difference-in-differences: {result.matched} of {result.cohort_size} matched",
@@ -295,6 +315,8 @@ def savings_evidence(
             str(e.confidence_grade),
         )
     console.print(table)
+    if applied:
+        console.print(f"Safe haven outcomes now measured: {', '.join(applied)}")
 
 
 # --- demo ---------------------------------------------------------------------------------

@@ -124,8 +124,17 @@ def test_evidence_command_reads_csv_files(
         "--json",
     ]
     assert main(args) == 0
-    result = json.loads(capsys.readouterr().out)
+    result = json.loads(capsys.readouterr().out)["result"]
     assert set(result["estimates"]) == {"police_mh_incident", "ambulance_callout", "s136_detention"}
+
+
+def test_evidence_from_a_hub_without_linked_data_says_what_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", str(tmp_path / "hub")]) == 0
+    capsys.readouterr()
+    assert main(["savings", "evidence", "--hub", str(tmp_path / "hub")]) == ExitCode.BAD_INPUT
+    assert "no table 'police_mh_incident'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("slug", TEMPLATES)
@@ -150,6 +159,7 @@ def test_every_unit_cost_has_a_source_grade_and_is_documented() -> None:
         assert f"`{cost.code}`" in docs, f"{cost.code} is not in docs/savings.md"
 
 
+@pytest.mark.slow
 def test_demo_function_writes_the_report(tmp_path: Path) -> None:
     figures = run_savings_demo(tmp_path, draws=200, workspace=duckdb.connect())
     assert figures["safe haven evidence"].startswith("not measured: the workspace has no table")

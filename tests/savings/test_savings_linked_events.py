@@ -50,6 +50,7 @@ def _workspace_from(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@pytest.mark.slow
 def test_safe_haven_outcomes_are_measured_from_the_linked_workspace() -> None:
     data = generate(people=20000, relative_effect=-0.4, seed=1)
     con = duckdb.connect()
