@@ -82,7 +82,7 @@ def test_report_writes_html_and_pdf_with_charts(
     assert main([*args, "--draws", "500", "--json"]) == 0
     files = json.loads(capsys.readouterr().out)
     html = Path(files["html"]).read_text()
-    assert html.count("<svg") >= 11  # five charts per initiative and the Shapley split
+    assert html.count("<svg") >= 13  # six charts per initiative and the Shapley split
     for heading in (
         "Benefit by organisation",
         "Cost and benefit over time",

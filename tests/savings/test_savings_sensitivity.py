@@ -87,3 +87,8 @@ def test_monte_carlo_for_one_partner(hub: Initiative, library: UnitCostLibrary) 
     central = npv_of(appraise(hub, library), "westshire_cc")
     assert mc.percentile(5) < central < mc.percentile(95)
     assert 0 < mc.probability_positive < 1
+    # Year-by-year bands end at the final NPV's percentiles, and are ordered.
+    bands = mc.bands_by_year()
+    assert bands[50][-1] == pytest.approx(mc.percentile(50))
+    for y in range(hub.horizon_years):
+        assert bands[5][y] <= bands[25][y] <= bands[50][y] <= bands[75][y] <= bands[95][y]

@@ -269,6 +269,39 @@ def chart_monte_carlo(mc: MonteCarlo) -> Figure:
     return fig
 
 
+def chart_bands_over_time(mc: MonteCarlo) -> Figure:
+    """Cumulative NPV year by year: the median and the Monte Carlo percentile bands."""
+    bands = mc.bands_by_year()
+    years = list(range(1, mc.cumulative.shape[1] + 1))
+    fig, ax = _figure(8, 3.5)
+    ax.fill_between(
+        years,
+        bands[5],
+        bands[95],
+        color=_COLOURS["other"],
+        alpha=0.2,
+        label="5th to 95th percentile",
+    )
+    ax.fill_between(
+        years,
+        bands[25],
+        bands[75],
+        color=_COLOURS["other"],
+        alpha=0.4,
+        label="25th to 75th percentile",
+    )
+    ax.plot(years, bands[50], color=_COLOURS["other"], marker="o", label="median")
+    ax.axhline(0, color=_COLOURS["cost"], lw=1, ls="--")
+    ax.set_xticks(years)
+    ax.set_xlabel("year")
+    ax.set_ylabel("cumulative NPV (£)")
+    _pounds(ax, "y")
+    ax.set_title("Cumulative net present value over time, with Monte Carlo bands")
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
 def _svg(fig: Figure) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg")
@@ -345,6 +378,7 @@ def _section(rep: InitiativeReport, figs: dict[str, Figure]) -> str:
         if key == "mc":
             bands = ", ".join(f"{k} {money(v)}" for k, v in rep.monte_carlo.bands.items())
             parts.append(f"<p>Percentiles of NPV: {bands}.</p>")
+            parts.append(f"<figure>{_svg(figs['bands'])}</figure>")
     if rep.switching:
         parts.append(
             "<h3>Switching values</h3><p>The value of each parameter at which a "
@@ -498,6 +532,7 @@ def write_report(
             "tornado": chart_tornado(rep.tornado_central, rep.tornado),
             "share": chart_cost_share(rep.share),
             "mc": chart_monte_carlo(rep.monte_carlo),
+            "bands": chart_bands_over_time(rep.monte_carlo),
         }
         sections.append(_section(rep, figs))
         all_figs.append((rep, figs))

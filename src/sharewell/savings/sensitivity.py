@@ -196,6 +196,8 @@ class MonteCarlo:
     draws: int
     npv: np.ndarray
     """One NPV per draw."""
+    cumulative: np.ndarray
+    """Cumulative NPV to the end of each year: one row per draw, one column per year."""
 
     def percentile(self, q: float) -> float:
         """The ``q``-th percentile (0-100) of NPV."""
@@ -205,6 +207,13 @@ class MonteCarlo:
     def bands(self) -> dict[str, float]:
         """The 5th, 25th, 50th, 75th and 95th percentiles."""
         return {f"p{q}": self.percentile(q) for q in (5, 25, 50, 75, 95)}
+
+    def bands_by_year(
+        self, qs: tuple[float, ...] = (5, 25, 50, 75, 95)
+    ) -> dict[float, list[float]]:
+        """Percentiles of cumulative NPV at the end of each year, by percentile."""
+        values = np.percentile(self.cumulative, qs, axis=0)
+        return {q: [float(v) for v in row] for q, row in zip(qs, values, strict=True)}
 
     @property
     def probability_positive(self) -> float:
@@ -234,14 +243,14 @@ def monte_carlo(
     samples = {(i.kind, i.key): _draw(rng, i, draws) for i in inputs}
     ones = np.ones(draws)
     outcome_by_name = {o.name: o for o in initiative.outcomes}
-    total = np.zeros(draws)
+    by_year = np.zeros((initiative.horizon_years, draws))
     for line in base.lines:
         if line.value_type != "fiscal":
             continue
         if partner is not None and line.partner != partner:
             continue
         if line.kind == "cost":
-            total -= line.present_value * samples.get(("costs", ""), ones)
+            by_year[line.year - 1] -= line.present_value * samples.get(("costs", ""), ones)
             continue
         outcome = outcome_by_name[line.label]
         factor = samples.get(("unit_cost", line.code), ones)
@@ -254,8 +263,9 @@ def monte_carlo(
                 factor = factor * samples[("parameter", name)] / p
         if ("deadweight", outcome.name) in samples and line.deadweight < 1:
             factor = factor * (1 - samples[("deadweight", outcome.name)]) / (1 - line.deadweight)
-        total += line.present_value * factor
-    return MonteCarlo(partner=partner, draws=draws, npv=total)
+        by_year[line.year - 1] += line.present_value * factor
+    cumulative = np.cumsum(by_year, axis=0).T
+    return MonteCarlo(partner=partner, draws=draws, npv=cumulative[:, -1], cumulative=cumulative)
 
 
 def monte_carlo_naive(
