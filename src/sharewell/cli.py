@@ -181,6 +181,7 @@ def savings_ask(
                 "switching_values": answer.switching,
                 "cost_share": answer.share,
                 "local_unit_costs": answer.local_unit_costs,
+                "lines": [ln for ln in appraisal.lines if ln.partner == org],
             }
         )
         return

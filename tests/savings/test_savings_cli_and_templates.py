@@ -37,6 +37,13 @@ def test_ask_json_matches_the_engine(capsys: pytest.CaptureFixture[str]) -> None
     assert report["costs"] == pytest.approx(mht.costs_pv)
     assert report["npv"] == pytest.approx(mht.npv)
     assert report["answer"].startswith("Over 5 years Westshire Mental Health NHS Trust spends")
+    # Every line behind the organisation's figures comes with the answer.
+    pv = sum(
+        ln["present_value"]
+        for ln in report["lines"]
+        if ln["value_type"] == "fiscal" and ln["kind"] == "benefit"
+    )
+    assert pv == pytest.approx(mht.benefits_pv)
     assert sum(r["proposed"] for r in report["cost_share"]["rows"]) == pytest.approx(
         ap.total.costs_pv
     )

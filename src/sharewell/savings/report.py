@@ -365,6 +365,13 @@ def _section(rep: InitiativeReport, figs: dict[str, Figure]) -> str:
         f"{money(ap.social_pv)}).</p>"
     )
     parts.append(_table(AGENCY_HEAD, agency_rows(ap)))
+    if ap.local_codes:
+        parts.append(
+            "<p>Local unit costs used (in place of national ones): "
+            f"{html.escape(', '.join(sorted(ap.local_codes)))}.</p>"
+        )
+    else:
+        parts.append("<p>All unit costs are national (no local overrides).</p>")
     for title, key in (
         ("Benefit by organisation", "agency"),
         ("Cost and benefit over time", "time"),
