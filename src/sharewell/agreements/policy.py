@@ -1,0 +1,156 @@
+"""The one policy function: may this user, for this purpose, see these fields, at this level?
+
+Default deny. Only the newest version of an agreement counts, and only while it is active
+and today is within its start and end dates, so suspension and expiry take effect at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sharewell.agreements.model import Agreement, DatasetGrant, Level
+
+__all__ = ["AccessRequest", "Decision", "decide", "newest_versions"]
+
+
+@dataclass(frozen=True)
+class AccessRequest:
+    """Who asks (user, their organisation and role), why, and for what."""
+
+    user: str
+    organisation: str
+    role: str
+    purpose: str
+    dataset: str  # a source type, e.g. police.mh_incident
+    fields: tuple[str, ...]
+    level: Level
+    provider: str | None = None  # whose records; None means any provider the agreement names
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Allow with the exact fields and level permitted, or deny with the reason."""
+
+    allowed: bool
+    reason: str
+    fields: tuple[str, ...] = ()
+    level: Level | None = None
+    withheld: tuple[str, ...] = ()
+    min_cell_size: int | None = None
+    providers: tuple[str, ...] = ()
+    agreement_id: str | None = None
+    agreement_version: int | None = None
+
+
+def newest_versions(agreements: Iterable[Agreement]) -> list[Agreement]:
+    """Only the newest version of each agreement: older versions never grant anything."""
+    newest: dict[str, Agreement] = {}
+    for a in agreements:
+        if a.id not in newest or a.version > newest[a.id].version:
+            newest[a.id] = a
+    return [newest[k] for k in sorted(newest)]
+
+
+def _on(at: date | datetime) -> date:
+    return at.date() if isinstance(at, datetime) else at
+
+
+def decide(
+    request: AccessRequest, agreements: Iterable[Agreement], at: date | datetime
+) -> Decision:
+    """Decide one request against the agreements in force at ``at`` (pure)."""
+    today = _on(at)
+    requested = tuple(dict.fromkeys(request.fields))
+    if not requested:
+        return Decision(False, "no fields were requested")
+
+    # The refusal that got furthest through the checks is the most useful one to report.
+    best_miss: tuple[int, str, Agreement | None] = (
+        -1,
+        f"no agreement shares {request.dataset} with {request.organisation}",
+        None,
+    )
+    allowed: list[tuple[int, Agreement, DatasetGrant, tuple[str, ...], tuple[str, ...]]] = []
+
+    def miss(stage: int, reason: str, a: Agreement) -> None:
+        nonlocal best_miss
+        if stage > best_miss[0]:
+            best_miss = (stage, reason, a)
+
+    for a in newest_versions(agreements):
+        name = f"agreement {a.id} v{a.version}"
+        recipient = next((r for r in a.recipients if r.organisation == request.organisation), None)
+        if recipient is None:
+            continue
+        grants = [g for g in recipient.datasets if g.source_type == request.dataset]
+        if not grants:
+            continue
+        providers = tuple(p.organisation for p in a.providers if request.dataset in p.datasets)
+        if request.provider is not None and request.provider not in providers:
+            miss(0, f"{name} does not cover {request.dataset} from {request.provider}", a)
+            continue
+        if a.status != "active":
+            miss(1, f"{name} is {a.status}", a)
+            continue
+        if today < a.start:
+            miss(2, f"{name} does not start until {a.start}", a)
+            continue
+        if today > a.end:
+            miss(2, f"{name} expired on {a.end}", a)
+            continue
+        if request.role not in recipient.roles:
+            miss(
+                3,
+                f"{name} does not grant role {request.role} at {request.organisation} (only {', '.join(recipient.roles)})",
+                a,
+            )
+            continue
+        if request.purpose not in recipient.purposes or request.purpose not in a.purposes:
+            miss(
+                4,
+                f"{name} does not allow {request.organisation} to use {request.dataset} for {request.purpose}",
+                a,
+            )
+            continue
+        grant = next((g for g in grants if g.level == request.level), None)
+        if grant is None:
+            levels = ", ".join(g.level for g in grants)
+            miss(5, f"{name} grants {request.dataset} only at {levels}, not {request.level}", a)
+            continue
+        permitted = tuple(f for f in requested if f in grant.fields)
+        if not permitted:
+            miss(
+                6,
+                f"{name} grants none of the requested fields of {request.dataset} at {request.level}",
+                a,
+            )
+            continue
+        withheld = tuple(f for f in requested if f not in grant.fields)
+        allowed.append((len(permitted), a, grant, permitted, withheld))
+
+    if not allowed:
+        _, reason, near = best_miss
+        return Decision(
+            False,
+            reason,
+            agreement_id=near.id if near else None,
+            agreement_version=near.version if near else None,
+        )
+    # Each access is attributed to one agreement: the one granting most of what was asked.
+    _, a, grant, permitted, withheld = min(allowed, key=lambda t: (-t[0], t[1].id))
+    reason = f"allowed by agreement {a.id} v{a.version}"
+    if withheld:
+        reason += f"; withheld (not granted): {', '.join(withheld)}"
+    return Decision(
+        True,
+        reason,
+        fields=permitted,
+        level=grant.level,
+        withheld=withheld,
+        min_cell_size=grant.min_cell_size,
+        providers=tuple(p.organisation for p in a.providers if request.dataset in p.datasets),
+        agreement_id=a.id,
+        agreement_version=a.version,
+    )
