@@ -59,7 +59,7 @@ class DemoPartnership:
 
 
 def demo_users(organisations: tuple[Organisation, ...] = DEMO_ORGANISATIONS) -> list[User]:
-    """One user per role per organisation, named ``<slug>.<role>`` (e.g. westshire_fire.frontline)."""
+    """One user per role per organisation, named ``<slug>.<role>``, e.g. westshire_fire.analyst."""
     titles = {
         "admin": "Administrator",
         "ig_lead": "IG lead",
@@ -72,7 +72,7 @@ def demo_users(organisations: tuple[Organisation, ...] = DEMO_ORGANISATIONS) -> 
             display_name=f"{titles[role]}, {org.name}",
             organisation=org.slug,
             role=role,
-        )  # type: ignore[arg-type]
+        )
         for org in organisations
         for role in ("ig_lead", "analyst", "frontline")
     ] + [
@@ -93,7 +93,7 @@ def seed_demo_partnership(
     orgs = sum(add_organisation(engine, org, actor=actor) for org in DEMO_ORGANISATIONS)
     users = demo_users()
     added_users = sum(add_user(engine, u, actor=actor) for u in users)
-    results = {}
+    results: dict[str, str] = {}
     for path in sorted(examples_dir.glob("*.yaml")):
         result = add_agreement_file(engine, path, actor=actor)
         results[result.agreement_id] = result.outcome

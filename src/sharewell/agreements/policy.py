@@ -103,14 +103,16 @@ def decide(
         if request.role not in recipient.roles:
             miss(
                 3,
-                f"{name} does not grant role {request.role} at {request.organisation} (only {', '.join(recipient.roles)})",
+                f"{name} does not grant role {request.role} at {request.organisation} (only "
+                f"{', '.join(recipient.roles)})",
                 a,
             )
             continue
         if request.purpose not in recipient.purposes or request.purpose not in a.purposes:
             miss(
                 4,
-                f"{name} does not allow {request.organisation} to use {request.dataset} for {request.purpose}",
+                f"{name} does not allow {request.organisation} to use {request.dataset} for "
+                f"{request.purpose}",
                 a,
             )
             continue
@@ -123,7 +125,8 @@ def decide(
         if not permitted:
             miss(
                 6,
-                f"{name} grants none of the requested fields of {request.dataset} at {request.level}",
+                f"{name} grants none of the requested fields of {request.dataset} at "
+                f"{request.level}",
                 a,
             )
             continue

@@ -143,7 +143,7 @@ def run_retention(
                 AuditEvent(
                     actor=actor,
                     action="deletion",
-                    target=f"dataset version {d.dataset_version} ({d.source_type} from {d.partner})",
+                    target=f"dataset version {d.dataset_version} of {d.source_type}",
                     outcome="ok",
                     organisation=d.partner,
                     agreement_id=d.agreements[0] if len(d.agreements) == 1 else None,

@@ -138,8 +138,10 @@ def add_agreement(
         newest = latest.agreement.version
         if agreement.version <= newest:
             raise AgreementError(
-                f"{file}: version: agreement {agreement.id} version {newest} is already stored with "
-                f"different content — fix: set `version: {newest + 1}` to record the change as a new version"
+                f"{file}: version: agreement {agreement.id} version {newest} is already "
+                "stored with "
+                f"different content — fix: set `version: {newest + 1}` to record the change "
+                "as a new version"
             )
         _insert(conn, agreement, actor=actor, source_file=source_file, change="new version")
         return AddResult(agreement.id, agreement.version, agreement.status, "new_version")

@@ -37,7 +37,9 @@ _MISSING_HELP = {
     "article_6": "the Article 6(1) basis, e.g. `article_6: public_task`",
     "providers": "the organisations providing data and their datasets",
     "recipients": "the organisations receiving data, with roles, purposes and datasets",
-    "retention_days": "how many days shared records are kept after loading, e.g. `retention_days: 365`",
+    "retention_days": (
+        "how many days shared records are kept after loading, e.g. `retention_days: 365`"
+    ),
     "start": "the date sharing may start (YYYY-MM-DD)",
     "end": "the date sharing must stop (YYYY-MM-DD)",
     "review": "the date the agreement is next reviewed (YYYY-MM-DD)",
@@ -199,7 +201,8 @@ def check_agreement(
             add(
                 f"{where}.purposes",
                 f"recipient {recipient.organisation} has no purpose",
-                f"list at least one of the agreement's purposes: {', '.join(a.purposes) or '(none yet)'}",
+                "list at least one of the agreement's purposes: "
+                f"{', '.join(a.purposes) or '(none yet)'}",
             )
         for k, purpose in enumerate(recipient.purposes):
             if purpose not in a.purposes:
@@ -255,7 +258,8 @@ def check_agreement(
                         add(
                             fkey,
                             f"{name!r} is not a flag derived from {grant.source_type}",
-                            f"flag_only shares derived flags; use one of: {', '.join(usable) or '(none for this source type)'}",
+                            "flag_only shares derived flags; use one of: "
+                            f"{', '.join(usable) or '(none for this source type)'}",
                         )
                         continue
                     if flag.special != "none":
@@ -284,8 +288,10 @@ def check_agreement(
     if special_fields["health"] and basis.article_9 is None:
         add(
             "lawful_basis.article_9",
-            f"special category (health) data is shared ({', '.join(special_fields['health'][:4])}) without an Article 9 condition",
-            "add `article_9:` e.g. health_social_care or substantial_public_interest, or share flags/aggregates that are not health data",
+            "special category (health) data is shared "
+            f"({', '.join(special_fields['health'][:4])}) without an Article 9 condition",
+            "add `article_9:` e.g. health_social_care or substantial_public_interest, or "
+            "share flags/aggregates that are not health data",
         )
     needs_sch1 = basis.article_9 in ARTICLE9_NEEDS_SCHEDULE1 and (
         special_fields["health"] or special_fields["criminal"]
@@ -293,8 +299,10 @@ def check_agreement(
     if special_fields["criminal"] and basis.schedule_1 is None:
         add(
             "lawful_basis.schedule_1",
-            f"criminal offence data is shared ({', '.join(special_fields['criminal'][:4])}) without a DPA 2018 Schedule 1 condition (Art. 10, s.10(5))",
-            "add `schedule_1:` e.g. preventing_or_detecting_unlawful_acts, or remove the criminal offence fields",
+            f"criminal offence data is shared ({', '.join(special_fields['criminal'][:4])}) "
+            "without a DPA 2018 Schedule 1 condition (Art. 10, s.10(5))",
+            "add `schedule_1:` e.g. preventing_or_detecting_unlawful_acts, or remove the "
+            "criminal offence fields",
         )
     elif needs_sch1 and basis.schedule_1 is None:
         allowed = ", ".join(sorted(SCHEDULE1_FOR_ARTICLE9[str(basis.article_9)]))
@@ -308,7 +316,8 @@ def check_agreement(
         if basis.schedule_1 not in allowed_set:
             add(
                 "lawful_basis.schedule_1",
-                f"Schedule 1 condition {basis.schedule_1} does not go with Article 9 condition {basis.article_9}",
+                f"Schedule 1 condition {basis.schedule_1} does not go with Article 9 "
+                f"condition {basis.article_9}",
                 f"use one of {', '.join(sorted(allowed_set))}",
             )
     return problems

@@ -114,7 +114,7 @@ def entries(
     if agreement_id is not None:
         query = query.where(audit_log.c.agreement_id == agreement_id)
     with engine.connect() as conn:
-        return [row_to_entry(row._mapping) for row in conn.execute(query)]
+        return [row_to_entry(dict(row._mapping)) for row in conn.execute(query)]
 
 
 def verify(engine: Engine) -> VerificationReport:

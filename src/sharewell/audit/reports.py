@@ -32,12 +32,13 @@ class SubjectAccessReport:
 
 @dataclass(frozen=True)
 class AgreementUsage:
-    """How an agreement was used: allowed and refused accesses, by whom and for what."""
+    """How an agreement was used: accesses allowed and refused, by whom, for what; its changes."""
 
     agreement_id: str
     total: int
     allowed: int
     denied: int
+    changes: int
     persons: int
     by_organisation: dict[str, int]
     by_purpose: dict[str, int]
@@ -64,9 +65,10 @@ def agreement_usage(agreement_id: str, used: Sequence[AuditEntry]) -> AgreementU
     return AgreementUsage(
         agreement_id=agreement_id,
         total=len(mine),
-        allowed=sum(e.outcome in ("allow", "ok") for e in mine),
+        allowed=sum(e.outcome == "allow" for e in mine),
         denied=sum(e.outcome == "deny" for e in mine),
-        persons=len({p for e in mine if e.outcome in ("allow", "ok") for p in e.persons}),
+        changes=sum(e.action == "agreement_change" for e in mine),
+        persons=len({p for e in mine if e.outcome == "allow" for p in e.persons}),
         by_organisation=dict(Counter(e.organisation or "-" for e in mine)),
         by_purpose=dict(Counter(e.purpose or "-" for e in mine)),
         by_action=dict(Counter(e.action for e in mine)),

@@ -71,7 +71,9 @@ DEFAULT_PURPOSES: tuple[Purpose, ...] = (
     Purpose(
         slug="fire_prevention",
         title="Fire prevention",
-        description="Finding the people most at risk of dying in a house fire for Safe and Well visits.",
+        description=(
+            "Finding those most at risk of dying in a house fire, for Safe and Well visits."
+        ),
     ),
     Purpose(
         slug="mh_crisis_care",

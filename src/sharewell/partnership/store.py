@@ -46,7 +46,8 @@ def hub_engine(settings: Settings) -> Engine:
         raise StoreError(f"cannot open the operational store at {engine.url}: {exc.orig}") from exc
     if revision != head_revision():
         raise StoreError(
-            f"the hub at {settings.hub_dir} is at schema {revision or 'none'}, this sharewell needs "
+            f"the hub at {settings.hub_dir} is at schema {revision or 'none'}, this sharewell "
+            "needs "
             f"{head_revision()}: run `sharewell init {settings.hub_dir}` to upgrade it"
         )
     return engine
@@ -126,7 +127,8 @@ def add_user(engine: Engine, user: User, *, actor: str) -> bool:
             existing = _user_from_row(row)
             if existing != user:
                 raise SharewellError(
-                    f"user {user.username!r} already exists ({existing.organisation}, {existing.role})"
+                    f"user {user.username!r} already exists ({existing.organisation}, "
+                    f"{existing.role})"
                 )
             return False
         conn.execute(insert(users).values(**user.model_dump(), created_at=datetime.now(UTC)))
