@@ -87,39 +87,41 @@ def decide(
         grants = [g for g in recipient.datasets if g.source_type == request.dataset]
         if not grants:
             continue
-        providers = tuple(p.organisation for p in a.providers if request.dataset in p.datasets)
-        if request.provider is not None and request.provider not in providers:
-            miss(0, f"{name} does not cover {request.dataset} from {request.provider}", a)
-            continue
-        if a.status != "active":
-            miss(1, f"{name} is {a.status}", a)
-            continue
-        if today < a.start:
-            miss(2, f"{name} does not start until {a.start}", a)
-            continue
-        if today > a.end:
-            miss(2, f"{name} expired on {a.end}", a)
+        # Checks run from "is this agreement about the request at all" to "is it in force",
+        # so a refusal names the agreement that nearly allowed it and what stood in the way.
+        if request.purpose not in recipient.purposes or request.purpose not in a.purposes:
+            miss(
+                0,
+                f"{name} does not allow {request.organisation} to use {request.dataset} "
+                f"for {request.purpose}",
+                a,
+            )
             continue
         if request.role not in recipient.roles:
             miss(
-                3,
-                f"{name} does not grant role {request.role} at {request.organisation} (only "
-                f"{', '.join(recipient.roles)})",
+                1,
+                f"{name} does not grant role {request.role} at {request.organisation} "
+                f"(only {', '.join(recipient.roles)})",
                 a,
             )
             continue
-        if request.purpose not in recipient.purposes or request.purpose not in a.purposes:
-            miss(
-                4,
-                f"{name} does not allow {request.organisation} to use {request.dataset} for "
-                f"{request.purpose}",
-                a,
-            )
+        providers = tuple(p.organisation for p in a.providers if request.dataset in p.datasets)
+        if request.provider is not None and request.provider not in providers:
+            miss(2, f"{name} does not cover {request.dataset} from {request.provider}", a)
             continue
         grant = next((g for g in grants if g.level == request.level), None)
         if grant is None:
             levels = ", ".join(g.level for g in grants)
-            miss(5, f"{name} grants {request.dataset} only at {levels}, not {request.level}", a)
+            miss(3, f"{name} grants {request.dataset} only at {levels}, not {request.level}", a)
+            continue
+        if a.status != "active":
+            miss(4, f"{name} is {a.status}", a)
+            continue
+        if today < a.start:
+            miss(5, f"{name} does not start until {a.start}", a)
+            continue
+        if today > a.end:
+            miss(5, f"{name} expired on {a.end}", a)
             continue
         permitted = tuple(f for f in requested if f in grant.fields)
         if not permitted:
