@@ -52,7 +52,9 @@ def _read(engine: Engine, username: str, **kw: Any) -> Any:
 def test_fire_crew_gets_flags_even_when_the_source_over_shares(demo_engine: Engine) -> None:
     result = _read(demo_engine, "westshire_fire.frontline")
 
-    assert result.rows == [{"person_id": f"p{i}", "mh_crisis_contact_last_12m": True} for i in range(3)]
+    assert result.rows == [
+        {"person_id": f"p{i}", "mh_crisis_contact_last_12m": True} for i in range(3)
+    ]
     entry = entries(demo_engine)[-1]
     assert entry.seq == result.audit_seq
     assert (entry.action, entry.outcome, entry.actor, entry.organisation, entry.role) == (
@@ -91,7 +93,9 @@ def test_an_unknown_user_is_refused_and_audited(demo_engine: Engine) -> None:
 
 def test_suspension_takes_effect_on_the_very_next_read(demo_engine: Engine) -> None:
     _read(demo_engine, "westshire_fire.frontline")
-    suspend_agreement(demo_engine, "fire-prevention", actor="westshire_fire.ig_lead", reason="breach")
+    suspend_agreement(
+        demo_engine, "fire-prevention", actor="westshire_fire.ig_lead", reason="breach"
+    )
     with pytest.raises(AccessDenied, match="fire-prevention v2 is suspended"):
         _read(demo_engine, "westshire_fire.frontline")
 
@@ -145,7 +149,9 @@ SOURCES = sorted(load_source_types())
 ANY_FIELD = sorted({c for s in load_source_types().values() for c in s.columns} | set(FLAGS))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     username=st.sampled_from(USERNAMES),
     purpose=st.sampled_from(PURPOSES),
@@ -158,7 +164,9 @@ def test_no_path_returns_a_field_the_policy_did_not_grant(
 ) -> None:
     user = next(u for u in demo_users() if u.username == username)
     expected = decide(
-        AccessRequest(username, user.organisation, user.role, purpose, dataset, tuple(fields), level),  # type: ignore[arg-type]
+        AccessRequest(
+            username, user.organisation, user.role, purpose, dataset, tuple(fields), level
+        ),  # type: ignore[arg-type]
         current_agreements(demo_engine),
         NOW,
     )

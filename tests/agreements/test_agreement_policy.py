@@ -14,7 +14,9 @@ ALL = [FIRE, CRISIS, EVALUATION]
 TODAY = datetime(2026, 11, 25, 10, 0)
 
 
-def fire_crew(dataset: str, fields: tuple[str, ...], level: str = "flag_only", **kw: str) -> AccessRequest:
+def fire_crew(
+    dataset: str, fields: tuple[str, ...], level: str = "flag_only", **kw: str
+) -> AccessRequest:
     return AccessRequest(
         user="westshire_fire.frontline",
         organisation=kw.get("organisation", "westshire_fire"),
@@ -46,15 +48,21 @@ def test_fire_crew_cannot_see_diagnosis() -> None:
 
 def test_fire_crew_cannot_read_the_police_narrative_at_any_level() -> None:
     for level in ("identifiable", "pseudonymised", "flag_only", "aggregate_only"):
-        decision = decide(fire_crew("police.mh_incident", ("narrative", "incident_type"), level), ALL, TODAY)
+        decision = decide(
+            fire_crew("police.mh_incident", ("narrative", "incident_type"), level), ALL, TODAY
+        )
         assert not decision.allowed, level
-    wrong_level = decide(fire_crew("police.mh_incident", ("incident_type",), "identifiable"), ALL, TODAY)
+    wrong_level = decide(
+        fire_crew("police.mh_incident", ("incident_type",), "identifiable"), ALL, TODAY
+    )
     assert "only at flag_only, not identifiable" in wrong_level.reason
 
 
 def test_fields_not_granted_are_withheld_and_named() -> None:
     decision = decide(
-        fire_crew("asc.client", ("given_name", "care_package", "address"), "identifiable"), ALL, TODAY
+        fire_crew("asc.client", ("given_name", "care_package", "address"), "identifiable"),
+        ALL,
+        TODAY,
     )
     assert decision.allowed
     assert decision.fields == ("given_name", "address")
@@ -74,7 +82,9 @@ def test_the_wrong_role_purpose_or_organisation_is_refused_with_the_reason() -> 
     by_org = decide(fire_crew("police.mh_incident", ask, organisation="westshire_cc"), ALL, TODAY)
     assert "does not grant role ig_lead" in by_role.reason
     assert "for safeguarding" in by_purpose.reason
-    assert "does not allow westshire_cc to use police.mh_incident for fire_prevention" in by_org.reason
+    assert (
+        "does not allow westshire_cc to use police.mh_incident for fire_prevention" in by_org.reason
+    )
     assert not (by_role.allowed or by_purpose.allowed or by_org.allowed)
 
 
@@ -123,7 +133,5 @@ def test_analysts_of_every_partner_get_aggregates_with_the_minimum_cell_size() -
         )
         decision = decide(ask, ALL, TODAY)
         assert decision.allowed and decision.min_cell_size == 10
-        row_level = decide(
-            AccessRequest(**{**ask.__dict__, "level": "identifiable"}), ALL, TODAY
-        )
+        row_level = decide(AccessRequest(**{**ask.__dict__, "level": "identifiable"}), ALL, TODAY)
         assert not row_level.allowed

@@ -31,7 +31,9 @@ def _fields_for(source_type: str, level: str) -> list[str]:
 def grants(draw: st.DrawFn) -> dict[str, object]:
     source = draw(st.sampled_from(sorted(SOURCE_TYPES)))
     level = draw(st.sampled_from(LEVELS))
-    fields = draw(st.lists(st.sampled_from(_fields_for(source, level)), min_size=1, max_size=5, unique=True))
+    fields = draw(
+        st.lists(st.sampled_from(_fields_for(source, level)), min_size=1, max_size=5, unique=True)
+    )
     return {
         "source_type": source,
         "level": level,

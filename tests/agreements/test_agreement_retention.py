@@ -10,7 +10,12 @@ import duckdb
 import pytest
 from sqlalchemy import Engine
 
-from sharewell.agreements import current_agreements, load_agreement, retention_decisions, run_retention
+from sharewell.agreements import (
+    current_agreements,
+    load_agreement,
+    retention_decisions,
+    run_retention,
+)
 from sharewell.agreements.demo_partnership import EXAMPLES_DIR
 from sharewell.audit import entries, verify
 
@@ -86,13 +91,20 @@ def test_retention_run_deletes_due_versions_and_audits_counts_not_contents(
     )
 
     assert (report.deleted_versions, report.deleted_rows) == (1, 25)
-    assert ws.execute("SELECT dataset_version, count(*) FROM records GROUP BY 1").fetchall() == [("v1", 40)]
+    assert ws.execute("SELECT dataset_version, count(*) FROM records GROUP BY 1").fetchall() == [
+        ("v1", 40)
+    ]
     entry = entries(demo_engine)[-1]
     assert (entry.action, entry.outcome, entry.persons) == ("deletion", "ok", ())
     assert entry.detail["rows_deleted"] == 25 and entry.detail["dataset_version"] == "v2"
     assert set(entry.detail) == {  # what was deleted and why: no record contents
-        "reason", "dataset_version", "source_type", "rows_deleted", "retention_days",
-        "delete_after", "agreements",
+        "reason",
+        "dataset_version",
+        "source_type",
+        "rows_deleted",
+        "retention_days",
+        "delete_after",
+        "agreements",
     }
     assert verify(demo_engine).ok
 
@@ -101,8 +113,13 @@ def test_a_dry_run_deletes_nothing(demo_engine: Engine, tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
     before = len(entries(demo_engine))
     report = run_retention(
-        demo_engine, [OLD_ICB], current_agreements(demo_engine), lambda v: ws.execute("DELETE FROM records"),
-        actor="retention", today=AFTER_ICB_RETENTION, dry_run=True,
+        demo_engine,
+        [OLD_ICB],
+        current_agreements(demo_engine),
+        lambda v: ws.execute("DELETE FROM records"),
+        actor="retention",
+        today=AFTER_ICB_RETENTION,
+        dry_run=True,
     )
     assert report.decisions[0].due and report.deleted_versions == 0
     assert ws.execute("SELECT count(*) FROM records").fetchone() == (65,)
@@ -116,5 +133,12 @@ def test_a_failed_delete_leaves_no_deletion_entry(demo_engine: Engine) -> None:
         raise OSError("disk full")
 
     with pytest.raises(OSError):
-        run_retention(demo_engine, [OLD_ICB], current_agreements(demo_engine), fails, actor="r", today=AFTER_ICB_RETENTION)
+        run_retention(
+            demo_engine,
+            [OLD_ICB],
+            current_agreements(demo_engine),
+            fails,
+            actor="r",
+            today=AFTER_ICB_RETENTION,
+        )
     assert len(entries(demo_engine)) == before

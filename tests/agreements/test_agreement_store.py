@@ -32,7 +32,9 @@ def test_seeding_the_demo_twice_changes_nothing(demo_engine: Engine) -> None:
     ]
 
 
-def test_a_changed_agreement_must_say_it_is_a_new_version(demo_engine: Engine, tmp_path: Path) -> None:
+def test_a_changed_agreement_must_say_it_is_a_new_version(
+    demo_engine: Engine, tmp_path: Path
+) -> None:
     data = example("fire_prevention")
     data["retention_days"] = 180
     with pytest.raises(AgreementError, match=r"version: .* fix: set `version: 2`"):
@@ -43,7 +45,10 @@ def test_a_changed_agreement_must_say_it_is_a_new_version(demo_engine: Engine, t
 
     assert result.outcome == "new_version"
     history = agreement_history(demo_engine, "fire-prevention")
-    assert [(h.agreement.version, h.agreement.retention_days) for h in history] == [(1, 365), (2, 180)]
+    assert [(h.agreement.version, h.agreement.retention_days) for h in history] == [
+        (1, 365),
+        (2, 180),
+    ]
     assert get_agreement(demo_engine, "fire-prevention", 1).agreement.retention_days == 365
     change = entries(demo_engine, agreement_id="fire-prevention")[-1]
     assert (change.action, change.actor, change.agreement_version) == ("agreement_change", "ig", 2)
@@ -60,17 +65,24 @@ def test_an_invalid_agreement_is_not_stored(demo_engine: Engine, tmp_path: Path)
 
 
 def test_suspending_keeps_the_old_version_and_is_audited(demo_engine: Engine) -> None:
-    result = suspend_agreement(demo_engine, "mh-crisis-care", actor="westshire_mht.ig_lead", reason="review")
+    result = suspend_agreement(
+        demo_engine, "mh-crisis-care", actor="westshire_mht.ig_lead", reason="review"
+    )
     assert (result.version, result.status) == (2, "suspended")
     statuses = [h.agreement.status for h in agreement_history(demo_engine, "mh-crisis-care")]
     assert statuses == ["active", "suspended"]
     assert entries(demo_engine)[-1].detail["change"] == "suspended: review"
-    assert suspend_agreement(demo_engine, "mh-crisis-care", actor="x", reason="again").outcome == "unchanged"
+    assert (
+        suspend_agreement(demo_engine, "mh-crisis-care", actor="x", reason="again").outcome
+        == "unchanged"
+    )
     with pytest.raises(NotFound):
         suspend_agreement(demo_engine, "no-such", actor="x", reason="y")
 
 
-def test_an_agreement_and_its_audit_entry_are_written_together(engine: Engine, tmp_path: Path) -> None:
+def test_an_agreement_and_its_audit_entry_are_written_together(
+    engine: Engine, tmp_path: Path
+) -> None:
     seed_demo_partnership(engine, actor="test", examples_dir=tmp_path)  # organisations only
     with engine.begin() as conn:
         conn.execute(agreements.delete())

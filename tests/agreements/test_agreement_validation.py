@@ -113,7 +113,9 @@ def test_field_not_in_the_source_type_is_refused(tmp_path: Path) -> None:
     data = example("fire_prevention")
     data["recipients"][0]["datasets"][0]["fields"].append("shoe_size")
     message = _problems(tmp_path, data)
-    assert "recipients[0].datasets[0].fields[7]: 'shoe_size' is not a field of source type" in message
+    assert (
+        "recipients[0].datasets[0].fields[7]: 'shoe_size' is not a field of source type" in message
+    )
     assert "gp_practice" in message  # the fix lists the fields that exist
 
 

@@ -25,14 +25,26 @@ from sharewell.partnership import (
 from sharewell.store.operational import migrate
 
 WESTSHIRE = [
-    {"slug": "westshire_cc", "name": "Westshire County Council", "code": "W10000001", "type": "local_authority"},
-    {"slug": "westshire_fire", "name": "Westshire Fire and Rescue Service", "code": "WFR01", "type": "fire"},
+    {
+        "slug": "westshire_cc",
+        "name": "Westshire County Council",
+        "code": "W10000001",
+        "type": "local_authority",
+    },
+    {
+        "slug": "westshire_fire",
+        "name": "Westshire Fire and Rescue Service",
+        "code": "WFR01",
+        "type": "fire",
+    },
 ]
 
 
 def _manifest(tmp_path: Path, organisations: list[dict[str, str]]) -> Path:
     path = tmp_path / "manifest.json"
-    path.write_text(json.dumps({"county": "Westshire", "organisations": organisations, "extracts": []}))
+    path.write_text(
+        json.dumps({"county": "Westshire", "organisations": organisations, "extracts": []})
+    )
     return path
 
 
@@ -53,7 +65,9 @@ def test_loading_a_manifest_adds_its_organisations_once(engine: Engine, tmp_path
     }
 
 
-def test_manifest_with_an_unknown_organisation_type_is_refused(engine: Engine, tmp_path: Path) -> None:
+def test_manifest_with_an_unknown_organisation_type_is_refused(
+    engine: Engine, tmp_path: Path
+) -> None:
     bad = [{**WESTSHIRE[0], "type": "parish_council"}]
     with pytest.raises(ConfigError, match=r"organisations\[0\]"):
         load_partnership(engine, _manifest(tmp_path, bad), actor="ig")
@@ -70,9 +84,17 @@ def test_a_slug_cannot_be_reused_for_a_different_organisation(engine: Engine) ->
 
 def test_user_belongs_to_a_known_organisation_with_one_role(engine: Engine) -> None:
     with pytest.raises(NotFound, match="unknown organisation"):
-        add_user(engine, User(username="amy", display_name="Amy", organisation="nowhere", role="analyst"), actor="ig")
+        add_user(
+            engine,
+            User(username="amy", display_name="Amy", organisation="nowhere", role="analyst"),
+            actor="ig",
+        )
     add_organisation(engine, Organisation.model_validate(WESTSHIRE[1]), actor="ig")
-    add_user(engine, User(username="amy", display_name="Amy", organisation="westshire_fire", role="frontline"), actor="ig")
+    add_user(
+        engine,
+        User(username="amy", display_name="Amy", organisation="westshire_fire", role="frontline"),
+        actor="ig",
+    )
 
     amy = get_user(engine, "amy")
     assert (amy.organisation, amy.role, amy.active) == ("westshire_fire", "frontline", True)
@@ -81,7 +103,11 @@ def test_user_belongs_to_a_known_organisation_with_one_role(engine: Engine) -> N
 
 def test_partnership_changes_are_in_the_audit_log(engine: Engine) -> None:
     add_organisation(engine, Organisation.model_validate(WESTSHIRE[1]), actor="ig.lead")
-    add_user(engine, User(username="amy", display_name="Amy", organisation="westshire_fire", role="frontline"), actor="ig.lead")
+    add_user(
+        engine,
+        User(username="amy", display_name="Amy", organisation="westshire_fire", role="frontline"),
+        actor="ig.lead",
+    )
 
     logged = entries(engine)
     assert [(e.action, e.target, e.actor) for e in logged] == [
@@ -106,15 +132,22 @@ def test_org_commands_add_and_list(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["init", hub]) == ExitCode.OK
     args = ["org", "add", "westshire_police", "--name", "Westshire Police", "--type", "police"]
     assert main([*args, "--code", "WP001", "--hub", hub]) == ExitCode.OK
-    assert main(["org", "add", "x1", "--name", "X", "--type", "pub", "--hub", hub]) == ExitCode.BAD_INPUT
+    assert (
+        main(["org", "add", "x1", "--name", "X", "--type", "pub", "--hub", hub])
+        == ExitCode.BAD_INPUT
+    )
     capsys.readouterr()
 
     assert main(["org", "list", "--hub", hub, "--json"]) == ExitCode.OK
     listed = json.loads(capsys.readouterr().out)
-    assert listed == [{"slug": "westshire_police", "name": "Westshire Police", "type": "police", "code": "WP001"}]
+    assert listed == [
+        {"slug": "westshire_police", "name": "Westshire Police", "type": "police", "code": "WP001"}
+    ]
 
 
-def test_partnership_load_command_reads_a_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_partnership_load_command_reads_a_manifest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     hub = str(tmp_path / "hub")
     main(["init", hub])
     capsys.readouterr()
@@ -124,6 +157,8 @@ def test_partnership_load_command_reads_a_manifest(tmp_path: Path, capsys: pytes
     assert [row["organisation"]["slug"] for row in loaded] == ["westshire_cc", "westshire_fire"]
 
 
-def test_commands_on_a_missing_hub_say_how_to_create_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_commands_on_a_missing_hub_say_how_to_create_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["org", "list", "--hub", str(tmp_path / "nope")]) == ExitCode.BAD_INPUT
     assert "sharewell init" in capsys.readouterr().err
