@@ -13,3 +13,7 @@ Row = dict[str, Any]
 Benchmark = Callable[..., list[Row]]
 
 BENCHMARKS: list[Benchmark] = []
+
+from benchmarks.governance import bench_governance  # noqa: E402 - each capability appends its own
+
+BENCHMARKS.append(bench_governance)
