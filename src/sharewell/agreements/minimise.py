@@ -7,7 +7,10 @@ from typing import Any
 
 from sharewell.agreements.policy import Decision
 
-__all__ = ["aggregate_counts", "minimise_rows"]
+__all__ = ["DEFAULT_MIN_CELL_SIZE", "aggregate_counts", "minimise_rows"]
+
+# Used only if an aggregate grant somehow lacks its own (validation requires one).
+DEFAULT_MIN_CELL_SIZE = 10
 
 
 def _flag_value(value: Any, field: str) -> bool:
@@ -55,7 +58,9 @@ def minimise_rows(
     if not decision.allowed or decision.level is None:
         raise ValueError("minimise_rows needs an allow decision")
     if decision.level == "aggregate_only":
-        return aggregate_counts(rows, decision.fields, decision.min_cell_size or 2)
+        return aggregate_counts(
+            rows, decision.fields, decision.min_cell_size or DEFAULT_MIN_CELL_SIZE
+        )
     out = []
     for row in rows:
         kept: dict[str, Any] = {person_key: row[person_key]} if person_key in row else {}

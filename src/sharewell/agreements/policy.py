@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sharewell.agreements.model import Agreement, DatasetGrant, Level
+from sharewell.agreements.model import Agreement, Level
 
 __all__ = ["AccessRequest", "Decision", "decide", "newest_versions"]
 
@@ -72,7 +72,7 @@ def decide(
         f"no agreement shares {request.dataset} with {request.organisation}",
         None,
     )
-    allowed: list[tuple[int, Agreement, DatasetGrant, tuple[str, ...], tuple[str, ...]]] = []
+    allowed: list[tuple[int, Agreement, int | None, tuple[str, ...], tuple[str, ...]]] = []
 
     def miss(stage: int, reason: str, a: Agreement) -> None:
         nonlocal best_miss
@@ -109,8 +109,10 @@ def decide(
         if request.provider is not None and request.provider not in providers:
             miss(2, f"{name} does not cover {request.dataset} from {request.provider}", a)
             continue
-        grant = next((g for g in grants if g.level == request.level), None)
-        if grant is None:
+        # Validation forbids two grants of one dataset at one level, but the policy must be
+        # exact even for an agreement that slipped past it: such grants add up.
+        at_level = [g for g in grants if g.level == request.level]
+        if not at_level:
             levels = ", ".join(g.level for g in grants)
             miss(3, f"{name} grants {request.dataset} only at {levels}, not {request.level}", a)
             continue
@@ -123,7 +125,8 @@ def decide(
         if today > a.end:
             miss(5, f"{name} expired on {a.end}", a)
             continue
-        permitted = tuple(f for f in requested if f in grant.fields)
+        granted_fields = {f for g in at_level for f in g.fields}
+        permitted = tuple(f for f in requested if f in granted_fields)
         if not permitted:
             miss(
                 6,
@@ -132,8 +135,9 @@ def decide(
                 a,
             )
             continue
-        withheld = tuple(f for f in requested if f not in grant.fields)
-        allowed.append((len(permitted), a, grant, permitted, withheld))
+        withheld = tuple(f for f in requested if f not in granted_fields)
+        sizes = [g.min_cell_size for g in at_level if g.min_cell_size is not None]
+        allowed.append((len(permitted), a, max(sizes, default=None), permitted, withheld))
 
     if not allowed:
         _, reason, near = best_miss
@@ -144,7 +148,7 @@ def decide(
             agreement_version=near.version if near else None,
         )
     # Each access is attributed to one agreement: the one granting most of what was asked.
-    _, a, grant, permitted, withheld = min(allowed, key=lambda t: (-t[0], t[1].id))
+    _, a, min_cell_size, permitted, withheld = min(allowed, key=lambda t: (-t[0], t[1].id))
     reason = f"allowed by agreement {a.id} v{a.version}"
     if withheld:
         reason += f"; withheld (not granted): {', '.join(withheld)}"
@@ -152,9 +156,9 @@ def decide(
         True,
         reason,
         fields=permitted,
-        level=grant.level,
+        level=request.level,
         withheld=withheld,
-        min_cell_size=grant.min_cell_size,
+        min_cell_size=min_cell_size,
         providers=tuple(p.organisation for p in a.providers if request.dataset in p.datasets),
         agreement_id=a.id,
         agreement_version=a.version,

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import OperationalError
 
 from sharewell.audit import AuditEvent, append, audit_transaction
-from sharewell.config import Settings
+from sharewell.config import OPERATIONAL_DB_FILENAME, Settings
 from sharewell.errors import ConfigError, NotFound, SharewellError, StoreError
 from sharewell.partnership.model import DEFAULT_PURPOSES, Organisation, Purpose, User
 from sharewell.store.operational import current_revision, head_revision, operational_engine
@@ -34,7 +34,7 @@ __all__ = [
 
 def hub_engine(settings: Settings) -> Engine:
     """The operational store of an initialised, up-to-date hub; says how to fix it otherwise."""
-    db_file = settings.hub_dir / "sharewell.db"
+    db_file = settings.hub_dir / OPERATIONAL_DB_FILENAME
     if settings.database_url is None and not db_file.exists():
         raise StoreError(
             f"no hub at {settings.hub_dir}: create it with `sharewell init {settings.hub_dir}`"
