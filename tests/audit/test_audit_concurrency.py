@@ -18,7 +18,12 @@ from sharewell.store.tables import audit_log, hub_info
 
 def test_threads_appending_at_once_keep_a_single_valid_chain(engine: Engine) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
-        seqs = list(pool.map(lambda w: append_many(str(engine.url), w, 15), range(8)))
+        seqs = list(
+            pool.map(
+                lambda w: append_many(engine.url.render_as_string(hide_password=False), w, 15),
+                range(8),
+            )
+        )
 
     written = sorted(s for batch in seqs for s in batch)
     assert written == list(range(1, 121))  # every append got its own place, none lost
@@ -27,7 +32,7 @@ def test_threads_appending_at_once_keep_a_single_valid_chain(engine: Engine) -> 
 
 
 def test_processes_appending_at_once_keep_a_single_valid_chain(engine: Engine) -> None:
-    url = str(engine.url)
+    url = engine.url.render_as_string(hide_password=False)
     with ProcessPoolExecutor(
         max_workers=4, mp_context=multiprocessing.get_context("spawn")
     ) as pool:

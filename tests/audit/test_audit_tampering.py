@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, text, update
 
 from sharewell.audit import AuditEvent, entries, record, verify
 from sharewell.audit.chain import entry_hash
+from sharewell.store.tables import audit_log
 
 
 def _fill(engine: Engine, n: int = 6) -> None:
@@ -33,14 +33,30 @@ def _fill(engine: Engine, n: int = 6) -> None:
 
 
 def _sql(engine: Engine, *statements: str) -> None:
-    """Edit the SQLite file directly, as someone with the database file could."""
-    db = engine.url.database
-    assert db is not None
-    conn = sqlite3.connect(db)
-    for statement in statements:
-        conn.execute(statement)
-    conn.commit()
-    conn.close()
+    """Edit the tables directly with SQL, as someone with access to the database could."""
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+
+
+def _swap(engine: Engine, a: int, b: int) -> None:
+    """Swap two entries' positions: each row takes the other's content, keeping its seq."""
+    with engine.begin() as conn:
+        rows = {
+            r.seq: dict(r._mapping)
+            for r in conn.execute(select(audit_log).where(audit_log.c.seq.in_([a, b])))
+        }
+        for here, there in ((a, b), (b, a)):
+            content = {k: v for k, v in rows[there].items() if k not in ("seq", "hash")}
+            conn.execute(
+                update(audit_log)
+                .where(audit_log.c.seq == here)
+                .values(**content, hash=f"tmp{here}")
+            )
+        for here, there in ((a, b), (b, a)):
+            conn.execute(
+                update(audit_log).where(audit_log.c.seq == here).values(hash=rows[there]["hash"])
+            )
 
 
 def _kinds_at(engine: Engine) -> set[tuple[int | None, str]]:
@@ -87,14 +103,7 @@ def test_entries_cut_from_the_end_are_found(engine: Engine) -> None:
 
 def test_reordered_entries_are_found(engine: Engine) -> None:
     _fill(engine)
-    # Swap the positions of entries 2 and 3 (via a spare seq, as the key is unique).
-    _sql(
-        engine,
-        "PRAGMA foreign_keys = OFF",
-        "UPDATE audit_log SET seq = -1 WHERE seq = 2",
-        "UPDATE audit_log SET seq = 2 WHERE seq = 3",
-        "UPDATE audit_log SET seq = 3 WHERE seq = -1",
-    )
+    _swap(engine, 2, 3)
     kinds = _kinds_at(engine)
     assert {(2, "edited"), (3, "edited")} <= kinds
     assert (2, "broken_link") in kinds
@@ -116,7 +125,7 @@ def test_an_entry_inserted_in_the_middle_is_found(engine: Engine) -> None:
     _fill(engine)
     _sql(
         engine,
-        "PRAGMA foreign_keys = OFF",
+        "DELETE FROM audit_persons WHERE seq >= 4",
         "UPDATE audit_log SET seq = seq + 100 WHERE seq >= 4",
         "UPDATE audit_log SET seq = seq - 99 WHERE seq >= 104",
         "INSERT INTO audit_log SELECT 4, recorded_at, actor, organisation, role, purpose, action,"
@@ -187,7 +196,11 @@ def test_any_single_tampering_is_detected(
     seq = 1 + int(where * n)
     if operation == "edit":
         value = data.draw(st.text(alphabet="abcxyz019 :-", min_size=1, max_size=8))
-        _sql(engine, f"UPDATE audit_log SET {column} = {column} || '{value}' WHERE seq = {seq}")
+        with engine.begin() as conn:
+            conn.execute(
+                text(f"UPDATE audit_log SET {column} = {column} || :value WHERE seq = :seq"),
+                {"value": value, "seq": seq},
+            )
     elif operation == "delete":
         _sql(
             engine,
@@ -196,13 +209,7 @@ def test_any_single_tampering_is_detected(
         )
     elif operation == "swap":
         other = data.draw(st.integers(1, n).filter(lambda s: s != seq))
-        _sql(
-            engine,
-            "PRAGMA foreign_keys = OFF",
-            f"UPDATE audit_log SET seq = -1 WHERE seq = {seq}",
-            f"UPDATE audit_log SET seq = {seq} WHERE seq = {other}",
-            f"UPDATE audit_log SET seq = {other} WHERE seq = -1",
-        )
+        _swap(engine, seq, other)
     else:
         _sql(
             engine,
