@@ -326,11 +326,14 @@ def agreement_add(
 
 @agreement_app.command("list")
 def agreement_list(hub: HubOption = None, as_json: JsonOption = False) -> None:
-    """List agreements (newest version of each)."""
-    from sharewell.agreements import current_agreements
+    """List agreements (newest version of each) and whether each is in force today."""
+    from datetime import UTC, datetime
+
+    from sharewell.agreements import current_agreements, effective_status
 
     engine, _ = _governance_hub(hub)
-    found = current_agreements(engine)
+    today = datetime.now(UTC).date()
+    found = [(a, effective_status(a, today)) for a in current_agreements(engine)]
     if as_json:
         emit_json(
             [
@@ -339,19 +342,24 @@ def agreement_list(hub: HubOption = None, as_json: JsonOption = False) -> None:
                     "version": a.version,
                     "title": a.title,
                     "status": a.status,
+                    "in_force": in_force == "active",
+                    "effective_status": in_force,
                     "purposes": list(a.purposes),
                     "start": a.start,
                     "end": a.end,
                 }
-                for a in found
+                for a, in_force in found
             ]
         )
         return
     console.print(
         _rows_table(
             "Agreements",
-            ["id", "version", "status", "purposes", "start", "end"],
-            [[a.id, a.version, a.status, ", ".join(a.purposes), a.start, a.end] for a in found],
+            ["id", "version", "status", "today", "purposes", "start", "end"],
+            [
+                [a.id, a.version, a.status, in_force, ", ".join(a.purposes), a.start, a.end]
+                for a, in_force in found
+            ],
         )
     )
 

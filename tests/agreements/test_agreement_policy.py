@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sharewell.agreements import AccessRequest, Agreement, decide, load_agreement
+from sharewell.agreements import AccessRequest, Agreement, decide, effective_status, load_agreement
 from sharewell.agreements.demo_partnership import EXAMPLES_DIR
 
 FIRE = load_agreement(EXAMPLES_DIR / "fire_prevention.yaml")
@@ -135,3 +135,10 @@ def test_analysts_of_every_partner_get_aggregates_with_the_minimum_cell_size() -
         assert decision.allowed and decision.min_cell_size == 10
         row_level = decide(AccessRequest(**{**ask.__dict__, "level": "identifiable"}), ALL, TODAY)
         assert not row_level.allowed
+
+
+def test_an_active_agreement_past_its_end_is_shown_as_expired() -> None:
+    assert effective_status(FIRE, date(2026, 6, 1)) == "active"
+    assert effective_status(FIRE, date(2029, 1, 1)) == "expired"
+    assert effective_status(FIRE, date(2025, 6, 1)) == "not started"
+    assert effective_status(FIRE.model_copy(update={"status": "suspended"}), TODAY) == "suspended"

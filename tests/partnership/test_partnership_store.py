@@ -162,3 +162,22 @@ def test_commands_on_a_missing_hub_say_how_to_create_it(
 ) -> None:
     assert main(["org", "list", "--hub", str(tmp_path / "nope")]) == ExitCode.BAD_INPUT
     assert "sharewell init" in capsys.readouterr().err
+
+
+def test_user_commands_add_and_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    hub = str(tmp_path / "hub")
+    main(["init", hub])
+    main(["partnership", "load", str(_manifest(tmp_path, WESTSHIRE)), "--hub", hub])
+    add = ["user", "add", "amy.jones", "--org", "westshire_fire", "--role", "frontline"]
+    assert main([*add, "--hub", hub]) == ExitCode.OK
+    bad_role = ["user", "add", "bob", "--org", "westshire_fire", "--role", "chief"]
+    assert main([*bad_role, "--hub", hub]) == ExitCode.BAD_INPUT
+    capsys.readouterr()
+
+    assert main(["user", "list", "--org", "westshire_fire", "--hub", hub, "--json"]) == 0
+    [amy] = json.loads(capsys.readouterr().out)
+    assert (amy["username"], amy["organisation"], amy["role"]) == (
+        "amy.jones",
+        "westshire_fire",
+        "frontline",
+    )

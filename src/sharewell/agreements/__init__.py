@@ -23,7 +23,13 @@ from sharewell.agreements.model import (
     Provider,
     Recipient,
 )
-from sharewell.agreements.policy import AccessRequest, Decision, decide, newest_versions
+from sharewell.agreements.policy import (
+    AccessRequest,
+    Decision,
+    decide,
+    effective_status,
+    newest_versions,
+)
 from sharewell.agreements.retention import (
     HeldDataset,
     RetentionDecision,
@@ -80,6 +86,7 @@ __all__ = [
     "current_agreements",
     "decide",
     "derive_flags",
+    "effective_status",
     "get_agreement",
     "governed_read",
     "known_organisations",

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from sharewell.agreements.model import Agreement, Level
 
-__all__ = ["AccessRequest", "Decision", "decide", "newest_versions"]
+__all__ = ["AccessRequest", "Decision", "decide", "effective_status", "newest_versions"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,16 @@ def newest_versions(agreements: Iterable[Agreement]) -> list[Agreement]:
 
 def _on(at: date | datetime) -> date:
     return at.date() if isinstance(at, datetime) else at
+
+
+def effective_status(agreement: Agreement, at: date | datetime) -> str:
+    """The status as the policy sees it on a day: an active agreement past its end is expired."""
+    today = _on(at)
+    if agreement.status != "active":
+        return agreement.status
+    if today > agreement.end:
+        return "expired"
+    return "not started" if today < agreement.start else "active"
 
 
 def decide(
