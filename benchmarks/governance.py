@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Column, MetaData, Table, insert
 
 from sharewell.agreements import EXAMPLES_DIR, AccessRequest, decide, load_agreement
 from sharewell.audit import AuditEvent, record, verify
@@ -98,7 +98,14 @@ def bench_governance(quick: bool = False) -> list[Row]:
             record(engine, event)
         chained = appends / (time.perf_counter() - start)
 
-        # Baseline: the same row inserted in its own transaction, with no chain or lock.
+        # Baseline: the same row inserted in its own transaction, with no chain or lock, into
+        # a copy of the table (the audit table itself refuses deletes, so cannot be cleaned).
+        plain_log = Table(
+            "bench_plain_log",
+            MetaData(),
+            *(Column(c.name, c.type, primary_key=c.primary_key) for c in audit_log.columns),
+        )
+        plain_log.create(engine)
         start = time.perf_counter()
         for i in range(appends):
             with engine.begin() as conn:
@@ -117,8 +124,6 @@ def bench_governance(quick: bool = False) -> list[Row]:
                     )
                 )
         plain = appends / (time.perf_counter() - start)
-        with engine.begin() as conn:
-            conn.execute(audit_log.delete().where(audit_log.c.seq >= 1_000_000))
 
         start = time.perf_counter()
         report = verify(engine)

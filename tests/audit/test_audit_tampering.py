@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from sharewell.audit import AuditEvent, entries, record, verify
 from sharewell.audit.chain import entry_hash
@@ -32,8 +33,20 @@ def _fill(engine: Engine, n: int = 6) -> None:
         )
 
 
+def _drop_guards(engine: Engine) -> None:
+    """Drop the append-only triggers, as someone with full access to the database could."""
+    with engine.begin() as conn:
+        for table in ("audit_log", "audit_persons"):
+            if engine.dialect.name == "sqlite":
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_update"))
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
+            else:
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
+
+
 def _sql(engine: Engine, *statements: str) -> None:
     """Edit the tables directly with SQL, as someone with access to the database could."""
+    _drop_guards(engine)
     with engine.begin() as conn:
         for statement in statements:
             conn.execute(text(statement))
@@ -41,6 +54,7 @@ def _sql(engine: Engine, *statements: str) -> None:
 
 def _swap(engine: Engine, a: int, b: int) -> None:
     """Swap two entries' positions: each row takes the other's content, keeping its seq."""
+    _drop_guards(engine)
     with engine.begin() as conn:
         rows = {
             r.seq: dict(r._mapping)
@@ -63,6 +77,18 @@ def _kinds_at(engine: Engine) -> set[tuple[int | None, str]]:
     report = verify(engine)
     assert not report.ok
     return {(p.seq, p.kind) for p in report.problems}
+
+
+def test_the_database_itself_refuses_to_change_or_delete_audit_rows(engine: Engine) -> None:
+    _fill(engine, 2)
+    for statement in (
+        "UPDATE audit_log SET actor = 'x' WHERE seq = 1",
+        "DELETE FROM audit_log WHERE seq = 2",
+        "DELETE FROM audit_persons",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    assert verify(engine).ok
 
 
 def test_an_untouched_log_verifies(engine: Engine) -> None:
@@ -196,6 +222,7 @@ def test_any_single_tampering_is_detected(
     seq = 1 + int(where * n)
     if operation == "edit":
         value = data.draw(st.text(alphabet="abcxyz019 :-", min_size=1, max_size=8))
+        _drop_guards(engine)
         with engine.begin() as conn:
             conn.execute(
                 text(f"UPDATE audit_log SET {column} = {column} || :value WHERE seq = :seq"),

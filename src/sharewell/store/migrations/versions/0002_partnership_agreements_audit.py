@@ -15,6 +15,44 @@ depends_on = None
 # Hash the first audit entry chains to (no entry before it).
 GENESIS_HASH = "0" * 64
 
+# Append-only in the database itself, not only by convention in the code: updates and
+# deletes of audit rows are refused. (Someone who can drop a trigger can still tamper;
+# the hash chain is what detects that.)
+GUARDED = ("audit_log", "audit_persons")
+
+
+def _guard_audit_tables() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        for table in GUARDED:
+            for verb in ("update", "delete"):
+                op.execute(
+                    f"CREATE TRIGGER {table}_no_{verb} BEFORE {verb.upper()} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                )
+    elif dialect == "postgresql":
+        op.execute(
+            "CREATE FUNCTION sharewell_append_only() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql"
+        )
+        for table in GUARDED:
+            op.execute(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION sharewell_append_only()"
+            )
+
+
+def _unguard_audit_tables() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        for table in GUARDED:
+            for verb in ("update", "delete"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+    elif dialect == "postgresql":
+        for table in GUARDED:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        op.execute("DROP FUNCTION IF EXISTS sharewell_append_only()")
+
 
 def upgrade() -> None:
     op.create_table(
@@ -98,9 +136,11 @@ def upgrade() -> None:
         sa.Column("hash", sa.String(64), nullable=False),
     )
     op.bulk_insert(head, [{"id": 1, "seq": 0, "hash": GENESIS_HASH}])
+    _guard_audit_tables()
 
 
 def downgrade() -> None:
+    _unguard_audit_tables()
     op.drop_table("audit_chain_head")
     op.drop_index("ix_audit_persons_person_id", table_name="audit_persons")
     op.drop_table("audit_persons")
