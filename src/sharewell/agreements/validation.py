@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +12,10 @@ from pydantic import ValidationError
 
 from sharewell.agreements.flags import FLAGS
 from sharewell.agreements.model import (
-    ARTICLE9_NEEDS_SCHEDULE1,
     SCHEDULE1_FOR_ARTICLE9,
     Agreement,
+    DatasetGrant,
+    LawfulBasis,
 )
 from sharewell.errors import AgreementError
 from sharewell.ingest.source_types import SourceType, load_source_types
@@ -116,6 +117,219 @@ def _column_help(st: SourceType) -> str:
     return ", ".join(st.columns)
 
 
+@dataclass
+class _Checks:
+    """The checks of one agreement, collecting problems as they are found."""
+
+    file: str
+    types: Mapping[str, SourceType]
+    organisations: Mapping[str, str] | None
+    problems: list[Problem] = field(default_factory=list)
+    # Special category fields shared (other than in aggregates), by category.
+    special: dict[str, list[str]] = field(default_factory=lambda: {"health": [], "criminal": []})
+
+    def add(self, key: str, message: str, fix: str) -> None:
+        self.problems.append(Problem(self.file, key, message, fix))
+
+    def organisation(self, key: str, slug: str) -> str | None:
+        """The organisation's type, or None (and a problem) when it is not known."""
+        if self.organisations is None:
+            return None
+        if slug not in self.organisations:
+            known = ", ".join(sorted(self.organisations)) or "none yet"
+            self.add(
+                key,
+                f"unknown organisation {slug!r}",
+                f"use one of: {known} (or add it with `sharewell org add`)",
+            )
+            return None
+        return self.organisations[slug]
+
+    def source_type(self, key: str, name: str) -> SourceType | None:
+        st = self.types.get(name)
+        if st is None:
+            self.add(
+                key, f"unknown source type {name!r}", f"use one of: {', '.join(sorted(self.types))}"
+            )
+        return st
+
+    def dates_purposes_approval(self, a: Agreement) -> None:
+        if a.end < a.start:
+            self.add(
+                "end", f"end {a.end} is before start {a.start}", f"set end on or after {a.start}"
+            )
+        elif not a.start <= a.review <= a.end:
+            self.add(
+                "review",
+                f"review {a.review} is outside {a.start} to {a.end}",
+                "set a review date within the agreement's dates",
+            )
+        if not a.purposes:
+            self.add(
+                "purposes",
+                "the agreement names no purpose",
+                "list at least one purpose, e.g. `purposes: [fire_prevention]`",
+            )
+        if a.status == "active" and not a.approved_by:
+            self.add(
+                "approved_by",
+                "an active agreement has no approval recorded",
+                "add who approved it (name, role, organisation, date) or set `status: draft`",
+            )
+
+    def providers(self, a: Agreement) -> set[str]:
+        """Check providers; returns the source types the agreement provides."""
+        provided: set[str] = set()
+        for i, provider in enumerate(a.providers):
+            org_type = self.organisation(f"providers[{i}].organisation", provider.organisation)
+            for j, name in enumerate(provider.datasets):
+                st = self.source_type(f"providers[{i}].datasets[{j}]", name)
+                if st is None:
+                    continue
+                if org_type is not None and org_type not in st.organisation_types:
+                    self.add(
+                        f"providers[{i}].datasets[{j}]",
+                        f"{provider.organisation} ({org_type}) does not send {name}",
+                        f"{name} comes from: {', '.join(st.organisation_types)}",
+                    )
+                provided.add(name)
+        return provided
+
+    def recipients(self, a: Agreement, provided: set[str]) -> None:
+        seen_orgs: set[str] = set()
+        for i, recipient in enumerate(a.recipients):
+            where = f"recipients[{i}]"
+            self.organisation(f"{where}.organisation", recipient.organisation)
+            if recipient.organisation in seen_orgs:
+                self.add(
+                    f"{where}.organisation",
+                    f"{recipient.organisation} is listed twice",
+                    "list each recipient organisation once",
+                )
+            seen_orgs.add(recipient.organisation)
+            if not recipient.purposes:
+                self.add(
+                    f"{where}.purposes",
+                    f"recipient {recipient.organisation} has no purpose",
+                    "list at least one of the agreement's purposes: "
+                    f"{', '.join(a.purposes) or '(none yet)'}",
+                )
+            for k, purpose in enumerate(recipient.purposes):
+                if purpose not in a.purposes:
+                    self.add(
+                        f"{where}.purposes[{k}]",
+                        f"purpose {purpose} is not one of the agreement's purposes",
+                        f"add {purpose} to `purposes` or remove it here",
+                    )
+            grants_seen: set[tuple[str, str]] = set()
+            for j, grant in enumerate(recipient.datasets):
+                key = f"{where}.datasets[{j}]"
+                if (grant.source_type, grant.level) in grants_seen:
+                    self.add(
+                        key,
+                        f"{grant.source_type} at {grant.level} is granted twice",
+                        "merge the two grants' fields",
+                    )
+                grants_seen.add((grant.source_type, grant.level))
+                self.grant(key, grant, provided)
+
+    def grant(self, key: str, grant: DatasetGrant, provided: set[str]) -> None:
+        st = self.source_type(f"{key}.source_type", grant.source_type)
+        if st is None:
+            return
+        if grant.source_type not in provided:
+            self.add(
+                f"{key}.source_type",
+                f"no provider in this agreement provides {grant.source_type}",
+                "add it to a provider's datasets or remove this grant",
+            )
+        if grant.level == "aggregate_only" and grant.min_cell_size is None:
+            self.add(
+                f"{key}.min_cell_size",
+                "aggregate_only needs a minimum cell size",
+                "add `min_cell_size: 10` (counts below it are suppressed)",
+            )
+        if grant.level != "aggregate_only" and grant.min_cell_size is not None:
+            self.add(
+                f"{key}.min_cell_size",
+                f"min_cell_size only applies to aggregate_only, not {grant.level}",
+                "remove it",
+            )
+        for f_i, name in enumerate(grant.fields):
+            fkey = f"{key}.fields[{f_i}]"
+            if grant.level == "flag_only":
+                self.flag(fkey, grant.source_type, name)
+                continue
+            column = st.columns.get(name)
+            if column is None:
+                self.add(
+                    fkey,
+                    f"{name!r} is not a field of source type {grant.source_type}",
+                    f"use one of: {_column_help(st)}",
+                )
+            elif grant.level == "aggregate_only":
+                # Anonymised aggregates with suppression are not personal data, but a
+                # person's identifiers must not become the groups.
+                if column.identifier:
+                    self.add(
+                        fkey,
+                        f"{name} identifies a person and cannot be an aggregate dimension",
+                        "remove it, or group by a coarser field",
+                    )
+            elif column.special != "none":
+                self.special[column.special].append(f"{grant.source_type}:{name}")
+
+    def flag(self, key: str, source_type: str, name: str) -> None:
+        flag = FLAGS.get(name)
+        if flag is None or source_type not in flag.reads:
+            usable = sorted(n for n, fl in FLAGS.items() if source_type in fl.reads)
+            self.add(
+                key,
+                f"{name!r} is not a flag derived from {source_type}",
+                "flag_only shares derived flags; use one of: "
+                f"{', '.join(usable) or '(none for this source type)'}",
+            )
+        elif flag.special != "none":
+            self.special[flag.special].append(f"{source_type}:{name}")
+
+    def lawful_basis(self, basis: LawfulBasis) -> None:
+        health, criminal = self.special["health"], self.special["criminal"]
+        if health and basis.article_9 is None:
+            self.add(
+                "lawful_basis.article_9",
+                f"special category (health) data is shared ({', '.join(health[:4])}) "
+                "without an Article 9 condition",
+                "add `article_9:` e.g. health_social_care or substantial_public_interest, or "
+                "share flags/aggregates that are not health data",
+            )
+        matching = SCHEDULE1_FOR_ARTICLE9.get(str(basis.article_9))
+        if criminal and basis.schedule_1 is None:
+            self.add(
+                "lawful_basis.schedule_1",
+                f"criminal offence data is shared ({', '.join(criminal[:4])}) "
+                "without a DPA 2018 Schedule 1 condition (Art. 10, s.10(5))",
+                "add `schedule_1:` e.g. preventing_or_detecting_unlawful_acts, or remove the "
+                "criminal offence fields",
+            )
+        elif matching is not None and (health or criminal) and basis.schedule_1 is None:
+            self.add(
+                "lawful_basis.schedule_1",
+                f"Article 9 condition {basis.article_9} needs a DPA 2018 Schedule 1 condition",
+                f"add `schedule_1:` one of {', '.join(sorted(matching))}",
+            )
+        if (
+            matching is not None
+            and basis.schedule_1 is not None
+            and basis.schedule_1 not in matching
+        ):
+            self.add(
+                "lawful_basis.schedule_1",
+                f"Schedule 1 condition {basis.schedule_1} does not go with Article 9 "
+                f"condition {basis.article_9}",
+                f"use one of {', '.join(sorted(matching))}",
+            )
+
+
 def check_agreement(
     agreement: Agreement,
     file: str = "<agreement>",
@@ -124,203 +338,14 @@ def check_agreement(
     organisations: Mapping[str, str] | None = None,
 ) -> list[Problem]:
     """Every problem an IG lead would raise (pure); organisations maps slug to type, if known."""
-    types = dict(load_source_types()) if source_types is None else dict(source_types)
-    problems: list[Problem] = []
-
-    def add(key: str, message: str, fix: str) -> None:
-        problems.append(Problem(file, key, message, fix))
-
-    a = agreement
-    if a.end < a.start:
-        add("end", f"end {a.end} is before start {a.start}", f"set end on or after {a.start}")
-    if not a.start <= a.review <= a.end and a.end >= a.start:
-        add(
-            "review",
-            f"review {a.review} is outside {a.start} to {a.end}",
-            "set a review date within the agreement's dates",
-        )
-    if not a.purposes:
-        add(
-            "purposes",
-            "the agreement names no purpose",
-            "list at least one purpose, e.g. `purposes: [fire_prevention]`",
-        )
-    if a.status == "active" and not a.approved_by:
-        add(
-            "approved_by",
-            "an active agreement has no approval recorded",
-            "add who approved it (name, role, organisation, date) or set `status: draft`",
-        )
-
-    def check_org(key: str, slug: str) -> str | None:
-        if organisations is None:
-            return None
-        if slug not in organisations:
-            known = ", ".join(sorted(organisations)) or "none yet"
-            add(
-                key,
-                f"unknown organisation {slug!r}",
-                f"use one of: {known} (or add it with `sharewell org add`)",
-            )
-            return None
-        return organisations[slug]
-
-    provided: dict[str, list[str]] = {}
-    for i, provider in enumerate(a.providers):
-        org_type = check_org(f"providers[{i}].organisation", provider.organisation)
-        for j, name in enumerate(provider.datasets):
-            st = types.get(name)
-            if st is None:
-                add(
-                    f"providers[{i}].datasets[{j}]",
-                    f"unknown source type {name!r}",
-                    f"use one of: {', '.join(sorted(types))}",
-                )
-                continue
-            if org_type is not None and org_type not in st.organisation_types:
-                add(
-                    f"providers[{i}].datasets[{j}]",
-                    f"{provider.organisation} ({org_type}) does not send {name}",
-                    f"{name} comes from: {', '.join(st.organisation_types)}",
-                )
-            provided.setdefault(name, []).append(provider.organisation)
-
-    special_fields: dict[str, list[str]] = {"health": [], "criminal": []}
-    seen_orgs: set[str] = set()
-    for i, recipient in enumerate(a.recipients):
-        where = f"recipients[{i}]"
-        check_org(f"{where}.organisation", recipient.organisation)
-        if recipient.organisation in seen_orgs:
-            add(
-                f"{where}.organisation",
-                f"{recipient.organisation} is listed twice",
-                "list each recipient organisation once",
-            )
-        seen_orgs.add(recipient.organisation)
-        if not recipient.purposes:
-            add(
-                f"{where}.purposes",
-                f"recipient {recipient.organisation} has no purpose",
-                "list at least one of the agreement's purposes: "
-                f"{', '.join(a.purposes) or '(none yet)'}",
-            )
-        for k, purpose in enumerate(recipient.purposes):
-            if purpose not in a.purposes:
-                add(
-                    f"{where}.purposes[{k}]",
-                    f"purpose {purpose} is not one of the agreement's purposes",
-                    f"add {purpose} to `purposes` or remove it here",
-                )
-        grants_seen: set[tuple[str, str]] = set()
-        for j, grant in enumerate(recipient.datasets):
-            gkey = f"{where}.datasets[{j}]"
-            if (grant.source_type, grant.level) in grants_seen:
-                add(
-                    gkey,
-                    f"{grant.source_type} at {grant.level} is granted twice",
-                    "merge the two grants' fields",
-                )
-            grants_seen.add((grant.source_type, grant.level))
-            st = types.get(grant.source_type)
-            if st is None:
-                add(
-                    f"{gkey}.source_type",
-                    f"unknown source type {grant.source_type!r}",
-                    f"use one of: {', '.join(sorted(types))}",
-                )
-                continue
-            if grant.source_type not in provided:
-                add(
-                    f"{gkey}.source_type",
-                    f"no provider in this agreement provides {grant.source_type}",
-                    "add it to a provider's datasets or remove this grant",
-                )
-            if grant.level == "aggregate_only" and grant.min_cell_size is None:
-                add(
-                    f"{gkey}.min_cell_size",
-                    "aggregate_only needs a minimum cell size",
-                    "add `min_cell_size: 10` (counts below it are suppressed)",
-                )
-            if grant.level != "aggregate_only" and grant.min_cell_size is not None:
-                add(
-                    f"{gkey}.min_cell_size",
-                    f"min_cell_size only applies to aggregate_only, not {grant.level}",
-                    "remove it",
-                )
-            for f_i, name in enumerate(grant.fields):
-                fkey = f"{gkey}.fields[{f_i}]"
-                if grant.level == "flag_only":
-                    flag = FLAGS.get(name)
-                    if flag is None or grant.source_type not in flag.reads:
-                        usable = sorted(
-                            n for n, fl in FLAGS.items() if grant.source_type in fl.reads
-                        )
-                        add(
-                            fkey,
-                            f"{name!r} is not a flag derived from {grant.source_type}",
-                            "flag_only shares derived flags; use one of: "
-                            f"{', '.join(usable) or '(none for this source type)'}",
-                        )
-                        continue
-                    if flag.special != "none":
-                        special_fields[flag.special].append(f"{grant.source_type}:{name}")
-                    continue
-                column = st.columns.get(name)
-                if column is None:
-                    add(
-                        fkey,
-                        f"{name!r} is not a field of source type {grant.source_type}",
-                        f"use one of: {_column_help(st)}",
-                    )
-                    continue
-                if grant.level == "aggregate_only":
-                    if column.identifier:
-                        add(
-                            fkey,
-                            f"{name} identifies a person and cannot be an aggregate dimension",
-                            "remove it, or group by a coarser field",
-                        )
-                    continue  # anonymised aggregates with suppression are not personal data
-                if column.special != "none":
-                    special_fields[column.special].append(f"{grant.source_type}:{name}")
-
-    basis = a.lawful_basis
-    if special_fields["health"] and basis.article_9 is None:
-        add(
-            "lawful_basis.article_9",
-            "special category (health) data is shared "
-            f"({', '.join(special_fields['health'][:4])}) without an Article 9 condition",
-            "add `article_9:` e.g. health_social_care or substantial_public_interest, or "
-            "share flags/aggregates that are not health data",
-        )
-    needs_sch1 = basis.article_9 in ARTICLE9_NEEDS_SCHEDULE1 and (
-        special_fields["health"] or special_fields["criminal"]
+    checks = _Checks(
+        file, load_source_types() if source_types is None else source_types, organisations
     )
-    if special_fields["criminal"] and basis.schedule_1 is None:
-        add(
-            "lawful_basis.schedule_1",
-            f"criminal offence data is shared ({', '.join(special_fields['criminal'][:4])}) "
-            "without a DPA 2018 Schedule 1 condition (Art. 10, s.10(5))",
-            "add `schedule_1:` e.g. preventing_or_detecting_unlawful_acts, or remove the "
-            "criminal offence fields",
-        )
-    elif needs_sch1 and basis.schedule_1 is None:
-        allowed = ", ".join(sorted(SCHEDULE1_FOR_ARTICLE9[str(basis.article_9)]))
-        add(
-            "lawful_basis.schedule_1",
-            f"Article 9 condition {basis.article_9} needs a DPA 2018 Schedule 1 condition",
-            f"add `schedule_1:` one of {allowed}",
-        )
-    if basis.article_9 in SCHEDULE1_FOR_ARTICLE9 and basis.schedule_1 is not None:
-        allowed_set = SCHEDULE1_FOR_ARTICLE9[str(basis.article_9)]
-        if basis.schedule_1 not in allowed_set:
-            add(
-                "lawful_basis.schedule_1",
-                f"Schedule 1 condition {basis.schedule_1} does not go with Article 9 "
-                f"condition {basis.article_9}",
-                f"use one of {', '.join(sorted(allowed_set))}",
-            )
-    return problems
+    checks.dates_purposes_approval(agreement)
+    provided = checks.providers(agreement)
+    checks.recipients(agreement, provided)
+    checks.lawful_basis(agreement.lawful_basis)
+    return checks.problems
 
 
 def raise_for_problems(problems: list[Problem]) -> None:
