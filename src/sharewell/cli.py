@@ -582,6 +582,17 @@ def audit_agreement(
     )
 
 
+def _deletion_counts(report: Any) -> dict[str, int]:
+    """The integer counts of a deletion report (e.g. records, quarantine rows), for the audit."""
+    is_instance = dataclasses.is_dataclass(report) and not isinstance(report, type)
+    fields = dataclasses.asdict(report) if is_instance else {}
+    return {
+        k: v
+        for k, v in fields.items()
+        if isinstance(v, int) and not isinstance(v, bool) and k != "dataset_version"
+    }
+
+
 @retention_app.command("run")
 def retention_run(
     dry_run: Annotated[
@@ -612,7 +623,7 @@ def retention_run(
             engine,
             list_versions(workspace),
             current_agreements(engine),
-            lambda version_id: delete_version(workspace, version_id),
+            lambda version_id: _deletion_counts(delete_version(workspace, version_id)),
             actor=actor,
             dry_run=dry_run,
         )

@@ -26,16 +26,16 @@ EVALUATION = load_agreement(EXAMPLES_DIR / "service_evaluation.yaml")  # 1095 da
 
 @dataclass(frozen=True)
 class Held:
-    id: str
+    id: int
     partner: str
     source_type: str
     loaded_at: datetime
-    rows: int
+    rows_accepted: int
 
 
-OLD_POLICE = Held("v1", "westshire_police", "police.mh_incident", datetime(2026, 1, 10), 40)
-OLD_ICB = Held("v2", "westshire_icb", "nhs.over65_register", datetime(2026, 1, 10), 25)
-RECENT_POLICE = Held("v1", "westshire_police", "police.mh_incident", datetime(2027, 6, 1), 40)
+OLD_POLICE = Held(1, "westshire_police", "police.mh_incident", datetime(2026, 1, 10), 40)
+OLD_ICB = Held(2, "westshire_icb", "nhs.over65_register", datetime(2026, 1, 10), 25)
+RECENT_POLICE = Held(1, "westshire_police", "police.mh_incident", datetime(2027, 6, 1), 40)
 # Under every demo agreement, OLD_ICB is kept 1095 days (service evaluation): to 2029-01-09.
 AFTER_ICB_RETENTION = date(2029, 2, 1)
 
@@ -70,10 +70,17 @@ def test_a_suspended_agreement_still_sets_the_retention_clock() -> None:
 
 def _workspace(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     conn = duckdb.connect(str(tmp_path / "ws.duckdb"))
-    conn.execute("CREATE TABLE records (dataset_version VARCHAR, given_name VARCHAR)")
-    conn.execute("INSERT INTO records SELECT 'v1', 'x' FROM range(40)")
-    conn.execute("INSERT INTO records SELECT 'v2', 'y' FROM range(25)")
+    conn.execute("CREATE TABLE records (dataset_version INTEGER, given_name VARCHAR)")
+    conn.execute("INSERT INTO records SELECT 1, 'x' FROM range(40)")
+    conn.execute("INSERT INTO records SELECT 2, 'y' FROM range(25)")
     return conn
+
+
+def _delete(ws: duckdb.DuckDBPyConnection, version: int) -> dict[str, int]:
+    deleted = ws.execute(
+        "DELETE FROM records WHERE dataset_version = ? RETURNING given_name", [version]
+    ).fetchall()
+    return {"records": len(deleted)}
 
 
 def test_retention_run_deletes_due_versions_and_audits_counts_not_contents(
@@ -85,18 +92,18 @@ def test_retention_run_deletes_due_versions_and_audits_counts_not_contents(
         demo_engine,
         [RECENT_POLICE, OLD_ICB],
         current_agreements(demo_engine),
-        lambda version: ws.execute("DELETE FROM records WHERE dataset_version = ?", [version]),
+        lambda version: _delete(ws, version),
         actor="retention",
         today=AFTER_ICB_RETENTION,
     )
 
     assert (report.deleted_versions, report.deleted_rows) == (1, 25)
     assert ws.execute("SELECT dataset_version, count(*) FROM records GROUP BY 1").fetchall() == [
-        ("v1", 40)
+        (1, 40)
     ]
     entry = entries(demo_engine)[-1]
     assert (entry.action, entry.outcome, entry.persons) == ("deletion", "ok", ())
-    assert entry.detail["rows_deleted"] == 25 and entry.detail["dataset_version"] == "v2"
+    assert entry.detail["rows_deleted"] == 25 and entry.detail["dataset_version"] == 2
     assert set(entry.detail) == {  # what was deleted and why: no record contents
         "reason",
         "dataset_version",
@@ -105,7 +112,9 @@ def test_retention_run_deletes_due_versions_and_audits_counts_not_contents(
         "retention_days",
         "delete_after",
         "agreements",
+        "removed",
     }
+    assert entry.detail["removed"] == {"records": 25}
     assert verify(demo_engine).ok
 
 

@@ -6,7 +6,7 @@ and a delete callable (the workspace's), deletes what is due and audits counts, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
@@ -18,6 +18,7 @@ from sharewell.agreements.policy import newest_versions
 from sharewell.audit import AuditEvent, append, audit_transaction
 
 __all__ = [
+    "Delete",
     "HeldDataset",
     "RetentionDecision",
     "RetentionReport",
@@ -27,10 +28,10 @@ __all__ = [
 
 
 class HeldDataset(Protocol):
-    """A dataset version held in the workspace (ingest's listing provides these attributes)."""
+    """A dataset version held in the workspace (ingest's ``DatasetVersion`` fits)."""
 
     @property
-    def id(self) -> str: ...
+    def id(self) -> int: ...
     @property
     def partner(self) -> str: ...
     @property
@@ -38,14 +39,14 @@ class HeldDataset(Protocol):
     @property
     def loaded_at(self) -> datetime: ...
     @property
-    def rows(self) -> int: ...
+    def rows_accepted(self) -> int: ...
 
 
 @dataclass(frozen=True)
 class RetentionDecision:
     """Whether one dataset version is due for deletion, and why."""
 
-    dataset_version: str
+    dataset_version: int
     partner: str
     source_type: str
     rows: int
@@ -93,7 +94,7 @@ def retention_decisions(
                     ds.id,
                     ds.partner,
                     ds.source_type,
-                    ds.rows,
+                    ds.rows_accepted,
                     (),
                     None,
                     None,
@@ -113,17 +114,29 @@ def retention_decisions(
         )
         decisions.append(
             RetentionDecision(
-                ds.id, ds.partner, ds.source_type, ds.rows, ids, keep, delete_after, due, reason
+                ds.id,
+                ds.partner,
+                ds.source_type,
+                ds.rows_accepted,
+                ids,
+                keep,
+                delete_after,
+                due,
+                reason,
             )
         )
     return decisions
+
+
+# Deletes one dataset version; may return what it removed (e.g. records, quarantine rows).
+Delete = Callable[[int], Mapping[str, int] | None]
 
 
 def run_retention(
     engine: Engine,
     held: Sequence[HeldDataset],
     agreements: Iterable[Agreement],
-    delete: Callable[[str], object],
+    delete: Delete,
     *,
     actor: str,
     today: date | None = None,
@@ -136,8 +149,11 @@ def run_retention(
     for d in decisions:
         if not d.due or dry_run:
             continue
-        # The entry commits only if the delete returned: a failed delete leaves no false record.
+        # The audit lock is taken first, then the delete runs, then its entry is appended
+        # with the counts it reports: a failed delete leaves no entry, and a delete that
+        # succeeded is recorded by a writer already holding the lock.
         with audit_transaction(engine) as conn:
+            removed = delete(d.dataset_version)
             append(
                 conn,
                 AuditEvent(
@@ -152,13 +168,13 @@ def run_retention(
                         "dataset_version": d.dataset_version,
                         "source_type": d.source_type,
                         "rows_deleted": d.rows,
+                        "removed": dict(removed or {}),
                         "retention_days": d.retention_days,
                         "delete_after": str(d.delete_after),
                         "agreements": list(d.agreements),
                     },
                 ),
             )
-            delete(d.dataset_version)
         deleted_versions += 1
         deleted_rows += d.rows
     return RetentionReport(run_on, dry_run, tuple(decisions), deleted_versions, deleted_rows)
