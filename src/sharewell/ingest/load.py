@@ -20,20 +20,24 @@ from sharewell.errors import IngestError
 from sharewell.ingest.mapping import Mapping, identity_mapping, load_mapping
 from sharewell.ingest.normalisers import (
     clean_text_sql,
+    mapped_sql,
     missing_markers,
     nicknames,
+    normaliser_for,
     postcode_outward_sql,
     postcode_sector_sql,
     quote_literal,
-    value_and_problem_sql,
+    render,
+    too_long_reason_sql,
+    too_long_sql,
 )
 from sharewell.ingest.readers import RawExtract, read_extract
-from sharewell.ingest.source_types import PERSON_FIELDS, SourceType
+from sharewell.ingest.source_types import SourceType
 from sharewell.ingest.source_types import source_type as find_source_type
 from sharewell.ingest.tables import (
-    PERSON_RECORD_COLUMNS,
     ensure_ingest_tables,
     ensure_source_table,
+    source_table_columns,
 )
 from sharewell.store.workspace import Workspace
 
@@ -42,9 +46,8 @@ __all__ = ["IngestReport", "QuarantineEntry", "ingest_file"]
 Progress = Callable[[str], None]
 
 _PARTNER = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_RAW, _CLEAN, _STAGED, _ISSUES, _BAD = (
+_RAW, _STAGED, _ISSUES, _BAD = (
     "_ingest_raw",
-    "_ingest_clean",
     "_ingest_staged",
     "_ingest_issues",
     "_ingest_bad_rows",
@@ -130,6 +133,64 @@ def _resolve_columns(
     return found, ignored, missing
 
 
+def _layers_sql(
+    stype: SourceType,
+    mapping: Mapping,
+    sources: dict[str, str | None],
+    base: str,
+    keep: list[str],
+) -> str:
+    """SELECT ``keep`` plus, per column of ``sources``, its text (in_), value (v_) and
+    problem (why_), from the FROM clause ``base``.
+
+    Each layer (cleaned text, mapped text, intermediate, value, problem) is its own nested
+    SELECT so that DuckDB computes it once, however often the next layer refers to it.
+    """
+    names = list(sources)
+    norms = {n: normaliser_for(stype.columns[n]) for n in names}
+    t = {n: _ident("t_" + n) for n in names}
+    x = {n: _ident("in_" + n) for n in names}
+    p = {n: _ident("p_" + n) for n in names}
+    v = {n: _ident("v_" + n) for n in names}
+    # Kept columns are given as "expr AS alias" on the innermost layer, by alias above it.
+    k0 = "".join(f"{c}, " for c in keep)
+    k = "".join(f"{c.rsplit(' AS ', 1)[-1]}, " for c in keep)
+    cleaned = ", ".join(
+        f"{clean_text_sql(src)} AS {t[n]}" if src else f"CAST(NULL AS VARCHAR) AS {t[n]}"
+        for n, src in sources.items()
+    )
+    mapped = ", ".join(
+        f"{mapped_sql(t[n], mapping.values.get(n), missing_markers(stype.columns[n]))} AS {x[n]}"
+        for n in names
+    )
+    xs, ps, vs = (", ".join(d.values()) for d in (x, p, v))
+    preps = ", ".join(f"{render(norms[n].prep, x[n])} AS {p[n]}" for n in names)
+    values = ", ".join(
+        f"CAST(CASE WHEN {too_long_sql(x[n])} THEN NULL ELSE {render(norms[n].value, x[n], p[n])}"
+        f" END AS {norms[n].sql_type}) AS {v[n]}"
+        for n in names
+    )
+    problems = ", ".join(
+        f"CASE WHEN {x[n]} IS NULL THEN {_missing_sql(stype, n)} WHEN {v[n]} IS NULL THEN "
+        f"CASE WHEN {too_long_sql(x[n])} THEN {too_long_reason_sql(x[n])} "
+        f"ELSE {render(norms[n].problem, x[n], p[n])} END END AS {_ident('why_' + n)}"
+        for n in names
+    )
+    return (
+        f"SELECT {k}{xs}, {vs}, {problems} FROM ("
+        f"SELECT {k}{xs}, {ps}, {values} FROM ("
+        f"SELECT {k}{xs}, {preps} FROM ("
+        f"SELECT {k}{mapped} FROM ("
+        f"SELECT {k0}{cleaned} FROM {base}))))"
+    )
+
+
+def _missing_sql(stype: SourceType, name: str) -> str:
+    if stype.columns[name].required:
+        return quote_literal(f"{name} is required but empty")
+    return "CAST(NULL AS VARCHAR)"
+
+
 def _stage(
     conn: duckdb.DuckDBPyConnection,
     raw: RawExtract,
@@ -137,43 +198,96 @@ def _stage(
     mapping: Mapping,
     found: dict[str, int],
 ) -> None:
-    """Build the staged table: cleaned text, normalised value and problem per column."""
-    cleaned = []
-    for name, col in stype.columns.items():
-        if name in found:
-            source = raw.column_sql(found[name])
-            expr = clean_text_sql(source, mapping.values.get(name), missing_markers(col))
-        else:
-            expr = "CAST(NULL AS VARCHAR)"
-        cleaned.append(f"{expr} AS {_ident('in_' + name)}")
-    conn.execute(
-        f"CREATE TEMP TABLE {_CLEAN} AS SELECT _row, {', '.join(cleaned)} FROM {raw.table}"
-    )
+    """Build the staged table: per column the normalised value (v_), plus per row the list of
+    problems found (``_issues``) and whether one of them refuses the row (``_bad``).
 
-    values, problems = [], []
-    for name, col in stype.columns.items():
-        text = _ident("in_" + name)
-        value, problem = value_and_problem_sql(col, text)
-        values.append(f"{value} AS {_ident('v_' + name)}")
-        missing = (
-            quote_literal(f"{name} is required but empty")
-            if col.required
-            else "CAST(NULL AS VARCHAR)"
+    Columns whose values repeat (names, dates, postcodes, categories) are normalised once
+    per distinct value and joined back, which on a real extract is several times faster than
+    normalising every row; only the values and the rare problem lists are stored.
+    """
+    names = list(stype.columns)
+    column_of = {name: raw.columns[i] for name, i in found.items()}
+    repeated = [n for n in names if n in found and normaliser_for(stype.columns[n]).repetitive]
+    direct = {n: (raw.column_sql(found[n]) if n in found else None) for n in names}
+    for n in repeated:
+        del direct[n]
+        layers = _layers_sql(
+            stype,
+            mapping,
+            {n: "raw_value"},
+            f"(SELECT DISTINCT {raw.column_sql(found[n])} AS raw_value FROM {raw.table} "
+            f"WHERE {raw.column_sql(found[n])} IS NOT NULL)",
+            ["raw_value"],
         )
-        problems.append(
-            f"CASE WHEN {text} IS NULL THEN {missing} WHEN {_ident('v_' + name)} IS NULL "
-            f"THEN {problem} END AS {_ident('p_' + name)}"
+        if n == "given_name":
+            # The canonical given name of each distinct name, for each sex (Alex is Alexander
+            # or Alexandra): resolved once here instead of joining nicknames on every row.
+            first = "split_part(g.v_given_name, ' ', 1)"
+            canon = {
+                sex: f"coalesce({alias}.canonical, n_any.canonical, {first})"
+                for sex, alias in (("female", "n_f"), ("male", "n_m"), ("", "n_any"))
+            }
+            layers = (
+                f"SELECT g.*, {canon['female']} AS canon_female, {canon['male']} AS canon_male, "
+                f"{canon['']} AS canon_any FROM ({layers}) g "
+                + " ".join(
+                    f"LEFT JOIN _ingest_nicknames {alias} ON {alias}.nickname = {first} "
+                    f"AND {alias}.sex = '{sex}'"
+                    for sex, alias in (("female", "n_f"), ("male", "n_m"), ("", "n_any"))
+                )
+            )
+        conn.execute(f"CREATE TEMP TABLE {_ident('_ingest_dict_' + n)} AS {layers}")
+    keep = ["_row"] + [f"{raw.column_sql(found[n])} AS {_ident('raw_' + n)}" for n in repeated]
+    inner = _layers_sql(stype, mapping, direct, raw.table, keep)
+    joined = ["q._row"]
+    joins = []
+    for n in names:
+        if n in direct:
+            joined += [f"q.{_ident(c + n)}" for c in ("in_", "v_", "why_")]
+            continue
+        d = _ident("d_" + n)
+        joined += [
+            f"{d}.{_ident('in_' + n)}",
+            f"{d}.{_ident('v_' + n)}",
+            f"CASE WHEN q.{_ident('raw_' + n)} IS NULL THEN {_missing_sql(stype, n)} "
+            f"ELSE {d}.{_ident('why_' + n)} END AS {_ident('why_' + n)}",
+        ]
+        joins.append(
+            f"LEFT JOIN {_ident('_ingest_dict_' + n)} {d} "
+            f"ON q.{_ident('raw_' + n)} = {d}.raw_value"
         )
-    ins = ", ".join(_ident("in_" + n) for n in stype.columns)
+    canonical = "CAST(NULL AS VARCHAR)"
+    canonical_source = "NULL AS _unused"
+    if "given_name" in repeated:
+        canonical_source = (
+            "d_given_name.canon_female, d_given_name.canon_male, d_given_name.canon_any"
+        )
+        sex = '"v_sex"' if "sex" in names else "NULL"
+        canonical = (
+            f"CASE {sex} WHEN 'female' THEN canon_female "
+            "WHEN 'male' THEN canon_male ELSE canon_any END"
+        )
+
+    why = {n: _ident("why_" + n) for n in names}
+    any_problem = " OR ".join(f"{why[n]} IS NOT NULL" for n in names)
+    required = [n for n in names if stype.columns[n].required]
+    refused = " OR ".join(f"{why[n]} IS NOT NULL" for n in required) or "FALSE"
+    structs = ", ".join(
+        f"{{'field': {quote_literal(n)}, 'column_name': {quote_literal(column_of.get(n, n))}, "
+        f"'value': {_ident('in_' + n)}, 'reason': {why[n]}, "
+        f"'required': {str(n in required).upper()}}}"
+        for n in names
+    )
+    vs = ", ".join(_ident("v_" + n) for n in names)
     conn.execute(
         f"CREATE TEMP TABLE {_STAGED} AS "
-        f"SELECT _row, {ins}, {', '.join(values)}, {', '.join(problems)}, "
-        # The first row with a record_id keeps it; later rows with the same id are refused.
-        "CASE WHEN v_record_id IS NOT NULL AND _row > min(_row) OVER (PARTITION BY v_record_id) "
-        "THEN min(_row) OVER (PARTITION BY v_record_id) END AS dup_of "
-        f"FROM (SELECT _row, {ins}, {', '.join(values)} FROM {_CLEAN})"
+        f"SELECT _row, {vs}, {canonical} AS given_name_canonical, CASE WHEN {any_problem} "
+        f"THEN list_filter([{structs}], lambda i: i.reason IS NOT NULL) END AS _issues, "
+        f"({refused}) AS _bad FROM ("
+        f"SELECT {', '.join(joined)}, {canonical_source} FROM ({inner}) q {' '.join(joins)})"
     )
-    conn.execute(f"DROP TABLE {_CLEAN}")
+    for n in repeated:
+        conn.execute(f"DROP TABLE {_ident('_ingest_dict_' + n)}")
 
 
 def _collect_issues(
@@ -182,28 +296,25 @@ def _collect_issues(
     stype: SourceType,
     found: dict[str, int],
 ) -> None:
-    """Gather every problem into one table: row, field, file column, value, reason, required."""
+    """Gather every problem into one table: row, field, file column, value, reason, required;
+    and the rows refused (``_BAD``)."""
     column_of = {name: raw.columns[i] for name, i in found.items()}
-    parts = []
-    for name, col in stype.columns.items():
-        parts.append(
-            f"SELECT _row, {quote_literal(name)} AS field, "
-            f"{quote_literal(column_of.get(name, name))} AS column_name, "
-            f"{_ident('in_' + name)} AS value, {_ident('p_' + name)} AS reason, "
-            f"{'TRUE' if col.required else 'FALSE'} AS required "
-            f"FROM {_STAGED} WHERE {_ident('p_' + name)} IS NOT NULL"
-        )
-    parts.append(
-        f"SELECT _row, 'record_id', {quote_literal(column_of.get('record_id', 'record_id'))}, "
-        "v_record_id, 'record_id ''' || v_record_id || ''' is also on row ' || dup_of || "
-        f"'; each record needs its own id', TRUE FROM {_STAGED} WHERE dup_of IS NOT NULL"
-    )
     conn.execute(
-        f"CREATE TEMP TABLE {_ISSUES} (_row BIGINT, field VARCHAR, column_name VARCHAR, "
-        "value VARCHAR, reason VARCHAR, required BOOLEAN)"
+        f"CREATE TEMP TABLE {_ISSUES} AS SELECT _row, i.field AS field, "
+        "i.column_name AS column_name, i.value AS value, i.reason AS reason, "
+        f"i.required AS required FROM (SELECT _row, unnest(_issues) AS i FROM {_STAGED} "
+        "WHERE _issues IS NOT NULL)"
     )
-    conn.execute(f"INSERT INTO {_ISSUES} " + " UNION ALL ".join(parts))
-
+    # The first row with a record_id keeps it; later rows with the same id are refused.
+    conn.execute(
+        f"INSERT INTO {_ISSUES} SELECT s._row, 'record_id', "
+        f"{quote_literal(column_of.get('record_id', 'record_id'))}, s.v_record_id, "
+        "'record_id ''' || s.v_record_id || ''' is also on row ' || d.first_row || "
+        "'; each record needs its own id', TRUE FROM "
+        f"(SELECT v_record_id, min(_row) AS first_row FROM {_STAGED} "
+        "WHERE v_record_id IS NOT NULL GROUP BY v_record_id HAVING count(*) > 1) d "
+        f"JOIN {_STAGED} s ON s.v_record_id = d.v_record_id AND s._row > d.first_row"
+    )
     # Problems the reader found (merged cells, formulas, rows it could not split). One in a
     # column the mapping ignores does not matter; one about the whole row always does.
     field_of = {raw.columns[i]: name for name, i in found.items()}
@@ -242,44 +353,25 @@ def _write(
             "UPDATE dataset_versions SET status = 'superseded', superseded_by = ? WHERE id = ?",
             [version, previous],
         )
-        for table in ("person_records", stype.table_name, "quarantine"):
+        for table in (stype.table_name, "quarantine"):
             conn.execute(f"DELETE FROM {table} WHERE dataset_version = ?", [previous])
 
-    unique_id = (
-        f"{quote_literal(partner + ':' + stype.name + ':')} || s.v_record_id"  # partner:source:id
-    )
-    accepted = f"{_STAGED} s ANTI JOIN {_BAD} b ON s._row = b._row"
-
-    person_values = {
-        "unique_id": unique_id,
-        "record_id": "s.v_record_id",
+    columns = source_table_columns(stype)
+    derived = {
+        # unique_id is partner:source:record_id (docs/extracts.md)
+        "unique_id": f"{quote_literal(partner + ':' + stype.name + ':')} || s.v_record_id",
+        "dataset_version": str(version),
         "partner": quote_literal(partner),
         "source": quote_literal(stype.name),
-        "dataset_version": str(version),
-        "given_name_canonical": "coalesce(n.canonical, n_any.canonical, s.first_name)",
+        "given_name_canonical": "s.given_name_canonical",
         "postcode_outward": postcode_outward_sql("s.v_postcode"),
         "postcode_sector": postcode_sector_sql("s.v_postcode"),
     }
-    for name in PERSON_FIELDS:
-        person_values[name] = f"s.v_{name}" if name in stype.columns else "NULL"
-    columns = [name for name, _ in PERSON_RECORD_COLUMNS]
-    first_name = "regexp_extract(s.v_given_name, '^\\S+')" if "given_name" in stype.columns else "NULL"
-    sex = "s.v_sex" if "sex" in stype.columns else "NULL"
+    select = [derived.get(name, f"s.{_ident('v_' + name)}") for name, _ in columns]
     conn.execute(
-        f"INSERT INTO person_records ({', '.join(columns)}) "
-        f"SELECT {', '.join(person_values[c] for c in columns)} FROM "
-        f"(SELECT s.*, {first_name} AS first_name FROM {accepted}) s "
-        "LEFT JOIN _ingest_nicknames n ON n.nickname = s.first_name AND n.sex = "
-        f"{sex} LEFT JOIN _ingest_nicknames n_any ON n_any.nickname = s.first_name "
-        "AND n_any.sex = ''"
-    )
-
-    typed = ["unique_id", "dataset_version", "partner", *stype.columns]
-    typed_values = [unique_id, str(version), quote_literal(partner)]
-    typed_values += [f"s.{_ident('v_' + name)}" for name in stype.columns]
-    conn.execute(
-        f"INSERT INTO {stype.table_name} ({', '.join(_ident(c) for c in typed)}) "
-        f"SELECT {', '.join(typed_values)} FROM {accepted}"
+        f"INSERT INTO {stype.table_name} ({', '.join(_ident(c) for c, _ in columns)}) "
+        f"SELECT {', '.join(select)} FROM {_STAGED} s "
+        f"WHERE NOT s._bad AND s._row NOT IN (SELECT _row FROM {_BAD})"
     )
 
     conn.execute(
@@ -302,8 +394,13 @@ def _load_nicknames(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def _drop_temp(conn: duckdb.DuckDBPyConnection) -> None:
-    for table in (_CLEAN, _STAGED, _ISSUES, _BAD, "_ingest_nicknames"):
-        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    rows = conn.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = 'temp' AND table_name LIKE '\\_ingest\\_%' ESCAPE '\\' "
+        "AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_ingest\\_raw%' ESCAPE '\\'"
+    ).fetchall()
+    for (table,) in rows:
+        conn.execute(f"DROP TABLE IF EXISTS temp.{_ident(table)}")
 
 
 def ingest_file(
@@ -384,15 +481,21 @@ def ingest_file(
         )
 
     say(f"Reading {path.name}")
+    ordered = None
     try:
         with read_extract(conn, path, table=_RAW, sheet=mapping.sheet) as raw:
             found, ignored, missing = _resolve_columns(raw, mapping, stype, path)
             say("Validating and normalising")
+            # Every row carries its row number from here on, so DuckDB need not keep order,
+            # which lets it write in parallel with less memory.
+            ordered = conn.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+            conn.execute("SET preserve_insertion_order = false")
+            _load_nicknames(conn)
             _stage(conn, raw, stype, mapping, found)
             _collect_issues(conn, raw, stype, found)
-            _load_nicknames(conn)
             counts = conn.execute(
-                f"SELECT (SELECT count(*) FROM {_STAGED} s ANTI JOIN {_BAD} b ON s._row = b._row),"
+                f"SELECT (SELECT count(*) FROM {_STAGED} s WHERE NOT s._bad AND s._row NOT IN "
+                f"(SELECT _row FROM {_BAD})),"
                 f" (SELECT count(*) FROM {_BAD}), (SELECT count(*) FROM {_ISSUES} i "
                 f"ANTI JOIN {_BAD} b ON i._row = b._row)"
             ).fetchone()
@@ -449,6 +552,8 @@ def ingest_file(
         raise IngestError(f"{path.name}: the load failed and was rolled back: {exc}") from exc
     finally:
         _drop_temp(conn)
+        if ordered is not None:
+            conn.execute(f"SET preserve_insertion_order = {bool(ordered[0])}")
 
     return IngestReport(
         dataset_version=version,

@@ -257,19 +257,18 @@ def _read_csv(conn: duckdb.DuckDBPyConnection, path: Path, table: str, tmp: Path
         conn.execute(f"CREATE TEMP TABLE {table}_rej (line BIGINT)")
         conn.executemany(f"INSERT INTO {table}_rej VALUES (?)", [[p.row] for p in problems])
         conn.execute(
-            f"CREATE TEMP TABLE {table} AS "
+            f"CREATE TEMP VIEW {table} AS "
             f"WITH lines AS (SELECT x AS line, row_number() OVER (ORDER BY x) - 1 AS ord "
             f"FROM range(2, {parsed + len(rejected) + 2}) t(x) "
             f"WHERE x NOT IN (SELECT line FROM {table}_rej)) "
             f"SELECT lines.line AS _row, {cols} FROM {table}_parsed p "
-            f"JOIN lines ON p.rowid = lines.ord ORDER BY lines.line"
+            f"JOIN lines ON p.rowid = lines.ord"
         )
-        conn.execute(f"DROP TABLE {table}_rej")
     else:
+        # A view, not a copy: the parsed rows are read once more, when they are normalised.
         conn.execute(
-            f"CREATE TEMP TABLE {table} AS SELECT rowid + 2 AS _row, {cols} FROM {table}_parsed"
+            f"CREATE TEMP VIEW {table} AS SELECT rowid + 2 AS _row, {cols} FROM {table}_parsed"
         )
-    conn.execute(f"DROP TABLE {table}_parsed")
     label = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}[delimiter]
     return RawExtract(
         table=table,
@@ -379,8 +378,9 @@ def _read_excel(
     arrays += [pa.array(col, pa.string()) for col in data[1:]]
     arrow = pa.Table.from_arrays(arrays, names=["_row"] + [f"c{i}" for i in range(width)])
     conn.register(f"{table}_arrow", arrow)
-    conn.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {table}_arrow")
+    conn.execute(f"CREATE TEMP TABLE {table}_parsed AS SELECT * FROM {table}_arrow")
     conn.unregister(f"{table}_arrow")
+    conn.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM {table}_parsed")
     return RawExtract(
         table=table,
         columns=tuple(header),
@@ -462,9 +462,8 @@ def _read_parquet(conn: duckdb.DuckDBPyConnection, path: Path, table: str) -> Ra
         raise _refuse(path, "the Parquet file has no rows")
     cols = ", ".join(f"c{i}" for i in range(len(schema)))
     conn.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT rowid + 1 AS _row, {cols} FROM {table}_parsed"
+        f"CREATE TEMP VIEW {table} AS SELECT rowid + 1 AS _row, {cols} FROM {table}_parsed"
     )
-    conn.execute(f"DROP TABLE {table}_parsed")
     return RawExtract(
         table=table,
         columns=tuple(str(s[0]) for s in schema),
@@ -504,4 +503,15 @@ def read_extract(
                 raw = _read_parquet(conn, path, table)
             yield raw
         finally:
-            conn.execute(f"DROP TABLE IF EXISTS {table}")
+            _drop(conn, table)
+
+
+def _drop(conn: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Drop the temporary view and tables a reader made."""
+    found = conn.execute(
+        "SELECT table_name, table_type FROM information_schema.tables "
+        "WHERE table_schema = 'temp' AND table_name IN (?, ?, ?)",
+        [table, f"{table}_parsed", f"{table}_rej"],
+    ).fetchall()
+    for name, kind in sorted(found, key=lambda r: r[1] != "VIEW"):
+        conn.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS temp.{name}")

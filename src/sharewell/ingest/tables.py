@@ -1,9 +1,13 @@
 """The workspace tables ingest writes, and the dataset version registry over them.
 
-``dataset_versions`` registers every load; ``person_records`` holds the current person-bearing
-records of every dataset (the contract linkage reads, docs/extracts.md); one typed table per
-source type (``SourceType.table_name``) holds every column of that type; ``quarantine`` keeps
-each rejected row or dropped value with the reason.
+``dataset_versions`` registers every load; one typed table per source type
+(``SourceType.table_name``) holds every column of that type for the current version of each
+partner's dataset; ``person_records`` is a view over the typed tables giving the person fields
+of every current record (the contract linkage reads, docs/extracts.md); ``quarantine`` keeps
+each refused row or dropped value with the reason.
+
+``person_records`` is a view rather than a second copy so that a load writes each record
+once: writing is the slowest part of ingest.
 """
 
 from __future__ import annotations
@@ -25,16 +29,19 @@ __all__ = [
     "delete_dataset_version",
     "ensure_ingest_tables",
     "ensure_source_table",
+    "get_dataset_version",
     "list_dataset_versions",
+    "refresh_person_records",
+    "source_table_columns",
 ]
 
 # Column order of ``person_records`` (docs/extracts.md, "Workspace contract").
 PERSON_RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("unique_id", "VARCHAR PRIMARY KEY"),
-    ("record_id", "VARCHAR NOT NULL"),
-    ("partner", "VARCHAR NOT NULL"),
-    ("source", "VARCHAR NOT NULL"),
-    ("dataset_version", "BIGINT NOT NULL"),
+    ("unique_id", "VARCHAR"),
+    ("record_id", "VARCHAR"),
+    ("partner", "VARCHAR"),
+    ("source", "VARCHAR"),
+    ("dataset_version", "BIGINT"),
     ("given_name", "VARCHAR"),
     ("given_name_canonical", "VARCHAR"),
     ("family_name", "VARCHAR"),
@@ -71,9 +78,6 @@ _DDL = (
         deleted_at TIMESTAMP,
         CHECK (rows_accepted + rows_quarantined = rows_read)
     )""",
-    "CREATE TABLE IF NOT EXISTS person_records ("
-    + ", ".join(f"{name} {kind}" for name, kind in PERSON_RECORD_COLUMNS)
-    + ")",
     """CREATE TABLE IF NOT EXISTS quarantine (
         dataset_version BIGINT NOT NULL,
         file_name VARCHAR NOT NULL,
@@ -114,23 +118,70 @@ class DeletionReport:
     """What ``delete_dataset_version`` removed."""
 
     dataset_version: int
-    person_records: int
-    source_records: int
+    records: int
     quarantine_rows: int
     already_deleted: bool
 
 
 def ensure_ingest_tables(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create the registry, ``person_records`` and ``quarantine``; harmless when they exist."""
+    """Create the registry, ``quarantine`` and ``person_records``; harmless when they exist."""
     for statement in _DDL:
         conn.execute(statement)
+    exists = conn.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_name = 'person_records'"
+    ).fetchone()
+    if not (exists and exists[0]):
+        refresh_person_records(conn)
+
+
+# Person fields derived at load time, stored beside the type's own columns.
+DERIVED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("given_name_canonical", "VARCHAR", "given_name"),
+    ("postcode_outward", "VARCHAR", "postcode"),
+    ("postcode_sector", "VARCHAR", "postcode"),
+)
 
 
 def source_table_columns(stype: SourceType) -> list[tuple[str, str]]:
     """(column, SQL type) of the typed table of ``stype``."""
-    columns = [("unique_id", "VARCHAR"), ("dataset_version", "BIGINT"), ("partner", "VARCHAR")]
+    columns = [
+        ("unique_id", "VARCHAR"),
+        ("dataset_version", "BIGINT"),
+        ("partner", "VARCHAR"),
+        ("source", "VARCHAR"),
+    ]
     columns += [(name, normaliser_for(col).sql_type) for name, col in stype.columns.items()]
+    columns += [(name, kind) for name, kind, base in DERIVED_COLUMNS if base in stype.columns]
     return columns
+
+
+def _existing_tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = conn.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def refresh_person_records(conn: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the ``person_records`` view over every typed table in the workspace."""
+    from sharewell.ingest.source_types import load_source_types
+
+    existing = _existing_tables(conn)
+    selects = []
+    for stype in load_source_types().values():
+        if stype.table_name not in existing:
+            continue
+        have = {name for name, _ in source_table_columns(stype)}
+        cols = ", ".join(
+            f'"{name}"' if name in have else f'CAST(NULL AS {kind.split()[0]}) AS "{name}"'
+            for name, kind in PERSON_RECORD_COLUMNS
+        )
+        selects.append(f"SELECT {cols} FROM {stype.table_name}")
+    if not selects:
+        empty = ", ".join(f'CAST(NULL AS {kind}) AS "{name}"' for name, kind in PERSON_RECORD_COLUMNS)
+        selects.append(f"SELECT {empty} WHERE FALSE")
+    conn.execute("CREATE OR REPLACE VIEW person_records AS " + " UNION ALL ".join(selects))
 
 
 def ensure_source_table(conn: duckdb.DuckDBPyConnection, stype: SourceType) -> None:
@@ -152,6 +203,7 @@ def ensure_source_table(conn: duckdb.DuckDBPyConnection, stype: SourceType) -> N
     for name, kind in columns:
         if name not in existing:
             conn.execute(f'ALTER TABLE {stype.table_name} ADD COLUMN "{name}" {kind}')
+    refresh_person_records(conn)
 
 
 def _has_registry(conn: duckdb.DuckDBPyConnection) -> bool:
@@ -207,12 +259,12 @@ def delete_dataset_version(workspace: Workspace, version_id: int) -> DeletionRep
 
     version = get_dataset_version(workspace, version_id)
     if version.status == "deleted":
-        return DeletionReport(version_id, 0, 0, 0, already_deleted=True)
+        return DeletionReport(version_id, 0, 0, already_deleted=True)
     stype = source_type(version.source_type)
     with workspace.transaction() as conn:
         ensure_source_table(conn, stype)
         counts = []
-        for table in ("person_records", stype.table_name, "quarantine"):
+        for table in (stype.table_name, "quarantine"):
             row = conn.execute(
                 f"DELETE FROM {table} WHERE dataset_version = ?", [version_id]
             ).fetchone()
@@ -221,4 +273,4 @@ def delete_dataset_version(workspace: Workspace, version_id: int) -> DeletionRep
             "UPDATE dataset_versions SET status = 'deleted', deleted_at = ? WHERE id = ?",
             [datetime.now(UTC).replace(tzinfo=None), version_id],
         )
-    return DeletionReport(version_id, counts[0], counts[1], counts[2], already_deleted=False)
+    return DeletionReport(version_id, counts[0], counts[1], already_deleted=False)
