@@ -156,7 +156,9 @@ def _layers_sql(
     k0 = "".join(f"{c}, " for c in keep)
     k = "".join(f"{c.rsplit(' AS ', 1)[-1]}, " for c in keep)
     cleaned = ", ".join(
-        f"{clean_text_sql(src)} AS {t[n]}" if src else f"CAST(NULL AS VARCHAR) AS {t[n]}"
+        f"{clean_text_sql(src, free_text=norms[n].free_text)} AS {t[n]}"
+        if src
+        else f"CAST(NULL AS VARCHAR) AS {t[n]}"
         for n, src in sources.items()
     )
     mapped = ", ".join(
@@ -324,7 +326,18 @@ def _collect_issues(
         if p.column is None or p.column in field_of
     ]
     if rows:
-        conn.executemany(f"INSERT INTO {_ISSUES} VALUES (?, ?, ?, ?, ?, ?)", rows)
+        conn.execute(
+            "CREATE TEMP TABLE _ingest_reader_issues (_row BIGINT, field VARCHAR, "
+            "column_name VARCHAR, value VARCHAR, reason VARCHAR, required BOOLEAN)"
+        )
+        conn.executemany("INSERT INTO _ingest_reader_issues VALUES (?, ?, ?, ?, ?, ?)", rows)
+        # The reader's reason (a merged cell, a formula) explains an empty value better than
+        # "required but empty" does: keep only the reader's for that cell.
+        conn.execute(
+            f"DELETE FROM {_ISSUES} WHERE (_row, field) IN "
+            "(SELECT (_row, field) FROM _ingest_reader_issues WHERE field IS NOT NULL)"
+        )
+        conn.execute(f"INSERT INTO {_ISSUES} SELECT * FROM _ingest_reader_issues")
     conn.execute(
         f"CREATE TEMP TABLE {_BAD} AS SELECT DISTINCT _row FROM {_ISSUES} WHERE required"
     )
@@ -395,12 +408,11 @@ def _load_nicknames(conn: duckdb.DuckDBPyConnection) -> None:
 
 def _drop_temp(conn: duckdb.DuckDBPyConnection) -> None:
     rows = conn.execute(
-        "SELECT table_name FROM information_schema.tables "
-        "WHERE table_schema = 'temp' AND table_name LIKE '\\_ingest\\_%' ESCAPE '\\' "
-        "AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_ingest\\_raw%' ESCAPE '\\'"
+        "SELECT table_name FROM duckdb_tables() WHERE temporary "
+        "AND starts_with(table_name, '_ingest_') AND NOT starts_with(table_name, '_ingest_raw')"
     ).fetchall()
     for (table,) in rows:
-        conn.execute(f"DROP TABLE IF EXISTS temp.{_ident(table)}")
+        conn.execute(f"DROP TABLE IF EXISTS {_ident(table)}")
 
 
 def ingest_file(

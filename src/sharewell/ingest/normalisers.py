@@ -115,11 +115,13 @@ def missing_markers(column: Column) -> tuple[str, ...]:
     return tuple(t for t in NULL_TOKENS if t not in keep)
 
 
-def clean_text_sql(expr: str) -> str:
-    """Trimmed text with whitespace runs collapsed; NULL when blank.
+def clean_text_sql(expr: str, *, free_text: bool = False) -> str:
+    """Trimmed text with whitespace runs collapsed (not in free text); NULL when blank.
 
     Refers to ``expr`` several times, so pass a column rather than a computation.
     """
+    if free_text:
+        return f"nullif(trim({expr}, ' ' || chr(9) || chr(10) || chr(13) || chr(160)), '')"
     # The regex only runs on the rare value with odd whitespace, and trim() only on a value
     # with a space at either end: on a million rows each costs seconds when run on all.
     odd = " OR ".join(f"contains({expr}, chr({c}))" for c in (9, 10, 13, 160, 8203, 65279))
@@ -162,6 +164,8 @@ class Normaliser:
     sql_type: str
     # Values repeat across rows (names, dates, codes): normalise each distinct value once.
     repetitive: bool = False
+    # Free text keeps its line breaks; everything else has whitespace runs collapsed.
+    free_text: bool = False
 
 
 def _squeeze(expr: str, chars: str) -> str:
@@ -365,8 +369,8 @@ def normaliser_for(column: Column) -> Normaliser:
     if column.type == "category":
         synonyms = SEX_SYNONYMS if column.name == "sex" else {}
         return category_normaliser(column.values or (), synonyms)
-    # Free text: already cleaned; nothing to validate beyond its length.
-    return Normaliser("{x}", "{p}", "'invalid text'", "VARCHAR")
+    # Free text: trimmed; nothing to validate beyond its length.
+    return Normaliser("{x}", "{p}", "'invalid text'", "VARCHAR", free_text=True)
 
 
 def render(template: str, x: str, p: str = "") -> str:
@@ -403,7 +407,7 @@ def normalise_sql(column: Column, values: list[str | None]) -> str:
         f"SELECT n, x, p, CASE WHEN {too_long_sql('x')} THEN NULL ELSE "
         f"{render(norm.value, 'x', 'p')} END::{norm.sql_type} AS v FROM ("
         f"SELECT n, x, {render(norm.prep, 'x')} AS p FROM ("
-        f"SELECT n, {mapped} AS x FROM (SELECT n, {clean_text_sql('raw')} AS c "
+        f"SELECT n, {mapped} AS x FROM (SELECT n, {clean_text_sql('raw', free_text=norm.free_text)} AS c "
         f"FROM (SELECT row_number() OVER () AS n, raw FROM (VALUES {rows or '(NULL)'}) t(raw))))))"
         " ORDER BY n"
     )

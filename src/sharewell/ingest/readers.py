@@ -508,10 +508,6 @@ def read_extract(
 
 def _drop(conn: duckdb.DuckDBPyConnection, table: str) -> None:
     """Drop the temporary view and tables a reader made."""
-    found = conn.execute(
-        "SELECT table_name, table_type FROM information_schema.tables "
-        "WHERE table_schema = 'temp' AND table_name IN (?, ?, ?)",
-        [table, f"{table}_parsed", f"{table}_rej"],
-    ).fetchall()
-    for name, kind in sorted(found, key=lambda r: r[1] != "VIEW"):
-        conn.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS temp.{name}")
+    conn.execute(f"DROP VIEW IF EXISTS {table}")
+    for suffix in ("_parsed", "_rej", "_rejects", "_scans"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}{suffix}")
