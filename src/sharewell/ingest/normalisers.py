@@ -178,10 +178,22 @@ def _quoted(limit: int = 40) -> str:
     return "'''' || left({x}, " + str(limit) + ") || '''"
 
 
+# Latin letters that have no accent to strip, spelt as English records usually spell them.
+LATIN_LETTERS = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
+
+
+def plain_latin_sql(expr: str) -> str:
+    """Lower case with accents stripped and ß, æ, ø... spelt out in a-z."""
+    out = f"lower(strip_accents({expr}))"
+    for letter, spelt in LATIN_LETTERS.items():
+        out = f"replace({out}, {quote_literal(letter)}, {quote_literal(spelt)})"
+    return out
+
+
 def name_normaliser() -> Normaliser:
     """Lower case, accents and punctuation stripped, leading titles removed."""
     titles = "|".join(TITLES)
-    lowered = "lower(strip_accents({x}))"
+    lowered = plain_latin_sql("{x}")
     # Apostrophes join (O'Brien -> obrien); other punctuation separates (Smith-Jones).
     prep = (
         f"CASE WHEN regexp_matches({lowered}, '[^a-z ]') THEN trim(regexp_replace("
@@ -193,7 +205,8 @@ def name_normaliser() -> Normaliser:
         "nullif(CASE WHEN regexp_matches({p}, '^(" + titles + ") ') "
         "THEN regexp_replace({p}, '^((" + titles + r") )+(\S)', '\3') ELSE {p} END, '')"
     )
-    return Normaliser(prep, value, "'has no letters'", "VARCHAR", repetitive=True)
+    problem = _quoted() + " has no letters a-z (names are compared in Latin script)'"
+    return Normaliser(prep, value, problem, "VARCHAR", repetitive=True)
 
 
 _TIME_OF_DAY = r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
@@ -307,8 +320,8 @@ def address_normaliser() -> Normaliser:
         "nullif(CASE WHEN regexp_matches({p}, '[^a-z0-9 ]|  ') "
         "THEN trim(regexp_replace({p}, '[^a-z0-9]+', ' ', 'g')) ELSE {p} END, '')"
     )
-    prep = "replace(lower(strip_accents({x})), ', ', ' ')"
-    return Normaliser(prep, value, "'has no letters or digits'", "VARCHAR")
+    prep = f"replace({plain_latin_sql('{x}')}, ', ', ' ')"
+    return Normaliser(prep, value, _quoted() + " has no letters a-z or digits'", "VARCHAR")
 
 
 def boolean_normaliser() -> Normaliser:
