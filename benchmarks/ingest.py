@@ -60,7 +60,8 @@ def write_extract(path: Path, rows: int) -> None:
             {forenames}[1 + i % 10] AS "Forename",
             {surnames}[1 + (i * 7) % 8] AS "Surname",
             CASE WHEN i % 50 = 0 THEN '31/02/1990'
-                 ELSE strftime(DATE '1930-01-01' + ((i * 37) % 25000)::INTEGER, '%d/%m/%Y') END AS "DOB",
+                 ELSE strftime(DATE '1930-01-01' + ((i * 37) % 25000)::INTEGER, '%d/%m/%Y')
+            END AS "DOB",
             ['F','M','U'][1 + i % 3] AS "Gender",
             (i % 200)::VARCHAR || ' High Street, Westshire' AS "Address",
             CASE WHEN i % 97 = 0 THEN 'N/A'

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks.ingest import bench_ingest
+
 Row = dict[str, Any]
 Benchmark = Callable[..., list[Row]]
 
-BENCHMARKS: list[Benchmark] = []
+BENCHMARKS: list[Benchmark] = [bench_ingest]

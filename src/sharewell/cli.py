@@ -216,10 +216,11 @@ def datasets(
         emit_json(versions)
         return
     table = Table(title="Dataset versions", title_justify="left")
+    # Folded, not cut short: an analyst needs the whole file name and partner.
     for col in ("id", "partner", "source type", "file", "read", "accepted", "quarantined"):
-        table.add_column(col, justify="right" if col in ("id", "read") else "left")
+        table.add_column(col, justify="right" if col in ("id", "read") else "left", overflow="fold")
     for col in ("loaded", "by", "status"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for v in versions:
         table.add_row(
             str(v.id),

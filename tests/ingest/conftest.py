@@ -27,7 +27,9 @@ values:
   incident_type: {MH: mental_health, S136: section_136, CFW: concern_for_welfare}
 """
 
-POLICE_HEADER = "Incident Ref,Forename,Surname,DOB,Sex,Post Code,NHS No,Incident Date,Type,Narrative"
+POLICE_HEADER = (
+    "Incident Ref,Forename,Surname,DOB,Sex,Post Code,NHS No,Incident Date,Type,Narrative"
+)
 POLICE_ROWS = [
     "P1,Mr Bob,O'Brien,03/04/1950,M,sw1a1aa,943 476 5919,2024-01-02,S136,",
     "P2,Zoë,Smith-Jones,1961-12-25,F,EC1A 1BB,,3 Apr 2024,MH,",

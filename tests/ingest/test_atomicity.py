@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import POLICE_HEADER, POLICE_ROWS, load, snapshot, write_csv
 
+from conftest import POLICE_HEADER, POLICE_ROWS, load, snapshot, write_csv
 from sharewell.errors import IngestError
 from sharewell.ingest import source_type
 from sharewell.ingest.tables import source_table_columns
@@ -30,12 +30,16 @@ def test_a_constraint_violation_mid_load_rolls_everything_back(
     load(workspace, police_csv, police_mapping)
     before = snapshot(workspace)
 
-    bad = write_csv(tmp_path / "bad.csv", [POLICE_HEADER, *POLICE_ROWS, "P4,Ann,Forbidden,,,,,2024-01-01,MH,"])
+    bad = write_csv(
+        tmp_path / "bad.csv", [POLICE_HEADER, *POLICE_ROWS, "P4,Ann,Forbidden,,,,,2024-01-01,MH,"]
+    )
     with pytest.raises(IngestError, match="rolled back"):
         load(workspace, bad, police_mapping)
     assert snapshot(workspace) == before
     # and the workspace still works afterwards
-    fixed = write_csv(tmp_path / "fixed.csv", [POLICE_HEADER, *POLICE_ROWS, "P4,Ann,Allowed,,,,,2024-01-01,MH,"])
+    fixed = write_csv(
+        tmp_path / "fixed.csv", [POLICE_HEADER, *POLICE_ROWS, "P4,Ann,Allowed,,,,,2024-01-01,MH,"]
+    )
     assert load(workspace, fixed, police_mapping).rows_accepted == 4
 
 
@@ -60,14 +64,29 @@ def test_a_process_killed_mid_load_leaves_the_previous_version_whole(tmp_path: P
     from benchmarks.ingest import MAPPING, write_extract
 
     hub = tmp_path / "hub"
-    assert subprocess.run([sys.executable, "-m", "sharewell.cli", "init", str(hub)], capture_output=True).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "sharewell.cli", "init", str(hub)], capture_output=True
+        ).returncode
+        == 0
+    )
     mapping = tmp_path / "police.yaml"
     mapping.write_text(MAPPING)
     small, big = tmp_path / "small.csv", tmp_path / "big.csv"
     write_extract(small, 50)
     write_extract(big, 150_000)
-    cmd = [sys.executable, "-m", "sharewell.cli", "ingest", "--partner", "westshire_police",
-           "--mapping", str(mapping), "--hub", str(hub)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "sharewell.cli",
+        "ingest",
+        "--partner",
+        "westshire_police",
+        "--mapping",
+        str(mapping),
+        "--hub",
+        str(hub),
+    ]
     assert subprocess.run([*cmd, str(small)], capture_output=True).returncode == 0
     workspace = hub / "workspace.duckdb"
     first = _consistent(workspace)
@@ -83,12 +102,14 @@ def test_a_process_killed_mid_load_leaves_the_previous_version_whole(tmp_path: P
     # workspace holds exactly one whole current version, never a mixture.
     killed = 0
     for fraction in (0.3, 0.55, 0.8, 0.95):
-        process = subprocess.Popen([*cmd, str(big)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [*cmd, str(big)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(full * fraction)
         process.send_signal(signal.SIGKILL)
         if process.wait() == -signal.SIGKILL:
             killed += 1
-        version, records = _consistent(workspace)
+        _version, records = _consistent(workspace)
         assert records in (first[1], loaded[1])
         if records == loaded[1]:  # the commit got through before the kill: undo for the next try
             assert subprocess.run([*cmd, str(small)], capture_output=True).returncode == 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import POLICE_HEADER, POLICE_ROWS, load, snapshot, write_csv
 
+from conftest import POLICE_HEADER, POLICE_ROWS, load, snapshot, write_csv
 from sharewell.errors import IngestError, NotFound
 from sharewell.ingest import (
     delete_dataset_version,
@@ -19,9 +19,24 @@ from sharewell.ingest import (
 from sharewell.store import Workspace
 
 CONTRACT_COLUMNS = [
-    "unique_id", "record_id", "partner", "source", "dataset_version", "given_name",
-    "given_name_canonical", "family_name", "date_of_birth", "sex", "address", "postcode",
-    "postcode_outward", "postcode_sector", "uprn", "nhs_number", "phone", "email",
+    "unique_id",
+    "record_id",
+    "partner",
+    "source",
+    "dataset_version",
+    "given_name",
+    "given_name_canonical",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "address",
+    "postcode",
+    "postcode_outward",
+    "postcode_sector",
+    "uprn",
+    "nhs_number",
+    "phone",
+    "email",
 ]
 
 
@@ -32,24 +47,43 @@ def test_person_records_has_the_contract_columns_and_normalised_values(
     described = workspace.conn.execute("DESCRIBE person_records").fetchall()
     assert [r[0] for r in described] == CONTRACT_COLUMNS
     assert dict((r[0], r[1]) for r in described)["date_of_birth"] == "DATE"
-    row = workspace.conn.execute(
-        "SELECT * FROM person_records WHERE record_id = 'P1'"
-    ).fetchone()
+    row = workspace.conn.execute("SELECT * FROM person_records WHERE record_id = 'P1'").fetchone()
     assert row is not None
     got = dict(zip(CONTRACT_COLUMNS, row, strict=True))
     assert got["unique_id"] == "westshire_police:police.mh_incident:P1"
-    assert (got["given_name"], got["given_name_canonical"], got["family_name"]) == ("bob", "robert", "obrien")
-    assert (got["postcode"], got["postcode_outward"], got["postcode_sector"]) == ("SW1A 1AA", "SW1A", "SW1A 1")
-    assert (got["sex"], got["nhs_number"], got["dataset_version"]) == ("male", "9434765919", report.dataset_version)
+    assert (got["given_name"], got["given_name_canonical"], got["family_name"]) == (
+        "bob",
+        "robert",
+        "obrien",
+    )
+    assert (got["postcode"], got["postcode_outward"], got["postcode_sector"]) == (
+        "SW1A 1AA",
+        "SW1A",
+        "SW1A 1",
+    )
+    assert (got["sex"], got["nhs_number"], got["dataset_version"]) == (
+        "male",
+        "9434765919",
+        report.dataset_version,
+    )
 
 
 def test_canonical_given_name_uses_sex_where_the_nickname_needs_it(
     workspace: Workspace, tmp_path: Path, police_mapping: Path
 ) -> None:
-    lines = [POLICE_HEADER, "P1,Alex,A,,F,,,2024-01-01,MH,", "P2,Alex,B,,M,,,2024-01-01,MH,",
-             "P3,Alex,C,,,,,2024-01-01,MH,", "P4,Bobby Joe,D,,,,,2024-01-01,MH,"]
+    lines = [
+        POLICE_HEADER,
+        "P1,Alex,A,,F,,,2024-01-01,MH,",
+        "P2,Alex,B,,M,,,2024-01-01,MH,",
+        "P3,Alex,C,,,,,2024-01-01,MH,",
+        "P4,Bobby Joe,D,,,,,2024-01-01,MH,",
+    ]
     load(workspace, write_csv(tmp_path / "alex.csv", lines), police_mapping)
-    got = dict(workspace.conn.execute("SELECT record_id, given_name_canonical FROM person_records").fetchall())
+    got = dict(
+        workspace.conn.execute(
+            "SELECT record_id, given_name_canonical FROM person_records"
+        ).fetchall()
+    )
     assert got == {"P1": "alexandra", "P2": "alexander", "P3": "alex", "P4": "robert"}
 
 
@@ -74,18 +108,35 @@ def test_every_source_type_loads_from_canonical_column_names(
 ) -> None:
     for name, stype in load_source_types().items():
         header = list(stype.columns)
-        sample = {"record_id": "R1", "date": "01/02/2020", "category": None, "boolean": "Y",
-                  "integer": "2", "number": "1.5", "string": "x"}
+        sample = {
+            "record_id": "R1",
+            "date": "01/02/2020",
+            "category": None,
+            "boolean": "Y",
+            "integer": "2",
+            "number": "1.5",
+            "string": "x",
+        }
         row = []
         for col in stype.columns.values():
             value = sample["record_id"] if col.name == "record_id" else sample[col.type]
             row.append((col.values or ("",))[0] if col.type == "category" else value)
-        for col_name, value in (("postcode", "SW1A 1AA"), ("nhs_number", "9434765919"),
-                                ("phone", "01632 960001"), ("email", "a@b.org"), ("uprn", "100023336956")):
+        for col_name, value in (
+            ("postcode", "SW1A 1AA"),
+            ("nhs_number", "9434765919"),
+            ("phone", "01632 960001"),
+            ("email", "a@b.org"),
+            ("uprn", "100023336956"),
+        ):
             row[header.index(col_name)] = value
         path = write_csv(tmp_path / f"{name}.csv", [",".join(header), ",".join(row)])
-        report = ingest_file(workspace, partner="westshire_cc", source_type=name, path=path, loaded_by="t")
-        assert (report.rows_accepted, report.values_dropped) == (1, 0), (name, report.quarantine_sample)
+        report = ingest_file(
+            workspace, partner="westshire_cc", source_type=name, path=path, loaded_by="t"
+        )
+        assert (report.rows_accepted, report.values_dropped) == (1, 0), (
+            name,
+            report.quarantine_sample,
+        )
     count = workspace.conn.execute("SELECT count(DISTINCT source) FROM person_records").fetchone()
     assert count == (len(load_source_types()),)
 
@@ -121,7 +172,9 @@ def test_a_newer_version_supersedes_the_older_for_that_partner_and_source(
 ) -> None:
     first = load(workspace, police_csv, police_mapping)
     other = load(workspace, police_csv, police_mapping, partner="other_force")
-    newer = write_csv(tmp_path / "newer.csv", [POLICE_HEADER, POLICE_ROWS[0], "P4,Dee,Doe,,F,,,2024-05-05,MH,"])
+    newer = write_csv(
+        tmp_path / "newer.csv", [POLICE_HEADER, POLICE_ROWS[0], "P4,Dee,Doe,,F,,,2024-05-05,MH,"]
+    )
     second = load(workspace, newer, police_mapping)
     assert second.superseded_version == first.dataset_version
     ids = {
@@ -132,7 +185,10 @@ def test_a_newer_version_supersedes_the_older_for_that_partner_and_source(
     }
     assert ids == {"P1", "P4"}
     assert get_dataset_version(workspace, first.dataset_version).status == "superseded"
-    assert get_dataset_version(workspace, first.dataset_version).superseded_by == second.dataset_version
+    assert (
+        get_dataset_version(workspace, first.dataset_version).superseded_by
+        == second.dataset_version
+    )
     assert get_dataset_version(workspace, other.dataset_version).status == "current"
     unique = workspace.conn.execute(
         "SELECT count(*) = count(DISTINCT unique_id) FROM person_records"
@@ -147,7 +203,11 @@ def test_reloading_an_older_file_after_a_newer_one_makes_it_current_again(
     load(workspace, write_csv(tmp_path / "b.csv", [POLICE_HEADER, POLICE_ROWS[0]]), police_mapping)
     again = load(workspace, police_csv, police_mapping)
     assert not again.recognised and again.rows_accepted == 3
-    assert [v.status for v in list_dataset_versions(workspace)] == ["superseded", "superseded", "current"]
+    assert [v.status for v in list_dataset_versions(workspace)] == [
+        "superseded",
+        "superseded",
+        "current",
+    ]
 
 
 def test_registry_records_who_what_and_the_counts(
@@ -156,7 +216,10 @@ def test_registry_records_who_what_and_the_counts(
     report = load(workspace, police_csv, police_mapping, loaded_by="analyst@westshire")
     (version,) = list_dataset_versions(workspace)
     assert (version.id, version.partner, version.source_type, version.file_name) == (
-        report.dataset_version, "westshire_police", "police.mh_incident", "police.csv",
+        report.dataset_version,
+        "westshire_police",
+        "police.mh_incident",
+        "police.csv",
     )
     assert (version.rows_read, version.rows_accepted, version.rows_quarantined) == (3, 3, 0)
     assert version.content_hash == report.content_hash and len(version.content_hash) == 64
@@ -191,16 +254,26 @@ def test_quarantined_rows_keep_the_whole_original_record(
     load(workspace, write_csv(tmp_path / "q.csv", lines), police_mapping)
     import json
 
-    row = workspace.conn.execute("SELECT file_name, row_number, column_name, value, record FROM quarantine").fetchone()
+    row = workspace.conn.execute(
+        "SELECT file_name, row_number, column_name, value, record FROM quarantine"
+    ).fetchone()
     assert row is not None
     assert row[:4] == ("q.csv", 2, "Incident Date", "not a date")
     assert json.loads(row[4])["Narrative"] == "note"
 
 
-def test_mapping_and_source_must_agree(workspace: Workspace, police_csv: Path, police_mapping: Path) -> None:
-    with pytest.raises(IngestError, match="mapping is for source type 'police.mh_incident'"):
-        ingest_file(workspace, partner="p", source_type="fire.incident", path=police_csv,
-                    mapping=police_mapping, loaded_by="t")
+def test_mapping_and_source_must_agree(
+    workspace: Workspace, police_csv: Path, police_mapping: Path
+) -> None:
+    with pytest.raises(IngestError, match=r"mapping is for source type 'police\.mh_incident'"):
+        ingest_file(
+            workspace,
+            partner="p",
+            source_type="fire.incident",
+            path=police_csv,
+            mapping=police_mapping,
+            loaded_by="t",
+        )
     with pytest.raises(IngestError, match="not an organisation slug"):
         load(workspace, police_csv, police_mapping, partner="Westshire Police!")
     with pytest.raises(NotFound, match="unknown source type"):

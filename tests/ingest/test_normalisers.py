@@ -44,8 +44,19 @@ def test_na_is_a_family_name_not_a_missing_marker() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["03/04/1950", "3/4/1950", "1950-04-03", "3 Apr 1950", "03-Apr-1950", "3 April 1950",
-     "03.04.1950", "19500403", "1950-04-03 00:00:00", "03/04/1950 00:00", "1950/04/03"],
+    [
+        "03/04/1950",
+        "3/4/1950",
+        "1950-04-03",
+        "3 Apr 1950",
+        "03-Apr-1950",
+        "3 April 1950",
+        "03.04.1950",
+        "19500403",
+        "1950-04-03 00:00:00",
+        "03/04/1950 00:00",
+        "1950/04/03",
+    ],
 )
 def test_uk_export_date_formats_are_read_day_first(text: str) -> None:
     assert values_of("date_of_birth", [text]) == [date(1950, 4, 3)]
@@ -68,26 +79,49 @@ def test_impossible_or_ambiguous_dates_are_rejected_with_the_reason(text: str, r
 
 def test_postcodes_are_canonical_with_outward_code_and_validated() -> None:
     assert values_of("postcode", ["sw1a1aa", " SW1A  1AA ", "ec1a-1bb", "M1 1AE", "XX", "N/A"]) == [
-        "SW1A 1AA", "SW1A 1AA", "EC1A 1BB", "M1 1AE", None, None,
+        "SW1A 1AA",
+        "SW1A 1AA",
+        "EC1A 1BB",
+        "M1 1AE",
+        None,
+        None,
     ]
 
 
 def test_nhs_numbers_are_checked_with_modulus_11() -> None:
     assert values_of("nhs_number", ["943 476 5919", "943-476-5919", "9434765918", "12345"]) == [
-        "9434765919", "9434765919", None, None,
+        "9434765919",
+        "9434765919",
+        None,
+        None,
     ]
 
 
 def test_phone_and_email_are_canonical() -> None:
-    assert values_of("phone", ["+44 (0)1632 960001", "01632-960-001", "0044 1632 960001", "999"]) == [
-        "01632960001", "01632960001", "01632960001", None,
+    assert values_of(
+        "phone", ["+44 (0)1632 960001", "01632-960-001", "0044 1632 960001", "999"]
+    ) == [
+        "01632960001",
+        "01632960001",
+        "01632960001",
+        None,
     ]
     assert values_of("email", [" Ann@Example.ORG ", "not-an-email"]) == ["ann@example.org", None]
 
 
 def test_booleans_accept_the_usual_spellings() -> None:
-    assert values_of("lives_alone", ["Y", "yes", "TRUE", "1", "n", "No", "false", "0", "maybe"], ASC) == [
-        True, True, True, True, False, False, False, False, None,
+    assert values_of(
+        "lives_alone", ["Y", "yes", "TRUE", "1", "n", "No", "false", "0", "maybe"], ASC
+    ) == [
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+        None,
     ]
 
 
@@ -101,7 +135,13 @@ def test_categories_accept_case_spaces_and_hyphens_but_nothing_else() -> None:
 
 def test_sex_codes_from_nhs_and_council_systems() -> None:
     assert values_of("sex", ["F", "m", "1", "2", "9", "Female", "X"]) == [
-        "female", "male", "male", "female", "unknown", "female", "unknown",
+        "female",
+        "male",
+        "male",
+        "female",
+        "unknown",
+        "female",
+        "unknown",
     ]
 
 
@@ -234,5 +274,17 @@ def test_every_value_is_either_normalised_missing_or_given_a_reason(texts: list[
             blank = text.strip() == ""
             assert (value is None) or (problem is None)
             if value is None and problem is None:
-                assert blank or text.strip().lower() in ("n/a", "na", "null", "nil", "none", "-",
-                    "--", "?", "#n/a", "not known", "not recorded", "n.a."), (column, text)
+                assert blank or text.strip().lower() in (
+                    "n/a",
+                    "na",
+                    "null",
+                    "nil",
+                    "none",
+                    "-",
+                    "--",
+                    "?",
+                    "#n/a",
+                    "not known",
+                    "not recorded",
+                    "n.a.",
+                ), (column, text)

@@ -255,8 +255,7 @@ def _stage(
             f"ELSE {d}.{_ident('why_' + n)} END AS {_ident('why_' + n)}",
         ]
         joins.append(
-            f"LEFT JOIN {_ident('_ingest_dict_' + n)} {d} "
-            f"ON q.{_ident('raw_' + n)} = {d}.raw_value"
+            f"LEFT JOIN {_ident('_ingest_dict_' + n)} {d} ON q.{_ident('raw_' + n)} = {d}.raw_value"
         )
     canonical = "CAST(NULL AS VARCHAR)"
     canonical_source = "NULL AS _unused"
@@ -338,9 +337,7 @@ def _collect_issues(
             "(SELECT (_row, field) FROM _ingest_reader_issues WHERE field IS NOT NULL)"
         )
         conn.execute(f"INSERT INTO {_ISSUES} SELECT * FROM _ingest_reader_issues")
-    conn.execute(
-        f"CREATE TEMP TABLE {_BAD} AS SELECT DISTINCT _row FROM {_ISSUES} WHERE required"
-    )
+    conn.execute(f"CREATE TEMP TABLE {_BAD} AS SELECT DISTINCT _row FROM {_ISSUES} WHERE required")
 
 
 def _record_json_sql(raw: RawExtract) -> str:
@@ -585,4 +582,3 @@ def ingest_file(
         warnings=raw.warnings,
         quarantine_sample=tuple(QuarantineEntry(*s) for s in sample),
     )
-

@@ -23,10 +23,10 @@ __all__ = [
     "Normaliser",
     "clean_text_sql",
     "mapped_sql",
-    "normalise_sql",
     "missing_markers",
-    "normaliser_for",
     "nicknames",
+    "normalise_sql",
+    "normaliser_for",
     "quote_literal",
 ]
 
@@ -236,7 +236,8 @@ def date_normaliser() -> Normaliser:
         r" WHEN regexp_matches({x}, '^\d{4}[^0-9]|[^0-9]\d{4}$|^\d{8}$')"
         " AND NOT regexp_matches({p}, '" + _PLAUSIBLE_YEAR + "')"
         " THEN " + _quoted() + " has a year outside 1800-2199'"
-        r" WHEN regexp_matches({x}, '^(\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2})$')"
+        r" WHEN regexp_matches({x},"
+        r" '^(\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2})$')"
         " THEN " + _quoted() + " is not a real calendar date'"
         " ELSE " + _quoted() + f" is not a date in a recognised format {_DATE_EXAMPLE}'"
         " END"
@@ -413,6 +414,7 @@ def normalise_sql(column: Column, values: list[str | None]) -> str:
     norm = normaliser_for(column)
     rows = ", ".join("(NULL)" if v is None else f"({quote_literal(v)})" for v in values)
     mapped = mapped_sql("c", None, missing_markers(column))
+    cleaned = clean_text_sql("raw", free_text=norm.free_text)
     return (
         "SELECT x, v, CASE WHEN x IS NOT NULL AND v IS NULL THEN "
         f"CASE WHEN {too_long_sql('x')} THEN {too_long_reason_sql('x')} "
@@ -420,7 +422,7 @@ def normalise_sql(column: Column, values: list[str | None]) -> str:
         f"SELECT n, x, p, CASE WHEN {too_long_sql('x')} THEN NULL ELSE "
         f"{render(norm.value, 'x', 'p')} END::{norm.sql_type} AS v FROM ("
         f"SELECT n, x, {render(norm.prep, 'x')} AS p FROM ("
-        f"SELECT n, {mapped} AS x FROM (SELECT n, {clean_text_sql('raw', free_text=norm.free_text)} AS c "
+        f"SELECT n, {mapped} AS x FROM (SELECT n, {cleaned} AS c "
         f"FROM (SELECT row_number() OVER () AS n, raw FROM (VALUES {rows or '(NULL)'}) t(raw))))))"
         " ORDER BY n"
     )

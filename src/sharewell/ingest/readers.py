@@ -276,7 +276,10 @@ def _read_csv(conn: duckdb.DuckDBPyConnection, path: Path, table: str, tmp: Path
         rows=parsed + len(rejected),
         format="csv",
         problems=tuple(problems),
-        details={"encoding": encoding + (" (mixed with utf-8)" if mixed else ""), "delimiter": label},
+        details={
+            "encoding": encoding + (" (mixed with utf-8)" if mixed else ""),
+            "delimiter": label,
+        },
         warnings=tuple(warnings),
     )
 
@@ -289,7 +292,7 @@ def _reject_reason(kind: str, message: str, columns: int, delimiter: str) -> str
     if kind == "LINE SIZE OVER MAXIMUM":
         return f"row is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB"
     if kind == "UNQUOTED VALUE":
-        return "a quote inside a field is not escaped (write \"\" for a quote inside quotes)"
+        return 'a quote inside a field is not escaped (write "" for a quote inside quotes)'
     return f"row cannot be split into fields: {message}"
 
 
@@ -321,7 +324,9 @@ def _read_excel(
         values_wb = load_workbook(path, read_only=not full, data_only=True)
         formulas_wb = load_workbook(path, read_only=not full, data_only=False) if full else None
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise _refuse(path, f"not a readable Excel workbook (corrupted or truncated: {exc})") from exc
+        raise _refuse(
+            path, f"not a readable Excel workbook (corrupted or truncated: {exc})"
+        ) from exc
     try:
         names = values_wb.sheetnames
         if sheet is not None and sheet not in names:

@@ -179,7 +179,9 @@ def refresh_person_records(conn: duckdb.DuckDBPyConnection) -> None:
         )
         selects.append(f"SELECT {cols} FROM {stype.table_name}")
     if not selects:
-        empty = ", ".join(f'CAST(NULL AS {kind}) AS "{name}"' for name, kind in PERSON_RECORD_COLUMNS)
+        empty = ", ".join(
+            f'CAST(NULL AS {kind}) AS "{name}"' for name, kind in PERSON_RECORD_COLUMNS
+        )
         selects.append(f"SELECT {empty} WHERE FALSE")
     conn.execute("CREATE OR REPLACE VIEW person_records AS " + " UNION ALL ".join(selects))
 
