@@ -49,31 +49,59 @@ values:
 
 
 def write_extract(path: Path, rows: int) -> None:
-    """A synthetic police extract in a partner's own shape, with ~2% bad values."""
-    forenames = "['Mr Bob','Alice','Zoë','Mohammed','Mrs Jane','Tom','Sarah','Dr Li','Amy','Sam']"
-    surnames = "['Smith','O''Brien','Jones','Smith-Jones','Khan','Nuñez','Taylor','Brown']"
+    """A synthetic police extract in a partner's own shape, with ~3% bad values.
+
+    Cardinalities are those of a county: ~2,000 given-name spellings, ~4,000 family names,
+    ~25,000 birth dates, ~25,000 postcodes, unique NHS numbers, phones and references.
+    """
+    # Pseudo-random but deterministic picks: h(k) mixes the row number with a salt k.
+    h = "(hash(i, {k}) % {n})::INTEGER"
+    first = "['Bob','Alice','Zoë','Mohammed','Jane','Tom','Sarah','Li','Amy','Sam','Alex','Ann']"
+    syl = "['ar','ben','cal','dor','el','fen','gar','hol','is','jon','kel','lor','mar','nor']"
+    titles = "['', '', '', 'Mr ', 'Mrs ', 'Dr ']"
+    letters = "['A','B','D','E','F','G','H','J','L','N','P','Q','R','S','T','U','W','X','Y','Z']"
+
+    def cap(expr: str) -> str:
+        return f"(upper(left({expr}, 1)) || substr({expr}, 2))"
+
+    nine = f"(100000000 + {h.format(k=7, n=899999999)})::BIGINT"
+    weighted = " + ".join(f"({nine} // {10 ** (9 - j)} % 10) * {11 - j}" for j in range(1, 10))
     duckdb.execute(
         f"""
         COPY (
           SELECT
             'INC' || lpad(i::VARCHAR, 8, '0') AS "Incident Ref",
-            {forenames}[1 + i % 10] AS "Forename",
-            {surnames}[1 + (i * 7) % 8] AS "Surname",
-            CASE WHEN i % 50 = 0 THEN '31/02/1990'
-                 ELSE strftime(DATE '1930-01-01' + ((i * 37) % 25000)::INTEGER, '%d/%m/%Y')
+            {titles}[1 + {h.format(k=1, n=6)}] || {first}[1 + {h.format(k=2, n=12)}]
+              || CASE WHEN {h.format(k=3, n=4)} = 0 THEN ''
+                      ELSE ' ' || {letters}[1 + {h.format(k=4, n=20)}] || '.' END AS "Forename",
+            {cap(f"{syl}[1 + {h.format(k=5, n=14)}]")} || {syl}[1 + {h.format(k=6, n=14)}]
+              || ['son','ley','ton','well','by','er','s','ford','ham','wood','ins','e',
+                  '-Smith','ston','more','field','man','ridge','dale','ock']
+                 [1 + {h.format(k=8, n=20)}]
+              AS "Surname",
+            CASE WHEN {h.format(k=9, n=100)} = 0 THEN '31/02/1990'
+                 ELSE strftime(DATE '1925-01-01' + {h.format(k=10, n=25000)}, '%d/%m/%Y')
             END AS "DOB",
-            ['F','M','U'][1 + i % 3] AS "Gender",
-            (i % 200)::VARCHAR || ' High Street, Westshire' AS "Address",
-            CASE WHEN i % 97 = 0 THEN 'N/A'
-                 ELSE 'WS' || (1 + i % 9)::VARCHAR || ' ' || (i % 10)::VARCHAR
-                      || ['AB','CD','EF','GH'][1 + i % 4] END AS "Post Code",
-            CASE WHEN i % 3 = 0 THEN '943 476 5919' WHEN i % 61 = 0 THEN '9434765918'
-                 ELSE '' END AS "NHS No",
+            ['F','M','U'][1 + {h.format(k=11, n=3)}] AS "Gender",
+            {h.format(k=12, n=300)}::VARCHAR || ' ' || {cap(f"{syl}[1 + {h.format(k=13, n=14)}]")}
+              || ['ton Road','field Lane','way','bury Close'][1 + {h.format(k=14, n=4)}]
+              || ', Westshire' AS "Address",
+            CASE WHEN {h.format(k=15, n=97)} = 0 THEN 'N/A'
+                 ELSE 'WS' || (1 + {h.format(k=16, n=25)})::VARCHAR || ' '
+                      || {h.format(k=17, n=10)}::VARCHAR || {letters}[1 + {h.format(k=18, n=20)}]
+                      || {letters}[1 + {h.format(k=19, n=20)}] END AS "Post Code",
+            CASE WHEN {h.format(k=20, n=3)} = 0 THEN ''
+                 WHEN (11 - ({weighted}) % 11) % 11 = 10 THEN ''
+                 WHEN {h.format(k=21, n=60)} = 0 THEN {nine}::VARCHAR || '0'
+                 ELSE {nine}::VARCHAR || ((11 - ({weighted}) % 11) % 11)::VARCHAR END
+              AS "NHS No",
             '01632 ' || lpad((i % 999999)::VARCHAR, 6, '0') AS "Telephone",
-            strftime(DATE '2023-01-01' + (i % 700)::INTEGER, '%Y-%m-%d') AS "Incident Date",
-            ['MH','S136','CFW'][1 + i % 3] AS "Type",
-            CASE WHEN i % 101 = 0 THEN 'lots' ELSE ((i % 40) / 4.0)::VARCHAR END
-              AS "Officer Hours"
+            CASE WHEN {h.format(k=26, n=200)} = 0 THEN ''
+                 ELSE strftime(DATE '2023-01-01' + {h.format(k=22, n=700)}, '%Y-%m-%d') END
+              AS "Incident Date",
+            ['MH','S136','CFW'][1 + {h.format(k=23, n=3)}] AS "Type",
+            CASE WHEN {h.format(k=24, n=101)} = 0 THEN 'lots'
+                 ELSE ({h.format(k=25, n=40)} / 4.0)::VARCHAR END AS "Officer Hours"
           FROM range({rows}) t(i)
         ) TO '{path}' (HEADER, DELIMITER ',')
         """

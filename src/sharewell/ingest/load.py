@@ -24,8 +24,6 @@ from sharewell.ingest.normalisers import (
     missing_markers,
     nicknames,
     normaliser_for,
-    postcode_outward_sql,
-    postcode_sector_sql,
     quote_literal,
     render,
     too_long_reason_sql,
@@ -374,8 +372,6 @@ def _write(
         "partner": quote_literal(partner),
         "source": quote_literal(stype.name),
         "given_name_canonical": "s.given_name_canonical",
-        "postcode_outward": postcode_outward_sql("s.v_postcode"),
-        "postcode_sector": postcode_sector_sql("s.v_postcode"),
     }
     select = [derived.get(name, f"s.{_ident('v_' + name)}") for name, _ in columns]
     conn.execute(
@@ -490,14 +486,18 @@ def ingest_file(
         )
 
     say(f"Reading {path.name}")
-    ordered = None
+    saved = {
+        name: conn.execute(f"SELECT current_setting('{name}')").fetchone()
+        for name in ("preserve_insertion_order", "enable_progress_bar")
+    }
     try:
+        # DuckDB's own progress bar would scribble over the CLI's.
+        conn.execute("SET enable_progress_bar = false")
         with read_extract(conn, path, table=_RAW, sheet=mapping.sheet) as raw:
             found, ignored, missing = _resolve_columns(raw, mapping, stype, path)
             say("Validating and normalising")
             # Every row carries its row number from here on, so DuckDB need not keep order,
             # which lets it write in parallel with less memory.
-            ordered = conn.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
             conn.execute("SET preserve_insertion_order = false")
             _load_nicknames(conn)
             _stage(conn, raw, stype, mapping, found)
@@ -561,8 +561,9 @@ def ingest_file(
         raise IngestError(f"{path.name}: the load failed and was rolled back: {exc}") from exc
     finally:
         _drop_temp(conn)
-        if ordered is not None:
-            conn.execute(f"SET preserve_insertion_order = {bool(ordered[0])}")
+        for name, value in saved.items():
+            if value is not None:
+                conn.execute(f"SET {name} = {bool(value[0])}")
 
     return IngestReport(
         dataset_version=version,

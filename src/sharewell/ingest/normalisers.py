@@ -145,7 +145,13 @@ def mapped_sql(
         )
         out = f"(CASE lower({expr}) {whens} ELSE {expr} END)"
     if markers:
-        out = f"(CASE WHEN lower({expr}) IN {_in_list(markers)} THEN NULL ELSE {out} END)"
+        # list_contains, not IN: DuckDB plans IN as a join per column, which costs more.
+        longest = max(len(m) for m in markers)
+        markers_list = "[" + ", ".join(quote_literal(m) for m in markers) + "]"
+        out = (
+            f"(CASE WHEN length({expr}) <= {longest} AND list_contains({markers_list}, "
+            f"lower({expr})) THEN NULL ELSE {out} END)"
+        )
     return out
 
 
@@ -271,17 +277,19 @@ def postcode_sector_sql(canonical: str) -> str:
 
 def nhs_number_normaliser() -> Normaliser:
     """Ten-digit NHS number whose modulus-11 check digit is right; NULL otherwise."""
-    prep = _squeeze("{x}", " -")
-    n = "TRY_CAST({p} AS BIGINT)"
-    # Integer arithmetic on the whole number is much faster than slicing the text.
-    weighted = " + ".join(f"({n} // {10 ** (10 - i)} % 10) * {11 - i}" for i in range(1, 10))
+    digits = _squeeze("{x}", " -")
+    # The intermediate is the number itself (NULL unless exactly ten digits): integer
+    # arithmetic on it is much faster than slicing text, and it is cast only once.
+    prep = f"CASE WHEN regexp_full_match({digits}, '[0-9]{{10}}') THEN CAST({digits} AS BIGINT) END"
+    weighted = " + ".join(f"({{p}} // {10 ** (10 - i)} % 10) * {11 - i}" for i in range(1, 10))
     value = (
-        "CASE WHEN regexp_full_match({p}, '[0-9]{10}') "
-        f"AND (11 - ({weighted}) % 11) % 11 = {n} % 10 THEN {{p}} END"
+        f"CASE WHEN (11 - ({weighted}) % 11) % 11 = {{p}} % 10 "
+        "THEN lpad({p}::VARCHAR, 10, '0') END"
     )
     problem = (
-        "CASE WHEN regexp_full_match({p}, '[0-9]{10}')"
-        " THEN 'NHS number ' || {p} || ' fails the modulus 11 check (a mistyped digit?)'"
+        "CASE WHEN {p} IS NOT NULL"
+        " THEN 'NHS number ' || lpad({p}::VARCHAR, 10, '0') || ' fails the modulus 11 check"
+        " (a mistyped digit?)'"
         " ELSE 'NHS number ''' || left({x}, 40) || ''' is not 10 digits' END"
     )
     return Normaliser(prep, value, problem, "VARCHAR")
@@ -289,12 +297,12 @@ def nhs_number_normaliser() -> Normaliser:
 
 def phone_normaliser() -> Normaliser:
     """UK telephone number as 10 or 11 digits starting 0 (+44 and 0044 folded in)."""
-    digits = _squeeze("{x}", " -().")
-    prep = (
-        f"CASE WHEN starts_with({digits}, '+') OR starts_with({digits}, '00') "
-        f"THEN regexp_replace({digits}, '^(\\+44|0044)0?', '0') ELSE {digits} END"
+    prep = _squeeze("{x}", " -().")
+    national = (
+        "CASE WHEN starts_with({p}, '+') OR starts_with({p}, '00') "
+        "THEN regexp_replace({p}, '^(\\+44|0044)0?', '0') ELSE {p} END"
     )
-    value = "CASE WHEN regexp_full_match({p}, '0[0-9]{9,10}') THEN {p} END"
+    value = f"CASE WHEN regexp_full_match({national}, '0[0-9]{{9,10}}') THEN {national} END"
     return Normaliser(prep, value, _quoted() + " is not a UK telephone number'", "VARCHAR")
 
 

@@ -18,7 +18,11 @@ from datetime import UTC, datetime
 import duckdb
 
 from sharewell.errors import NotFound
-from sharewell.ingest.normalisers import normaliser_for
+from sharewell.ingest.normalisers import (
+    normaliser_for,
+    postcode_outward_sql,
+    postcode_sector_sql,
+)
 from sharewell.ingest.source_types import SourceType
 from sharewell.store.workspace import Workspace
 
@@ -138,9 +142,12 @@ def ensure_ingest_tables(conn: duckdb.DuckDBPyConnection) -> None:
 # Person fields derived at load time, stored beside the type's own columns.
 DERIVED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("given_name_canonical", "VARCHAR", "given_name"),
-    ("postcode_outward", "VARCHAR", "postcode"),
-    ("postcode_sector", "VARCHAR", "postcode"),
 )
+# Cheap to compute, so the view derives them instead of every load storing them.
+VIEW_COLUMNS = {
+    "postcode_outward": postcode_outward_sql('"postcode"'),
+    "postcode_sector": postcode_sector_sql('"postcode"'),
+}
 
 
 def source_table_columns(stype: SourceType) -> list[tuple[str, str]]:
@@ -174,7 +181,11 @@ def refresh_person_records(conn: duckdb.DuckDBPyConnection) -> None:
             continue
         have = {name for name, _ in source_table_columns(stype)}
         cols = ", ".join(
-            f'"{name}"' if name in have else f'CAST(NULL AS {kind.split()[0]}) AS "{name}"'
+            f'"{name}"'
+            if name in have
+            else f'{VIEW_COLUMNS[name]} AS "{name}"'
+            if name in VIEW_COLUMNS and "postcode" in have
+            else f'CAST(NULL AS {kind.split()[0]}) AS "{name}"'
             for name, kind in PERSON_RECORD_COLUMNS
         )
         selects.append(f"SELECT {cols} FROM {stype.table_name}")
