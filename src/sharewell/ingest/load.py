@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from sharewell.errors import IngestError
+from sharewell.errors import IngestError, StoreError
 from sharewell.ingest.mapping import Mapping, identity_mapping, load_mapping
 from sharewell.ingest.normalisers import (
     clean_text_sql,
@@ -463,7 +463,12 @@ def ingest_file(
     content_hash = file_hash(path)
     mapping_hash = hashlib.sha256(mapping.model_dump_json().encode()).hexdigest()
     conn = workspace.conn
-    ensure_ingest_tables(conn)
+    try:
+        ensure_ingest_tables(conn)
+    except duckdb.Error as exc:
+        raise StoreError(
+            f"cannot prepare the workspace {workspace.path} for loading: {exc}"
+        ) from exc
     current = conn.execute(
         "SELECT id, content_hash, mapping_hash, file_format, rows_read, rows_accepted, "
         "rows_quarantined, values_dropped FROM dataset_versions "

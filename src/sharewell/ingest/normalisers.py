@@ -193,7 +193,8 @@ def plain_latin_sql(expr: str) -> str:
     out = f"lower(strip_accents({expr}))"
     for letter, spelt in LATIN_LETTERS.items():
         out = f"replace({out}, {quote_literal(letter)}, {quote_literal(spelt)})"
-    return out
+    # Bytes equal characters only in plain ASCII text, which needs none of the above.
+    return f"CASE WHEN strlen({expr}) = length({expr}) THEN lower({expr}) ELSE {out} END"
 
 
 def name_normaliser() -> Normaliser:
