@@ -278,3 +278,36 @@ def test_mapping_and_source_must_agree(
         load(workspace, police_csv, police_mapping, partner="Westshire Police!")
     with pytest.raises(NotFound, match="unknown source type"):
         ingest_file(workspace, partner="p", source_type="nope", path=police_csv, loaded_by="t")
+
+
+def test_a_partnership_manifest_loads_every_extract_with_its_mapping(
+    workspace: Workspace, tmp_path: Path, police_csv: Path, police_mapping: Path
+) -> None:
+    import json
+
+    from sharewell.ingest import ingest_manifest
+
+    people = write_csv(tmp_path / "people.csv", ["record_id,given_name", "C1,Ann"])
+    (tmp_path / "manifest.json").write_text(
+        json.dumps(
+            {
+                "extracts": [
+                    {
+                        "partner": "westshire_police",
+                        "source_type": "police.mh_incident",
+                        "file": police_csv.name,
+                        "mapping": police_mapping.name,
+                        "rows": 3,
+                    },
+                    {"partner": "westshire_cc", "source_type": "person", "file": people.name},
+                ]
+            }
+        )
+    )
+    reports = ingest_manifest(workspace, tmp_path, loaded_by="demo")
+    assert [(r.partner, r.rows_accepted) for r in reports] == [
+        ("westshire_police", 3),
+        ("westshire_cc", 1),
+    ]
+    with pytest.raises(IngestError, match="does not exist"):
+        ingest_manifest(workspace, tmp_path / "nowhere", loaded_by="demo")

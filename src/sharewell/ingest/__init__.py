@@ -5,6 +5,7 @@ The public API other capabilities use; see docs/ingest.md.
 
 from sharewell.ingest.export import safe_cell, write_csv, write_xlsx
 from sharewell.ingest.load import IngestReport, QuarantineEntry, file_hash, ingest_file
+from sharewell.ingest.manifest import ingest_manifest
 from sharewell.ingest.mapping import Mapping, identity_mapping, load_mapping, parse_mapping
 from sharewell.ingest.source_types import (
     PERSON_FIELDS,
@@ -35,6 +36,7 @@ __all__ = [
     "get_dataset_version",
     "identity_mapping",
     "ingest_file",
+    "ingest_manifest",
     "list_dataset_versions",
     "load_mapping",
     "load_source_types",
