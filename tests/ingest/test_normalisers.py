@@ -56,6 +56,8 @@ def test_na_is_a_family_name_not_a_missing_marker() -> None:
         "1950-04-03 00:00:00",
         "03/04/1950 00:00",
         "1950/04/03",
+        "1950-04-03 00:00:00+00",
+        "1950-04-03T00:00:00.000Z",
     ],
 )
 def test_uk_export_date_formats_are_read_day_first(text: str) -> None:

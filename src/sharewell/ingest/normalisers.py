@@ -216,7 +216,7 @@ def name_normaliser() -> Normaliser:
     return Normaliser(prep, value, problem, "VARCHAR", repetitive=True)
 
 
-_TIME_OF_DAY = r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
+_TIME_OF_DAY = r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
 DATE_FORMATS = ("%d/%m/%Y", "%Y/%m/%d", "%Y%m%d", "%d %b %Y", "%d/%b/%Y", "%d %B %Y", "%d/%B/%Y")
 # Years 1800-2199 only: a two-digit year ('03/04/50') would otherwise be read as the year 50.
 _PLAUSIBLE_YEAR = "(^|[^0-9])(1[89]|2[01])[0-9][0-9]"
