@@ -57,11 +57,31 @@ def _layers_sql(
     # Kept columns are given as "expr AS alias" on the innermost layer, by alias above it.
     k0 = "".join(f"{c}, " for c in keep)
     k = "".join(f"{c.rsplit(' AS ', 1)[-1]}, " for c in keep)
+    # Whitespace is checked once per row on all columns joined together, and only a row with
+    # odd whitespace (a tab, a double or edge space, a no-break space) is cleaned column by
+    # column: checking every value separately costs about an eighth of the whole load.
+    given = {n: src for n, src in sources.items() if src}
+    raw_cols = ", ".join(f"{src} AS {_ident('s_' + n)}" for n, src in given.items())
+    joined = (
+        "concat_ws(chr(31), " + ", ".join(_ident("s_" + n) for n in given) + ")" if given else "''"
+    )
+    odd = " OR ".join(
+        [f"contains(_all, chr({c}))" for c in (9, 10, 13, 160, 8203, 65279)]
+        + [
+            "contains(_all, '  ')",
+            "contains(_all, ' ' || chr(31))",
+            "contains(_all, chr(31) || ' ')",
+            "starts_with(_all, ' ')",
+            "ends_with(_all, ' ')",
+        ]
+    )
+    s_cols = "".join(f"{_ident('s_' + n)}, " for n in given)
     cleaned = ", ".join(
-        f"{clean_text_sql(src, free_text=norms[n].free_text)} AS {t[n]}"
-        if src
+        f"CASE WHEN _odd THEN {clean_text_sql(_ident('s_' + n), free_text=norms[n].free_text)} "
+        f"ELSE nullif({_ident('s_' + n)}, '') END AS {t[n]}"
+        if n in given
         else f"CAST(NULL AS VARCHAR) AS {t[n]}"
-        for n, src in sources.items()
+        for n in names
     )
     mapped = ", ".join(
         f"{mapped_sql(t[n], mapping.values.get(n), missing_markers(stype.columns[n]))} AS {x[n]}"
@@ -85,7 +105,9 @@ def _layers_sql(
         f"SELECT {k}{xs}, {ps}, {values} FROM ("
         f"SELECT {k}{xs}, {preps} FROM ("
         f"SELECT {k}{mapped} FROM ("
-        f"SELECT {k0}{cleaned} FROM {base}))))"
+        f"SELECT {k}{cleaned} FROM ("
+        f"SELECT {k}{s_cols}{odd} AS _odd FROM ("
+        f"SELECT {k0}{raw_cols}{', ' if raw_cols else ''}{joined} AS _all FROM {base}))))))"
     )
 
 
