@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.governance import bench_governance
+from benchmarks.ingest import bench_ingest
 from benchmarks.savings import bench_monte_carlo
 from benchmarks.synth import bench_synth
 
@@ -18,6 +19,7 @@ Benchmark = Callable[..., list[Row]]
 
 BENCHMARKS: list[Benchmark] = [
     bench_synth,
+    bench_ingest,
     bench_governance,
     bench_monte_carlo,
 ]

@@ -149,6 +149,121 @@ def synth(
 # --- ingest -------------------------------------------------------------------------------
 
 
+def _open_workspace(hub: Path | None) -> Any:
+    """The hub's analytic workspace; a StoreError naming `sharewell init` when there is none."""
+    from sharewell.errors import StoreError
+    from sharewell.store import Workspace
+
+    settings = settings_for(hub)
+    if not settings.workspace_path().exists():
+        raise StoreError(
+            f"no hub at {settings.hub_dir}; create it with `sharewell init {settings.hub_dir}`"
+        )
+    return Workspace(settings.workspace_path())
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(help="The partner's extract: CSV, .xlsx or Parquet.")],
+    partner: Annotated[
+        str, typer.Option("--partner", help="Sending organisation's slug, e.g. westshire_fire.")
+    ],
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="Source type, e.g. police.mh_incident (or in the mapping)."),
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="Mapping file: partner columns to canonical.")
+    ] = None,
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Load a partner extract: validate, normalise, quarantine bad rows, all or nothing."""
+    from sharewell.ingest import ingest_file
+
+    settings = settings_for(hub)
+    with _open_workspace(hub) as workspace, err_console.status("Starting") as status:
+        report = ingest_file(
+            workspace,
+            partner=partner,
+            path=file,
+            source_type=source,
+            mapping=mapping,
+            loaded_by=settings.user,
+            progress=lambda message: status.update(message) if not as_json else None,
+        )
+    if as_json:
+        emit_json(report)
+        return
+    title = (
+        f"Already loaded: {file.name} is dataset version {report.dataset_version}; nothing changed"
+        if report.recognised
+        else f"Loaded {file.name} as dataset version {report.dataset_version}"
+    )
+    summary = {
+        "partner": report.partner,
+        "source type": report.source_type,
+        "rows read": f"{report.rows_read:,}",
+        "accepted": f"{report.rows_accepted:,}",
+        "quarantined": f"{report.rows_quarantined:,}",
+        "values dropped": f"{report.values_dropped:,}",
+    }
+    if report.superseded_version is not None:
+        summary["supersedes"] = f"dataset version {report.superseded_version}"
+    if report.ignored_columns:
+        summary["ignored columns"] = ", ".join(report.ignored_columns)
+    summary.update(report.details)
+    console.print(key_value_table(title, summary))
+    for warning in report.warnings:
+        err_console.print(f"[yellow]Warning:[/yellow] {warning}")
+    if report.quarantine_sample:
+        table = Table(title="First problems (all are in the workspace table `quarantine`)")
+        for col in ("row", "column", "problem", "outcome"):
+            table.add_column(col)
+        for entry in report.quarantine_sample:
+            outcome = "row quarantined" if entry.action == "row_quarantined" else "value dropped"
+            table.add_row(str(entry.row), entry.column or "(whole row)", entry.reason, outcome)
+        console.print(table)
+
+
+@app.command()
+def datasets(
+    hub: HubOption = None,
+    include_deleted: Annotated[
+        bool, typer.Option("--all", help="Include deleted dataset versions.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """List the dataset versions in the workspace with their row counts."""
+    from sharewell.ingest import list_dataset_versions
+
+    with _open_workspace(hub) as workspace:
+        versions = list_dataset_versions(workspace, include_deleted=include_deleted)
+    if as_json:
+        emit_json(versions)
+        return
+    table = Table(title="Dataset versions", title_justify="left")
+    # Folded, not cut short: an analyst needs the whole file name and partner.
+    for col in ("id", "partner", "source type", "file", "read", "accepted", "quarantined"):
+        table.add_column(col, justify="right" if col in ("id", "read") else "left", overflow="fold")
+    for col in ("loaded", "by", "status"):
+        table.add_column(col, overflow="fold")
+    for v in versions:
+        table.add_row(
+            str(v.id),
+            v.partner,
+            v.source_type,
+            v.file_name,
+            f"{v.rows_read:,}",
+            f"{v.rows_accepted:,}",
+            f"{v.rows_quarantined:,}",
+            v.loaded_at.strftime("%Y-%m-%d %H:%M"),
+            v.loaded_by,
+            v.status if v.superseded_by is None else f"superseded by {v.superseded_by}",
+        )
+    console.print(table if versions else "No datasets loaded yet: use `sharewell ingest`.")
+
+
 # --- governance: partnership, agreements, audit, retention ----------------------------------
 
 org_app = typer.Typer(help="Organisations of the partnership.", no_args_is_help=True)
