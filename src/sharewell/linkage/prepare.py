@@ -37,11 +37,13 @@ def _blank_to_null(col: str) -> str:
     return f"NULLIF(trim(CAST({col} AS VARCHAR)), '')"
 
 
-def prepared_records_sql(source: str) -> str:
+def prepared_records_sql(source: str, keep: tuple[str, ...] = ()) -> str:
     """A SELECT over ``source`` (a relation shaped like ``person_records``) for the model.
 
-    ``source`` must have ``date_of_birth`` as DATE and normalised names and postcodes.
+    ``source`` must have ``date_of_birth`` as DATE and normalised names and postcodes;
+    columns named in ``keep`` are carried through unchanged.
     """
+    kept = "".join(f",\n        {c}" for c in keep)
     dob = "date_of_birth"
     return f"""
     SELECT
@@ -71,6 +73,6 @@ def prepared_records_sql(source: str) -> str:
         {_blank_to_null("uprn")} AS uprn,
         {_blank_to_null("nhs_number")} AS nhs_number,
         {_blank_to_null("phone")} AS phone,
-        {_blank_to_null("email")} AS email
+        {_blank_to_null("email")} AS email{kept}
     FROM {source}
     """
