@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import os
+import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,8 +40,13 @@ def main() -> None:
         table.add_column(col)
     for r in rows:
         table.add_row(
-            r["benchmark"], str(r["size"]), r["value"], r["baseline"], r["baseline_name"],
-            f"{r['ratio']:.2f}" if r.get("ratio") is not None else "-", r.get("target", "-"),
+            r["benchmark"],
+            str(r["size"]),
+            r["value"],
+            r["baseline"],
+            r["baseline_name"],
+            f"{r['ratio']:.2f}" if r.get("ratio") is not None else "-",
+            r.get("target", "-"),
         )
     Console().print(table)
     RESULTS_DIR.mkdir(exist_ok=True)

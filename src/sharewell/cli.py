@@ -185,13 +185,13 @@ def link(
     if engine not in (None, "duckdb", "spark"):
         raise LinkageError(f"--engine {engine}: choose duckdb or spark")
     settings = settings_for(hub)
+    if engine is not None:
+        settings = settings.model_copy(update={"engine": engine})
     with _progress(as_json) as step:
         if incremental:
             summary = link_new_records(settings, step=step)
         else:
-            summary = link_workspace(
-                settings, threshold=threshold, engine=engine, step=step  # type: ignore[arg-type]
-            )
+            summary = link_workspace(settings, threshold=threshold, step=step)
     if as_json:
         emit_json(summary)
         return
@@ -254,8 +254,12 @@ def link_decide(
 
     settings = settings_for(hub)
     pair = decide(
-        settings, record_a, record_b, decision,  # type: ignore[arg-type]
-        reviewer=settings.user, note=note,
+        settings,
+        record_a,
+        record_b,
+        decision,  # type: ignore[arg-type]
+        reviewer=settings.user,
+        note=note,
     )
     if as_json:
         emit_json({"unique_id_l": pair[0], "unique_id_r": pair[1], "decision": decision})
@@ -325,8 +329,14 @@ def link_files_command(
         ids = (lid, rid or lid)
     with _progress(as_json) as step:
         summary = link_files(
-            left, right, map_ or [], out, threshold=threshold, id_columns=ids,
-            include_unlinked=all_pairs, step=step,
+            left,
+            right,
+            map_ or [],
+            out,
+            threshold=threshold,
+            id_columns=ids,
+            include_unlinked=all_pairs,
+            step=step,
         )
     if as_json:
         emit_json(summary)
@@ -334,8 +344,10 @@ def link_files_command(
     rows = {
         "records": f"{summary.records_left:,}"
         + (f" + {summary.records_right:,}" if summary.right else ""),
-        "fields": ", ".join(f"{m.field}={m.left}" + (f"/{m.right}" if summary.right else "")
-                            for m in summary.mapping),
+        "fields": ", ".join(
+            f"{m.field}={m.left}" + (f"/{m.right}" if summary.right else "")
+            for m in summary.mapping
+        ),
         "pairs scored": f"{summary.pairs_scored:,}",
         "links": f"{summary.links:,}",
         "threshold": f"{summary.threshold:.4f} ({summary.threshold_method})",
@@ -347,7 +359,6 @@ def link_files_command(
             f"[yellow]{bad.count} unreadable {bad.field} value(s) in {bad.file} file "
             f"(treated as missing), e.g. records {', '.join(bad.examples)}[/yellow]"
         )
-
 
 
 # --- views --------------------------------------------------------------------------------

@@ -12,11 +12,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from people import People, make_people, write_person_records  # noqa: E402
+from people import People, make_people, write_person_records
 
-from sharewell.config import Settings  # noqa: E402
-from sharewell.linkage import RunSummary, link_workspace  # noqa: E402
-from sharewell.store import init_hub  # noqa: E402
+from sharewell.config import Settings
+from sharewell.linkage import RunSummary, link_workspace
+from sharewell.store import init_hub
 
 
 @dataclass

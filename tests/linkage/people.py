@@ -20,42 +20,58 @@ import pyarrow as pa
 
 from sharewell.linkage.nicknames import NICKNAMES, canonical_given_name
 
-MALE = (
-    "robert william richard james john michael thomas christopher anthony edward joseph "
-    "daniel david stephen matthew andrew peter charles henry alexander benjamin samuel "
-    "nicholas frederick kenneth ronald donald gerald leonard patrick timothy george arthur "
-    "oliver harry jacob noah oscar leo archie alfie logan ethan mohammed muhammad ali omar "
-    "yusuf ibrahim adam lewis ryan connor callum kieran liam owen dylan rhys gareth ian "
-    "keith colin graham neil stuart craig barry derek trevor malcolm nigel clive roger"
-).split()
-FEMALE = (
-    "elizabeth margaret catherine katherine jennifer susan deborah patricia victoria "
-    "rebecca alexandra christine dorothy jacqueline samantha abigail barbara helen eleanor "
-    "josephine joanne kimberley pamela sarah theresa valerie olivia amelia isla ava mia "
-    "ivy lily freya florence grace emily sophie chloe jessica lucy hannah ellie megan "
-    "fatima aisha zara maryam amina priya anita sunita julie karen tracey nicola claire "
-    "joanna lisa wendy janet sandra gillian maureen brenda shirley irene doreen"
-).split()
-SURNAMES = (
-    "smith jones williams taylor brown davies evans wilson thomas johnson roberts "
-    "robinson thompson wright walker white edwards hughes green hall lewis harris clarke "
-    "patel jackson wood turner martin cooper hill ward morris moore clark lee king baker "
-    "harrison morgan allen james scott phillips watson davis parker price bennett young "
-    "griffiths mitchell kelly cook carter richardson bailey collins bell shaw murphy "
-    "miller cox richards khan marshall anderson simpson ellis adams singh begum wilkinson "
-    "foster chapman powell webb rogers gray mason ali hunt hussain campbell matthews owen "
-    "palmer holmes mills barnes knight lloyd butler russell barker fisher stevens jenkins "
-    "murray dixon harvey graham pearson ahmed fletcher walsh kaur gibson howard andrews "
-    "stewart elliott reynolds saunders payne fox ford pearce day brooks west lawrence "
-    "cole atkinson bradley spencer gill dawson ball burton obrien watts rose booth perry "
-    "ryan grant wells armstrong francis rees hayes hart hudson newman barrett webster "
-    "hunter gregory carr lowe page marsh riley dunn woods hussey stone"
-).split()
-STREETS = (
-    "high street|church lane|mill road|station road|park avenue|victoria road|green lane|"
-    "manor way|the crescent|kings road|queens drive|school lane|orchard close|bridge street|"
-    "meadow view|willow walk|chapel row|north road|south street|west end"
-).split("|")
+
+def _words(text: str, sep: str | None = None) -> list[str]:
+    return [
+        w.strip() for w in text.replace("\n", " " if sep is None else "").split(sep) if w.strip()
+    ]
+
+
+MALE = _words(
+    """
+    robert william richard james john michael thomas christopher anthony edward joseph
+    daniel david stephen matthew andrew peter charles henry alexander benjamin samuel
+    nicholas frederick kenneth ronald donald gerald leonard patrick timothy george arthur
+    oliver harry jacob noah oscar leo archie alfie logan ethan mohammed muhammad ali omar
+    yusuf ibrahim adam lewis ryan connor callum kieran liam owen dylan rhys gareth ian keith
+    colin graham neil stuart craig barry derek trevor malcolm nigel clive roger
+    """
+)
+FEMALE = _words(
+    """
+    elizabeth margaret catherine katherine jennifer susan deborah patricia victoria rebecca
+    alexandra christine dorothy jacqueline samantha abigail barbara helen eleanor josephine
+    joanne kimberley pamela sarah theresa valerie olivia amelia isla ava mia ivy lily freya
+    florence grace emily sophie chloe jessica lucy hannah ellie megan fatima aisha zara
+    maryam amina priya anita sunita julie karen tracey nicola claire joanna lisa wendy janet
+    sandra gillian maureen brenda shirley irene doreen
+    """
+)
+SURNAMES = _words(
+    """
+    smith jones williams taylor brown davies evans wilson thomas johnson roberts robinson
+    thompson wright walker white edwards hughes green hall lewis harris clarke patel jackson
+    wood turner martin cooper hill ward morris moore clark lee king baker harrison morgan
+    allen james scott phillips watson davis parker price bennett young griffiths mitchell
+    kelly cook carter richardson bailey collins bell shaw murphy miller cox richards khan
+    marshall anderson simpson ellis adams singh begum wilkinson foster chapman powell webb
+    rogers gray mason ali hunt hussain campbell matthews owen palmer holmes mills barnes
+    knight lloyd butler russell barker fisher stevens jenkins murray dixon harvey graham
+    pearson ahmed fletcher walsh kaur gibson howard andrews stewart elliott reynolds
+    saunders payne fox ford pearce day brooks west lawrence cole atkinson bradley spencer
+    gill dawson ball burton obrien watts rose booth perry ryan grant wells armstrong francis
+    rees hayes hart hudson newman barrett webster hunter gregory carr lowe page marsh riley
+    dunn woods hussey stone
+    """
+)
+STREETS = _words(
+    """
+    high street|church lane|mill road|station road|park avenue|victoria road|
+    green lane|manor way|the crescent|kings road|queens drive|school lane|orchard close|
+    bridge street|meadow view|willow walk|chapel row|north road|south street|west end
+    """,
+    "|",
+)
 PARTNERS = (
     ("westshire_cc", "asc.client", False),
     ("westshire_fire", "fire.safe_and_well_visit", False),
@@ -205,9 +221,14 @@ def make_people(n_people: int, seed: int = 7, start: int = 0) -> People:
             a = _person(rng, f"p{i}", sex="male")
             b_name = rng.choice([g for g in MALE if g[0] != a.given_name[0]])
             b = _person(
-                rng, f"p{i + 1}", sex="male", given_name=b_name,
-                **{k: getattr(a, k) for k in ("family_name", "date_of_birth", "address",
-                                              "postcode", "uprn")},
+                rng,
+                f"p{i + 1}",
+                sex="male",
+                given_name=b_name,
+                **{
+                    k: getattr(a, k)
+                    for k in ("family_name", "date_of_birth", "address", "postcode", "uprn")
+                },
             )
             out.twins.append((a.person_id, b.person_id))
             persons += [a, b]
@@ -215,10 +236,14 @@ def make_people(n_people: int, seed: int = 7, start: int = 0) -> People:
         elif roll < 0.04:
             son = _person(rng, f"p{i}", sex="male")
             dad = _person(
-                rng, f"p{i + 1}", sex="male",
+                rng,
+                f"p{i + 1}",
+                sex="male",
                 date_of_birth=son.date_of_birth - timedelta(days=rng.randint(20, 40) * 365),
-                **{k: getattr(son, k) for k in ("given_name", "family_name", "address",
-                                                "postcode", "uprn")},
+                **{
+                    k: getattr(son, k)
+                    for k in ("given_name", "family_name", "address", "postcode", "uprn")
+                },
             )
             out.father_son.append((dad.person_id, son.person_id))
             persons += [son, dad]

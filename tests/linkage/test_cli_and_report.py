@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import hub_with_people
 from people import make_people, write_truth_csv
 
+from conftest import hub_with_people
 from sharewell.cli import ExitCode, main
 
 
@@ -45,8 +45,14 @@ def test_report_writes_html_with_splink_charts_and_accuracy(
     summary = json.loads(capsys.readouterr().out)
     assert summary["accuracy"]["precision"] >= 0.99
     page = out.read_text()
-    for title in ("Match weights", "m and u parameters", "Scored pairs",
-                  "Why pairs scored as they did", "Cluster sizes", "pairwise precision"):
+    for title in (
+        "Match weights",
+        "m and u parameters",
+        "Scored pairs",
+        "Why pairs scored as they did",
+        "Cluster sizes",
+        "pairwise precision",
+    ):
         assert title in page
     assert "vegaEmbed" in page and "cdn.jsdelivr" not in page.split("<body>")[1]
 
@@ -79,8 +85,9 @@ def test_link_files_from_the_command_line(
     lines = ["record_id,given_name,family_name,date_of_birth,postcode"]
     for r in people.records:
         dob = r["date_of_birth"].isoformat() if r["date_of_birth"] else "not known"
-        lines.append(f"{r['record_id']},{r['given_name']},{r['family_name']},{dob},"
-                     f"{r['postcode'] or ''}")
+        lines.append(
+            f"{r['record_id']},{r['given_name']},{r['family_name']},{dob},{r['postcode'] or ''}"
+        )
     path.write_text("\n".join(lines) + "\n")
     out = tmp_path / "dupes.csv"
     code = main(["link-files", str(path), "--out", str(out), "--id", "record_id", "--json"])

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import LinkedHub, hub_with_people, truth_table
 from people import make_people
 from splink import DuckDBAPI, Linker
 
+from conftest import LinkedHub, hub_with_people, truth_table
 from sharewell.config import Settings
 from sharewell.errors import LinkageError, NotFound
 from sharewell.linkage import link_workspace
@@ -37,9 +37,7 @@ def test_father_and_son_with_the_same_name_are_never_merged(linked: LinkedHub) -
         by_person[true_id].add(index[uid])
     assert linked.people.father_son, "the test data must hold fathers and sons"
     merged = [
-        (dad, son)
-        for dad, son in linked.people.father_son
-        if by_person[dad] & by_person[son]
+        (dad, son) for dad, son in linked.people.father_son if by_person[dad] & by_person[son]
     ]
     # A son whose only record lacks a date of birth is genuinely ambiguous; allow one.
     assert len(merged) <= 1, merged
@@ -63,9 +61,12 @@ def test_nicknames_and_transposed_birthdays_still_link(linked: LinkedHub) -> Non
         first_of.setdefault(true_id, uid)
     nick = [u for u, r in records.items() if r["given_name"] != r["given_name_canonical"]]
     swapped = [
-        u for u, r in records.items()
-        if r["date_of_birth"] and records[first_of[linked.people.truth[u]]]["date_of_birth"]
-        and r["date_of_birth"].day == records[first_of[linked.people.truth[u]]]["date_of_birth"].month
+        u
+        for u, r in records.items()
+        if r["date_of_birth"]
+        and records[first_of[linked.people.truth[u]]]["date_of_birth"]
+        and r["date_of_birth"].day
+        == records[first_of[linked.people.truth[u]]]["date_of_birth"].month
         and r["date_of_birth"] != records[first_of[linked.people.truth[u]]]["date_of_birth"]
     ]
     assert len(nick) >= 10 and len(swapped) >= 5

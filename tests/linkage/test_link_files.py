@@ -22,16 +22,18 @@ def _write(path: Path, records: list[dict[str, object]], header: list[str]) -> N
         out.writerow(header)
         for r in records:
             dob = r["date_of_birth"]
-            out.writerow([
-                r["record_id"],
-                str(r["given_name"]).title(),
-                str(r["family_name"]).upper(),
-                dob.strftime("%d/%m/%Y") if dob else "",  # type: ignore[attr-defined]
-                str(r["postcode"] or "").replace(" ", "").lower(),
-                r["nhs_number"] or "",
-                {"female": "F", "male": "M"}.get(str(r["sex"]), "U"),
-                "north" if str(r["postcode"] or "WS1").split(" ")[0] < "WS2" else "south",
-            ])
+            out.writerow(
+                [
+                    r["record_id"],
+                    str(r["given_name"]).title(),
+                    str(r["family_name"]).upper(),
+                    dob.strftime("%d/%m/%Y") if dob else "",  # type: ignore[attr-defined]
+                    str(r["postcode"] or "").replace(" ", "").lower(),
+                    r["nhs_number"] or "",
+                    {"female": "F", "male": "M"}.get(str(r["sex"]), "U"),
+                    "north" if str(r["postcode"] or "WS1").split(" ")[0] < "WS2" else "south",
+                ]
+            )
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,8 @@ def two_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Peo
         for r in right
         if any(
             people.truth[x["unique_id"]] == people.truth[r["unique_id"]]
-            and x["date_of_birth"] == r["date_of_birth"] and x["postcode"] == r["postcode"]
+            and x["date_of_birth"] == r["date_of_birth"]
+            and x["postcode"] == r["postcode"]
             for x in left
         )
     }
@@ -68,8 +71,14 @@ def two_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Peo
 BAD_ROWS: list[str] = []
 
 
-MAP = ["Forename=first_name", "Surname=last_name", "DOB=birth_date", "Post Code=postcode",
-       "NHS=nhs_no", "Gender=sex"]
+MAP = [
+    "Forename=first_name",
+    "Surname=last_name",
+    "DOB=birth_date",
+    "Post Code=postcode",
+    "NHS=nhs_no",
+    "Gender=sex",
+]
 
 
 def test_two_files_link_accurately_with_a_column_mapping(
@@ -84,8 +93,11 @@ def test_two_files_link_accurately_with_a_column_mapping(
     got = pairs.fetchall()
     correct = sum(truth[a] == truth[b] for a, b in got)
     assert correct / len(got) >= 0.99
-    left_ids = {r["record_id"] for r in people.records if r["partner"] in
-                {"westshire_cc", "westshire_fire", "westshire_police"}}
+    left_ids = {
+        r["record_id"]
+        for r in people.records
+        if r["partner"] in {"westshire_cc", "westshire_fire", "westshire_police"}
+    }
     assert all(a in left_ids for a, _ in got), "left_id always comes from the left file"
 
 
@@ -126,8 +138,9 @@ def test_extra_columns_become_exact_match_comparisons(
     two_files: tuple[Path, Path, People], tmp_path: Path
 ) -> None:
     left, right, _ = two_files
-    summary = link_files(left, right, [*MAP, "Ward=ward"], tmp_path / "l.csv",
-                         id_columns=("Ref", "id"))
+    summary = link_files(
+        left, right, [*MAP, "Ward=ward"], tmp_path / "l.csv", id_columns=("Ref", "id")
+    )
     assert "ward" in {m.field for m in summary.mapping}
     assert summary.links > 100
 

@@ -18,8 +18,18 @@ from sharewell.linkage.threshold import (
 
 
 def test_threshold_sits_in_the_valley_between_non_matches_and_matches() -> None:
-    hist = [(-6.0, 900), (-4.0, 400), (-2.0, 50), (0.0, 10), (2.0, 5), (6.0, 3),
-            (8.0, 2), (10.0, 40), (14.0, 800), (20.0, 1200)]
+    hist = [
+        (-6.0, 900),
+        (-4.0, 400),
+        (-2.0, 50),
+        (0.0, 10),
+        (2.0, 5),
+        (6.0, 3),
+        (8.0, 2),
+        (10.0, 40),
+        (14.0, 800),
+        (20.0, 1200),
+    ]
     choice = choose_threshold(hist)
     assert choice.match_weight == probability_to_weight(weight_to_probability(8.5))
     assert "valley" in choice.method

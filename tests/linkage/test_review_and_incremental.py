@@ -6,9 +6,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import hub_with_people, truth_table
 from people import People, make_people, write_person_records
 
+from conftest import hub_with_people, truth_table
 from sharewell.errors import NotFound
 from sharewell.linkage import link_workspace
 from sharewell.linkage.evaluation import accuracy
@@ -34,8 +34,11 @@ def test_rejected_and_accepted_pairs_are_respected_by_the_next_run(tmp_path: Pat
         by_truth.setdefault(pid, []).append(uid)
     # A linked pair of one person, and two records of different people.
     linked_pair = next(
-        (a, b) for uids in by_truth.values() if len(uids) == 2
-        for a, b in [sorted(uids)] if index[a] == index[b]
+        (a, b)
+        for uids in by_truth.values()
+        if len(uids) == 2
+        for a, b in [sorted(uids)]
+        if index[a] == index[b]
     )
     ids = list(by_truth)
     strangers = (by_truth[ids[0]][0], by_truth[ids[1]][0])

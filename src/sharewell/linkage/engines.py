@@ -22,8 +22,9 @@ from sharewell.errors import LinkageError
 
 __all__ = ["EngineSession", "open_engine", "scratch_connection"]
 
-# DuckDB's share of memory: the issue's budget is 4 GB peak for a county of 1M records.
-DUCKDB_MEMORY_LIMIT = os.environ.get("SHAREWELL_LINKAGE_MEMORY_LIMIT", "3GB")
+# DuckDB's share of memory: the budget is 4 GB peak for a county of 1M records, and
+# Python, Splink and the result tables need the rest.
+DUCKDB_MEMORY_LIMIT = "3GB"
 
 
 def scratch_connection(temp_dir: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
@@ -59,7 +60,7 @@ class EngineSession:
     def write_parquet(self, frame: SplinkDataFrame, path: Path) -> None:
         """Write a Splink result table to one parquet file (or a Spark directory)."""
         if self.name == "spark":
-            frame.as_spark_dataframe().write.mode("overwrite").parquet(str(path))  # type: ignore[attr-defined]
+            frame.as_spark_dataframe().write.mode("overwrite").parquet(str(path))
             return
         con = self.db_api.duckdb_con
         con.execute(f"COPY (SELECT * FROM {frame.physical_name}) TO '{path}' (FORMAT parquet)")

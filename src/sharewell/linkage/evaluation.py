@@ -79,7 +79,9 @@ def accuracy(con: duckdb.DuckDBPyConnection, predicted: str, truth: str) -> Accu
         WITH tp AS (SELECT count(*) AS n FROM sw_eval GROUP BY actual),
              pp AS (SELECT count(*) AS n FROM sw_eval GROUP BY pred),
              both_ AS (SELECT count(*) AS n FROM sw_eval GROUP BY pred, actual),
-             tset AS (SELECT actual, list_sort(list(unique_id)) AS ids FROM sw_eval GROUP BY actual),
+             tset AS (
+                SELECT actual, list_sort(list(unique_id)) AS ids FROM sw_eval GROUP BY actual
+             ),
              pset AS (SELECT pred, list_sort(list(unique_id)) AS ids FROM sw_eval GROUP BY pred),
              purity AS (SELECT pred, count(DISTINCT actual) = 1 AS pure FROM sw_eval GROUP BY pred)
         SELECT

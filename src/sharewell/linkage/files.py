@@ -97,8 +97,7 @@ def parse_mapping(entries: Sequence[str]) -> list[FieldMapping]:
             raise LinkageError(f"--map {entry!r}: expected LEFTCOL=RIGHTCOL")
         if explicit and explicit not in RAW_FIELDS:
             raise LinkageError(
-                f"--map {entry!r}: {explicit!r} is not a standard field "
-                f"({', '.join(RAW_FIELDS)})"
+                f"--map {entry!r}: {explicit!r} is not a standard field ({', '.join(RAW_FIELDS)})"
             )
         name = explicit or _standard_field(left, right) or _key(left)
         if not name or not name.isidentifier():
@@ -113,7 +112,7 @@ def parse_mapping(entries: Sequence[str]) -> list[FieldMapping]:
 
 def _auto_mapping(left_cols: list[str], right_cols: list[str]) -> list[FieldMapping]:
     right_by_field = {_standard_field(c): c for c in right_cols if _standard_field(c)}
-    out = []
+    out: list[FieldMapping] = []
     for col in left_cols:
         f = _standard_field(col)
         if f and f in right_by_field and f not in {m.field for m in out}:
@@ -218,8 +217,16 @@ def link_files(
             if right is not None:
                 sides.append(("right", "sw_file_right", right, id_columns[1]))
             for side, table, path, id_col in sides:
-                _raw(con, table, side, path, left_cols if side == "left" else right_cols,
-                     mapping, side, id_col)
+                _raw(
+                    con,
+                    table,
+                    side,
+                    path,
+                    left_cols if side == "left" else right_cols,
+                    mapping,
+                    side,
+                    id_col,
+                )
             extra = tuple(m.field for m in mapping if m.field not in RAW_FIELDS)
             step("normalising and checking values")
             con.execute(
@@ -237,7 +244,9 @@ def link_files(
             )
             summary = _link(con, mode, extra, threshold, out, include_unlinked, step)
             counts = dict(
-                con.execute("SELECT source_dataset, count(*) FROM sw_prepared GROUP BY 1").fetchall()
+                con.execute(
+                    "SELECT source_dataset, count(*) FROM sw_prepared GROUP BY 1"
+                ).fetchall()
             )
         finally:
             con.close()
@@ -296,10 +305,14 @@ def _link(
     db_api = DuckDBAPI(connection=con)
     n = int(con.execute("SELECT count(*) FROM sw_prepared").fetchall()[0][0])
     if mode == "link":
-        con.execute("CREATE TABLE sw_left AS SELECT * EXCLUDE (source_dataset) FROM sw_prepared "
-                    "WHERE source_dataset = 'left'")
-        con.execute("CREATE TABLE sw_right AS SELECT * EXCLUDE (source_dataset) FROM sw_prepared "
-                    "WHERE source_dataset = 'right'")
+        con.execute(
+            "CREATE TABLE sw_left AS SELECT * EXCLUDE (source_dataset) FROM sw_prepared "
+            "WHERE source_dataset = 'left'"
+        )
+        con.execute(
+            "CREATE TABLE sw_right AS SELECT * EXCLUDE (source_dataset) FROM sw_prepared "
+            "WHERE source_dataset = 'right'"
+        )
         inputs = [
             db_api.register("sw_left", table_name="left"),
             db_api.register("sw_right", table_name="right"),

@@ -46,7 +46,7 @@ _FIELD_OF_COMPARISON = {"given_name": "given_name", "dob": "dob", "nhs_number": 
 
 
 def _spec_of(model: dict[str, object]) -> ModelSpec:
-    names = {c["output_column_name"] for c in model["comparisons"]}  # type: ignore[attr-defined, index]
+    names = {c["output_column_name"] for c in model["comparisons"]}  # type: ignore[attr-defined]
     return ModelSpec(present=frozenset(f for c, f in _FIELD_OF_COMPARISON.items() if c in names))
 
 
@@ -80,9 +80,7 @@ def link_new_records(settings: Settings, *, step: Step = lambda _: None) -> RunS
         spec = _spec_of(model)
 
         step("preparing records")
-        con.execute(
-            "CREATE TABLE sw_records AS " + prepared_records_sql("ws.person_records")
-        )
+        con.execute("CREATE TABLE sw_records AS " + prepared_records_sql("ws.person_records"))
         con.execute(
             "CREATE TABLE sw_new AS SELECT * FROM sw_records r "
             "ANTI JOIN ws.person_index i USING (unique_id)"
@@ -94,9 +92,11 @@ def link_new_records(settings: Settings, *, step: Step = lambda _: None) -> RunS
         n_new = int(con.execute("SELECT count(*) FROM sw_new").fetchall()[0][0])
         n_all = int(con.execute("SELECT count(*) FROM sw_records").fetchall()[0][0])
         if n_new == 0:
-            con.execute("CREATE TABLE sw_pairs AS SELECT NULL::VARCHAR AS unique_id_l, "
-                        "NULL::VARCHAR AS unique_id_r, NULL::DOUBLE AS match_probability, "
-                        "NULL::DOUBLE AS match_weight, NULL::VARCHAR AS veto LIMIT 0")
+            con.execute(
+                "CREATE TABLE sw_pairs AS SELECT NULL::VARCHAR AS unique_id_l, "
+                "NULL::VARCHAR AS unique_id_r, NULL::DOUBLE AS match_probability, "
+                "NULL::DOUBLE AS match_weight, NULL::VARCHAR AS veto LIMIT 0"
+            )
         else:
             step("scoring new records against the index and each other")
             _score_new(con, model, spec)
@@ -223,8 +223,10 @@ def _write(
     con.execute("BEGIN TRANSACTION")
     try:
         # Records withdrawn or superseded since the last run leave the index.
-        con.execute("DELETE FROM ws.person_index i WHERE unique_id NOT IN "
-                    "(SELECT unique_id FROM sw_records)")
+        con.execute(
+            "DELETE FROM ws.person_index i WHERE unique_id NOT IN "
+            "(SELECT unique_id FROM sw_records)"
+        )
         # Existing persons merged into another take the surviving id.
         con.execute(
             """

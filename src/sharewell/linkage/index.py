@@ -15,9 +15,9 @@ __all__ = [
     "PERSON_ID_SQL",
     "cluster_edges",
     "constrained_components",
-    "split_conflicting_clusters",
     "ensure_tables",
     "linkable_edges_sql",
+    "split_conflicting_clusters",
 ]
 
 # A person id is a hash of the cluster's lowest record id: stable while that record stays
@@ -152,13 +152,19 @@ def split_conflicting_clusters(
     ).fetchall()
     if not bad:
         return 0
-    con.execute("CREATE OR REPLACE TEMP TABLE sw_bad AS SELECT unnest(?) AS cluster_id",
-                [[r[0] for r in bad]])
-    nodes = [r[0] for r in con.execute(
-        f"SELECT unique_id FROM {clusters} SEMI JOIN sw_bad USING (cluster_id)"
-    ).fetchall()]
-    con.execute("CREATE OR REPLACE TEMP TABLE sw_bad_nodes AS SELECT unnest(?) AS unique_id",
-                [nodes])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE sw_bad AS SELECT unnest(?) AS cluster_id",
+        [[r[0] for r in bad]],
+    )
+    nodes = [
+        r[0]
+        for r in con.execute(
+            f"SELECT unique_id FROM {clusters} SEMI JOIN sw_bad USING (cluster_id)"
+        ).fetchall()
+    ]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE sw_bad_nodes AS SELECT unnest(?) AS unique_id", [nodes]
+    )
     edge_rows = con.execute(
         f"""
         SELECT unique_id_l, unique_id_r FROM {edges}
@@ -170,8 +176,9 @@ def split_conflicting_clusters(
         f"SELECT unique_id_l, unique_id_r FROM {cannot_link} "
         "SEMI JOIN sw_bad_nodes n ON n.unique_id = unique_id_l"
     ).fetchall()
-    groups = constrained_components(nodes, [(a, b) for a, b in edge_rows],
-                                    [(a, b) for a, b in cl_rows])
+    groups = constrained_components(
+        nodes, [(a, b) for a, b in edge_rows], [(a, b) for a, b in cl_rows]
+    )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE sw_regrouped AS "
         "SELECT unnest(?) AS unique_id, unnest(?) AS cluster_id",

@@ -31,8 +31,8 @@ __all__ = [
     "BlockingRule",
     "LinkType",
     "ModelSpec",
-    "person_settings",
     "gamma_columns",
+    "person_settings",
     "settings_hash",
     "veto_sql",
 ]
@@ -164,7 +164,9 @@ class ModelSpec:
     def prediction_rules(self) -> list[BlockingRule]:
         """Blocking rules whose columns are present in the data."""
         rules = [r for r in self.blocking if r.usable(self.present)]
-        rules += [BlockingRule(f"exact_{c}", (c,), "extra exact-match column") for c in self.extra_exact]
+        rules += [
+            BlockingRule(f"exact_{c}", (c,), "extra exact-match column") for c in self.extra_exact
+        ]
         return rules
 
     def training_rules(self) -> list[BlockingRule]:
@@ -239,9 +241,9 @@ def _location(present: frozenset[str]) -> ComparisonCreator:
     null_sql = "(postcode_l IS NULL OR postcode_r IS NULL)"
     if has_uprn:
         null_sql = f"({null_sql} AND (uprn_l IS NULL OR uprn_r IS NULL))"
-    levels.append(cll.CustomLevel(null_sql, label_for_charts="Location missing").configure(
-        is_null_level=True
-    ))
+    levels.append(
+        cll.CustomLevel(null_sql, label_for_charts="Location missing").configure(is_null_level=True)
+    )
     if has_uprn:
         levels.append(cll.ExactMatchLevel("uprn").configure(label_for_charts="Same UPRN"))
     if "address" in present:
@@ -301,10 +303,10 @@ def _exact(column: str) -> ComparisonCreator:
     return cl.ExactMatch(column)
 
 
-def comparisons(spec: ModelSpec) -> list[ComparisonCreator]:
+def comparisons(spec: ModelSpec) -> list[ComparisonCreator | dict[str, Any]]:
     """The comparisons for the fields present."""
     p = spec.present
-    out: list[ComparisonCreator] = []
+    out: list[ComparisonCreator | dict[str, Any]] = []
     if "given_name" in p:
         out.append(_given_name())
     if "family_name" in p:

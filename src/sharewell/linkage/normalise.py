@@ -29,21 +29,42 @@ RAW_FIELDS: tuple[str, ...] = (
 # Column names commonly used for each standard field (lower-case, spaces/underscores removed).
 FIELD_SYNONYMS: dict[str, str] = {
     **{f.replace("_", ""): f for f in RAW_FIELDS},
-    "forename": "given_name", "firstname": "given_name", "first": "given_name",
-    "givenname": "given_name", "forenames": "given_name",
-    "surname": "family_name", "lastname": "family_name", "familyname": "family_name",
-    "dob": "date_of_birth", "birthdate": "date_of_birth", "dateofbirth": "date_of_birth",
+    "forename": "given_name",
+    "firstname": "given_name",
+    "first": "given_name",
+    "givenname": "given_name",
+    "forenames": "given_name",
+    "surname": "family_name",
+    "lastname": "family_name",
+    "familyname": "family_name",
+    "dob": "date_of_birth",
+    "birthdate": "date_of_birth",
+    "dateofbirth": "date_of_birth",
     "gender": "sex",
-    "postalcode": "postcode", "zip": "postcode",
-    "addressline1": "address", "address1": "address", "street": "address",
-    "nhs": "nhs_number", "nhsno": "nhs_number", "nhsnumber": "nhs_number",
-    "telephone": "phone", "phonenumber": "phone", "mobile": "phone",
+    "postalcode": "postcode",
+    "zip": "postcode",
+    "addressline1": "address",
+    "address1": "address",
+    "street": "address",
+    "nhs": "nhs_number",
+    "nhsno": "nhs_number",
+    "nhsnumber": "nhs_number",
+    "telephone": "phone",
+    "phonenumber": "phone",
+    "mobile": "phone",
     "emailaddress": "email",
 }
 
 DATE_FORMATS = (
-    "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d %b %Y", "%d %B %Y",
-    "%Y%m%d", "%d/%m/%y",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%Y/%m/%d",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%Y%m%d",
+    "%d/%m/%y",
 )
 TITLES = "mr|mrs|miss|ms|mx|dr|prof|rev|sir|dame|lady|lord"
 
@@ -64,9 +85,7 @@ def _date(col: str) -> str:
     fmts = ", ".join(f"'{f}'" for f in DATE_FORMATS)
     parsed = f"CAST(try_strptime({_blank(col)}, [{fmts}]) AS DATE)"
     # A birthday in the future or before 1880 is a keying error, not a person.
-    return (
-        f"CASE WHEN {parsed} BETWEEN DATE '1880-01-01' AND current_date THEN {parsed} END"
-    )
+    return f"CASE WHEN {parsed} BETWEEN DATE '1880-01-01' AND current_date THEN {parsed} END"
 
 
 def _postcode(col: str) -> str:
@@ -155,6 +174,10 @@ def normalised_sql(raw: str, extra: tuple[str, ...] = ()) -> str:
     """
 
 
+# "Not known" is a valid answer for sex, not an unreadable value.
+UNKNOWN_SEX = "AND lower(trim(r.sex)) NOT IN ('u', 'unknown', 'not known', 'x', '0', '9')"
+
+
 def invalid_sql(raw: str, normalised: str) -> str:
     """Per field: how many values were present but unreadable, with up to five examples."""
     parts = [
@@ -163,7 +186,7 @@ def invalid_sql(raw: str, normalised: str) -> str:
                list(r.unique_id ORDER BY r.unique_id)[1:5] AS examples
         FROM {raw} r JOIN {normalised} n USING (source_dataset, unique_id)
         WHERE NULLIF(trim(CAST(r.{f} AS VARCHAR)), '') IS NOT NULL AND n.{f} IS NULL
-              {"AND lower(trim(r.sex)) NOT IN ('u', 'unknown', 'not known', 'x', '0', '9')" if f == "sex" else ""}
+              {UNKNOWN_SEX if f == "sex" else ""}
         GROUP BY r.source_dataset
         """
         for f in RAW_FIELDS

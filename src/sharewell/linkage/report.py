@@ -114,14 +114,17 @@ def write_report(settings: Settings, out: Path, *, truth: Path | None = None) ->
         sections.append(
             "<h2>Blocking rules</h2><p class='note'>Pairs are scored only if they agree on at "
             "least one of these.</p>"
-            + _table(["rule", "columns", "why"],
-                     [[r.name, ", ".join(r.columns), r.why] for r in PREDICTION_BLOCKING])
+            + _table(
+                ["rule", "columns", "why"],
+                [[r.name, ", ".join(r.columns), r.why] for r in PREDICTION_BLOCKING],
+            )
         )
     finally:
         con.close()
     libs = load_chart_libraries()
-    scripts = "".join(f"<script>{libs[name]}</script>" for name in ("vega", "vega-lite",
-                                                                    "vega-embed"))
+    scripts = "".join(
+        f"<script>{libs[name]}</script>" for name in ("vega", "vega-lite", "vega-embed")
+    )
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>Linkage report {html.escape(run_id)}</title>{scripts}<style>{CSS}</style>"
@@ -142,25 +145,39 @@ td, th { border-bottom: 1px solid #b1b4b6; padding: 4px 10px; text-align: left; 
 
 def _summary_section(run: tuple[Any, ...]) -> str:
     labels = [
-        "run", "kind", "started", "engine", "settings hash", "threshold", "threshold chosen by",
-        "records", "records linked this run", "pairs scored", "links", "persons",
+        "run",
+        "kind",
+        "started",
+        "engine",
+        "settings hash",
+        "threshold",
+        "threshold chosen by",
+        "records",
+        "records linked this run",
+        "pairs scored",
+        "links",
+        "persons",
         "pairs for review",
     ]
-    return "<h2>Run</h2>" + _table(["", ""], [[k, v] for k, v in zip(labels, run[:13], strict=True)])
+    return "<h2>Run</h2>" + _table(
+        ["", ""], [[k, v] for k, v in zip(labels, run[:13], strict=True)]
+    )
 
 
-def _accuracy_section(
-    con: duckdb.DuckDBPyConnection, acc: Accuracy, merges: list[Any]
-) -> str:
+def _accuracy_section(con: duckdb.DuckDBPyConnection, acc: Accuracy, merges: list[Any]) -> str:
     rows = [
         ["pairwise precision", f"{acc.precision:.4f}"],
         ["pairwise recall", f"{acc.recall:.4f}"],
         ["pairwise F1", f"{acc.f1:.4f}"],
-        ["persons exactly recovered", f"{acc.persons_exact_share:.4f} "
-                                      f"({acc.persons_exact:,} of {acc.true_persons:,})"],
+        [
+            "persons exactly recovered",
+            f"{acc.persons_exact_share:.4f} ({acc.persons_exact:,} of {acc.true_persons:,})",
+        ],
         ["clusters holding one true person", f"{acc.clusters_pure_share:.4f}"],
-        ["true pairs / predicted pairs / correct", f"{acc.true_pairs:,} / "
-                                                   f"{acc.predicted_pairs:,} / {acc.correct_pairs:,}"],
+        [
+            "true pairs / predicted pairs / correct",
+            f"{acc.true_pairs:,} / {acc.predicted_pairs:,} / {acc.correct_pairs:,}",
+        ],
     ]
     parts = ["<h2>Accuracy against the truth file</h2>", _table(["measure", "value"], rows)]
     if merges:
@@ -175,8 +192,10 @@ def _accuracy_section(
         ).fetchall()
         parts.append(
             f"<p>{html.escape(m.person_id)}: {m.records} records of {m.true_persons} people</p>"
-            + _table(["record", "true person", "given", "family", "born", "postcode", "NHS"],
-                     [list(r) for r in recs])
+            + _table(
+                ["record", "true person", "given", "family", "born", "postcode", "NHS"],
+                [list(r) for r in recs],
+            )
         )
     return "".join(parts)
 
@@ -192,23 +211,34 @@ def _model_sections(
     linker = Linker(db_api.register("sw_sample", table_name="sw_sample"), model, log_level=None)
     vis = linker.visualisations
     out = [
-        _chart(vis.match_weights_chart().chart_dict, "Match weights",
-               "How much each level of each comparison moves the odds that two records are the "
-               "same person (log2 Bayes factor)."),
-        _chart(vis.m_u_parameters_chart().chart_dict, "m and u parameters",
-               "m: how often true matches fall in a level; u: how often non-matches do."),
+        _chart(
+            vis.match_weights_chart().chart_dict,
+            "Match weights",
+            "How much each level of each comparison moves the odds that two records are the "
+            "same person (log2 Bayes factor).",
+        ),
+        _chart(
+            vis.m_u_parameters_chart().chart_dict,
+            "m and u parameters",
+            "m: how often true matches fall in a level; u: how often non-matches do.",
+        ),
     ]
     pairs_path = model_path.parent / "pairs.parquet"
     if pairs_path.exists():
-        source = f"read_parquet('{pairs_path}/*.parquet')" if pairs_path.is_dir() else (
-            f"read_parquet('{pairs_path}')"
+        source = (
+            f"read_parquet('{pairs_path}/*.parquet')"
+            if pairs_path.is_dir()
+            else (f"read_parquet('{pairs_path}')")
         )
         con.execute(f"CREATE TABLE sw_scored AS SELECT * FROM {source}")
         scored = db_api.register("sw_scored", table_name="__splink__df_predict")
         out.append(
-            _chart(vis.match_weights_histogram(scored).chart_dict, "Scored pairs",
-                   f"Match weights of every scored pair; the threshold "
-                   f"(probability {threshold:.4f}) sits in the valley between the humps.")
+            _chart(
+                vis.match_weights_histogram(scored).chart_dict,
+                "Scored pairs",
+                f"Match weights of every scored pair; the threshold "
+                f"(probability {threshold:.4f}) sits in the valley between the humps.",
+            )
         )
         sample = con.execute(
             "SELECT * FROM ((SELECT * FROM sw_scored ORDER BY abs(match_probability - ?) LIMIT 3)"
@@ -220,8 +250,11 @@ def _model_sections(
         records = [dict(zip(cols, r, strict=True)) for r in sample.fetchall()]
         if records:
             out.append(
-                _chart(vis.waterfall_chart(records).chart_dict, "Why pairs scored as they did",
-                       "Waterfalls for pairs near the threshold, the strongest and the weakest "
-                       "pair: each bar is one comparison's contribution.")
+                _chart(
+                    vis.waterfall_chart(records).chart_dict,
+                    "Why pairs scored as they did",
+                    "Waterfalls for pairs near the threshold, the strongest and the weakest "
+                    "pair: each bar is one comparison's contribution.",
+                )
             )
     return out

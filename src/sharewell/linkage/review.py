@@ -71,8 +71,12 @@ def review_queue(settings: Settings, limit: int = 20) -> list[ReviewPair]:
         con.close()
     return [
         ReviewPair(
-            r[0], r[1], float(r[2]), float(r[3]),
-            dict(zip(SHOWN, r[4], strict=True)), dict(zip(SHOWN, r[5], strict=True)),
+            r[0],
+            r[1],
+            float(r[2]),
+            float(r[3]),
+            dict(zip(SHOWN, r[4], strict=True)),
+            dict(zip(SHOWN, r[5], strict=True)),
         )
         for r in rows
     ]

@@ -60,6 +60,7 @@ class RunSummary:
     rejected_but_joined: int
     model_path: Path
     seconds: float
+    clusters_split: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -81,7 +82,9 @@ def attach_workspace(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
     try:
         con.execute(f"ATTACH '{path}' AS ws")
     except duckdb.Error as exc:
-        raise StoreError(f"cannot open the workspace {path} (is another process using it?): {exc}")
+        raise StoreError(
+            f"cannot open the workspace {path} (is another process using it?): {exc}"
+        ) from exc
     ensure_tables(con)
 
 
@@ -173,7 +176,9 @@ def link_workspace(
 
     session = open_engine(engine, temp_dir=run_dir / "tmp", spark_master=settings.spark_master)
     con = (
-        session.db_api.duckdb_con if session.name == "duckdb" else scratch_connection(run_dir / "tmp")
+        session.db_api.duckdb_con
+        if session.name == "duckdb"
+        else scratch_connection(run_dir / "tmp")
     )
     try:
         attach_workspace(con, settings)
@@ -187,8 +192,7 @@ def link_workspace(
             raise NotFound("the workspace has no person_records yet: ingest some extracts first")
         timer("preparing records")
         con.execute(
-            "CREATE OR REPLACE TABLE sw_records AS "
-            + prepared_records_sql("ws.person_records")
+            "CREATE OR REPLACE TABLE sw_records AS " + prepared_records_sql("ws.person_records")
         )
         n = int(con.execute("SELECT count(*) FROM sw_records").fetchall()[0][0])
         if n < 2:
@@ -244,6 +248,7 @@ def link_workspace(
         rejected_but_joined=rejected_joined,
         model_path=model_path,
         seconds=round(time.perf_counter() - t0, 2),
+        clusters_split=split,
         timings=timings,
     )
 

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "FALLBACK",
     "MAX_DEFAULT",
     "MIN_DEFAULT",
-    "FALLBACK",
     "ThresholdChoice",
     "choose_threshold",
     "probability_to_weight",

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from splink import Linker
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from sharewell.errors import LinkageError
@@ -51,7 +52,7 @@ def train_linker(
     linker = Linker(inputs, settings, log_level=None)
     training = linker.training
     step("estimating how often two random records match")
-    rules = [r.creator() for r in spec.deterministic_rules()]
+    rules: list[str | BlockingRuleCreator] = [r.creator() for r in spec.deterministic_rules()]
     try:
         training.estimate_probability_two_random_records_match(rules, recall=DETERMINISTIC_RECALL)
     except ValueError as exc:
