@@ -13,3 +13,7 @@ Row = dict[str, Any]
 Benchmark = Callable[..., list[Row]]
 
 BENCHMARKS: list[Benchmark] = []
+
+from benchmarks.linkage import linkage  # noqa: E402
+
+BENCHMARKS.append(linkage)

@@ -88,7 +88,7 @@ def attach_workspace(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
     ensure_tables(con)
 
 
-def _present_fields(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
+def present_fields(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
     counts = con.execute(
         "SELECT " + ", ".join(f"count({c})" for c in PERSON_FIELDS) + f" FROM {table}"
     ).fetchall()[0]
@@ -197,7 +197,7 @@ def link_workspace(
         n = int(con.execute("SELECT count(*) FROM sw_records").fetchall()[0][0])
         if n < 2:
             raise LinkageError(f"person_records has {n} record(s): at least 2 are needed")
-        spec = ModelSpec(present=_present_fields(con, "sw_records"))
+        spec = ModelSpec(present=present_fields(con, "sw_records"))
         model = _score_on_engine(con, session, spec, n, run_dir, timer)
         model_path = run_dir / "model.json"
         model_path.write_text(json.dumps(model, indent=2))

@@ -1,0 +1,211 @@
+"""Linkage: accuracy against truth, and speed/memory against Splink called directly.
+
+Each side runs in its own process on the same workspace so peak memory is measured per
+side (``os.wait4``). The baseline calls Splink 5 directly with sharewell's settings and
+training plan (u by sampling, EM per training rule, predict, connected components);
+sharewell adds its own steps (preparing from the workspace, vetoes, constrained
+clustering, review queue, writing the index and run record). Overhead = ratio - 1.
+
+Data: the compact maker in tests/linkage/people.py until the synthetic partnership is
+merged. Run alone with ``python -m benchmarks.linkage --people N``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _people_module() -> Any:
+    spec = importlib.util.spec_from_file_location("people", ROOT / "tests/linkage/people.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["people"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_hub(root: Path, n_people: int) -> dict[str, Any]:
+    """A hub whose workspace holds ~2.5 records per person, and a truth CSV beside it."""
+    from sharewell.config import Settings
+    from sharewell.store import init_hub
+
+    people = _people_module()
+    settings = Settings(hub_dir=root / "hub")
+    init_hub(settings)
+    made = people.make_people(n_people, seed=2026)
+    people.write_person_records(settings.workspace_path(), made)
+    people.write_truth_csv(root / "truth.csv", made)
+    return {"records": len(made.records)}
+
+
+def run_sharewell(root: Path) -> dict[str, Any]:
+    """sharewell's full run, then its accuracy against the truth file."""
+    import duckdb
+
+    from sharewell.config import Settings
+    from sharewell.linkage import link_workspace
+    from sharewell.linkage.evaluation import accuracy, load_truth
+
+    settings = Settings(hub_dir=root / "hub")
+    t0 = time.perf_counter()
+    summary = link_workspace(settings)
+    seconds = time.perf_counter() - t0
+    con = duckdb.connect(":memory:")
+    con.execute(f"ATTACH '{settings.workspace_path()}' AS ws (READ_ONLY)")
+    load_truth(con, root / "truth.csv")
+    acc = accuracy(con, "ws.person_index", "sw_truth")
+    con.close()
+    return {
+        "seconds": seconds,
+        "pairs": summary.pairs_scored,
+        "threshold": summary.threshold,
+        "timings": summary.timings,
+        "accuracy": acc.__dict__,
+    }
+
+
+def run_splink(root: Path) -> dict[str, Any]:
+    """Splink 5 called directly with the same settings and training plan."""
+    import logging
+
+    import duckdb
+    from splink import DuckDBAPI, Linker
+    from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+    from sharewell.linkage.engines import DUCKDB_MEMORY_LIMIT
+    from sharewell.linkage.model import DETERMINISTIC_RECALL, ModelSpec, person_settings
+    from sharewell.linkage.prepare import prepared_records_sql
+    from sharewell.linkage.run import present_fields
+    from sharewell.linkage.training import EM_MAX_PAIRS, U_PAIRS_MAX, U_PAIRS_MIN
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    t0 = time.perf_counter()
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.execute(f"SET temp_directory = '{root / 'splink-tmp'}'")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(f"ATTACH '{root / 'hub/workspace.duckdb'}' AS ws (READ_ONLY)")
+    con.execute("CREATE TABLE records AS " + prepared_records_sql("ws.person_records"))
+    n = int(con.execute("SELECT count(*) FROM records").fetchall()[0][0])
+    spec = ModelSpec(present=present_fields(con, "records"))
+    db_api = DuckDBAPI(connection=con)
+    linker = Linker(db_api.register("records"), person_settings(spec), log_level=None)
+    linker.training.estimate_probability_two_random_records_match(
+        [r.creator() for r in spec.deterministic_rules()], recall=DETERMINISTIC_RECALL
+    )
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=min(max(U_PAIRS_MIN, n * 5.0), U_PAIRS_MAX), seed=42
+    )
+    for rule in spec.training_rules():
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule.creator(), max_pairs=EM_MAX_PAIRS
+        )
+    predictions = linker.inference.predict(threshold_match_probability=0.01)
+    clusters = cluster_pairwise_predictions_at_threshold(
+        "records", predictions, db_api, "unique_id", threshold_match_probability=0.95
+    )
+    persons = con.execute(
+        f"SELECT count(DISTINCT cluster_id) FROM {clusters.physical_name}"
+    ).fetchall()[0][0]
+    return {"seconds": time.perf_counter() - t0, "persons": persons}
+
+
+def _measure(role: str, root: Path) -> dict[str, Any]:
+    """Run ``role`` in a child process; its result plus its own peak memory (MB)."""
+    out = root / f"{role}.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.linkage", "--role", role, "--root", str(root)],
+        cwd=ROOT,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark role {role} failed ({proc.returncode})")
+    result: dict[str, Any] = json.loads(out.read_text())
+    result["peak_mb"] = round(usage.ru_maxrss / 1024)
+    return result
+
+
+def linkage(quick: bool = False, n_people: int | None = None) -> list[dict[str, Any]]:
+    """Rows for the benchmark table: accuracy, time and memory vs Splink direct."""
+    n_people = n_people or (20_000 if quick else 100_000)
+    with tempfile.TemporaryDirectory(prefix="sharewell-bench-linkage-") as tmp:
+        root = Path(tmp)
+        made = _measure_make(root, n_people)
+        sp = _measure("splink", root)
+        sw = _measure("sharewell", root)
+    acc = sw["accuracy"]
+    size = made["records"]
+    ratio = sw["seconds"] / sp["seconds"]
+    detail = {"timings": sw["timings"], "pairs": sw["pairs"], "threshold": sw["threshold"]}
+    print(json.dumps({"records": size, "sharewell": sw, "splink": sp}, indent=2, default=str))
+    return [
+        {
+            "benchmark": "linkage end to end (train+predict+cluster, DuckDB)",
+            "size": size,
+            "value": f"{sw['seconds']:.1f} s, {sw['peak_mb']} MB",
+            "baseline": f"{sp['seconds']:.1f} s, {sp['peak_mb']} MB",
+            "baseline_name": "Splink 5 direct, same settings",
+            "ratio": ratio,
+            "target": "1M records < 180 s, < 4 GB; overhead <= 15%",
+            "detail": detail,
+        },
+        {
+            "benchmark": "linkage pairwise precision / recall",
+            "size": size,
+            "value": f"{acc['precision']:.4f} / {acc['recall']:.4f}",
+            "baseline": "-",
+            "baseline_name": "truth file",
+            "ratio": None,
+            "target": ">= 0.995 / >= 0.98",
+        },
+        {
+            "benchmark": "linkage persons exactly recovered",
+            "size": size,
+            "value": f"{acc['persons_exact_share']:.4f}",
+            "baseline": "-",
+            "baseline_name": "truth file",
+            "ratio": None,
+            "target": ">= 0.99",
+        },
+    ]
+
+
+def _measure_make(root: Path, n_people: int) -> dict[str, Any]:
+    (root / "people.txt").write_text(str(n_people))
+    return _measure("make", root)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--role", choices=("make", "sharewell", "splink"))
+    parser.add_argument("--root", type=Path)
+    parser.add_argument("--people", type=int, default=None)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.role:
+        if args.role == "make":
+            result = make_hub(args.root, int((args.root / "people.txt").read_text()))
+        elif args.role == "sharewell":
+            result = run_sharewell(args.root)
+        else:
+            result = run_splink(args.root)
+        (args.root / f"{args.role}.json").write_text(json.dumps(result, default=str))
+        return
+    for row in linkage(quick=args.quick, n_people=args.people):
+        print(row)
+
+
+if __name__ == "__main__":
+    main()
