@@ -20,7 +20,7 @@ def test_spark_and_duckdb_agree_on_the_same_records(tmp_path: Path) -> None:
     pytest.importorskip("pyspark")
     if shutil.which("java") is None:
         pytest.skip("the spark engine needs Java 17")
-    people = make_people(600, seed=31)
+    people = make_people(300, seed=31)
     settings = hub_with_people(tmp_path / "hub", people)
 
     on_duckdb = link_workspace(settings, engine="duckdb")

@@ -90,8 +90,8 @@ def _spark_session(master: str) -> Any:
             SparkSession.builder.master(master)
             .appName("sharewell-linkage")
             .config("spark.jars", similarity_jar_location())
-            .config("spark.sql.shuffle.partitions", "8")
-            .config("spark.default.parallelism", "8")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.default.parallelism", "4")
             .config("spark.ui.enabled", "false")
             .config("spark.driver.memory", "2g")
             .getOrCreate()
@@ -111,5 +111,8 @@ def open_engine(engine: Engine, *, temp_dir: Path, spark_master: str = "local[2]
         checkpoint = temp_dir / "spark-checkpoints"
         checkpoint.mkdir(parents=True, exist_ok=True)
         spark.sparkContext.setCheckpointDir(str(checkpoint))
-        return EngineSession("spark", SparkAPI(spark_session=spark), spark=spark)
+        # On one machine, caching beats writing every intermediate table to parquet.
+        lineage = "persist" if spark_master.startswith("local") else None
+        api = SparkAPI(spark_session=spark, break_lineage_method=lineage)
+        return EngineSession("spark", api, spark=spark)
     raise LinkageError(f"unknown linkage engine {engine!r}: choose duckdb or spark")
