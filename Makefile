@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+ASSETS := src/sharewell/web/static/govuk
 DEMO_DIR ?= demo-hub
 
-.PHONY: venv demo test lint bench serve clean
+.PHONY: venv assets system-deps demo test lint bench serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +14,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-venv: $(STAMP)
+venv: $(STAMP) $(ASSETS)/.built
+
+# GOV.UK Frontend from npm, copied where the web app serves it.
+$(ASSETS)/.built: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	rm -rf $(ASSETS)
+	mkdir -p $(ASSETS)
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css \
+	   node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(ASSETS)/
+	cp -r node_modules/govuk-frontend/dist/govuk/assets $(ASSETS)/assets
+	touch $@
+
+assets: $(ASSETS)/.built
+
+# Debian packages the tests need (Chromium, Java, PostgreSQL); installed only when missing.
+system-deps:
+	bash scripts/system-deps.sh
 
 demo: venv
 	$(BIN)/sharewell demo --out $(DEMO_DIR)
@@ -23,8 +40,11 @@ lint: venv
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+# The whole suite on SQLite, then every test that touches the operational store again on a
+# throwaway local PostgreSQL server (scripts/pg-test-server.sh starts it).
+test: lint system-deps
 	$(BIN)/pytest
+	SHAREWELL_TEST_DATABASE_URL="$$(bash scripts/pg-test-server.sh)" $(BIN)/pytest -m operational
 
 bench: venv
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
@@ -33,4 +53,4 @@ serve: venv
 	$(BIN)/sharewell serve
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DIR) $(ASSETS) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks.linkage import linkage
+from benchmarks.synth import bench_synth
+
 Row = dict[str, Any]
 Benchmark = Callable[..., list[Row]]
 
 BENCHMARKS: list[Benchmark] = []
-
-from benchmarks.linkage import linkage  # noqa: E402
-
+BENCHMARKS.append(bench_synth)
 BENCHMARKS.append(linkage)

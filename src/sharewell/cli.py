@@ -119,6 +119,33 @@ def init(
 # --- synthetic partnership ----------------------------------------------------------------
 
 
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option(help="Directory to write the partnership to.")],
+    people: Annotated[int, typer.Option(min=10, help="People in the synthetic county.")] = 5000,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same files.")
+    ] = 42,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a synthetic partnership's extracts, mappings and (apart) ground truth."""
+    from sharewell.synth import SynthConfig, synthesise
+
+    manifest = synthesise(
+        SynthConfig(people=people, seed=seed), out, console=None if as_json else err_console
+    )
+    if as_json:
+        emit_json(manifest)
+        return
+    table = Table(title=f"Synthetic {manifest.county}: {manifest.people} people, seed {seed}")
+    for col in ("source type", "file", "rows"):
+        table.add_column(col)
+    for e in manifest.extracts:
+        table.add_row(e.source_type, e.file, str(e.rows))
+    console.print(table)
+    console.print(f"Ground truth (never ingest it) in {out / 'truth'}")
+
+
 # --- ingest -------------------------------------------------------------------------------
 
 
@@ -365,6 +392,23 @@ def link_files_command(
 
 
 # --- savings ------------------------------------------------------------------------------
+
+
+# --- web ---------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    hub: HubOption = None,
+) -> None:
+    """Start the web app and API (GOV.UK-style pages, /api/v1, /openapi.json)."""
+    import uvicorn
+
+    from sharewell.web import create_app
+
+    uvicorn.run(create_app(settings_for(hub)), host=host, port=port)
 
 
 # --- demo ---------------------------------------------------------------------------------

@@ -34,6 +34,18 @@ def run_demo(out_dir: Path, *, people: int, seed: int, console: Console | None) 
         "analytic workspace": str(status.workspace_path),
     }
 
+    from sharewell.synth import SynthConfig, synthesise
+
+    manifest = synthesise(
+        SynthConfig(people=people, seed=seed), out_dir / "extracts", console=console
+    )
+    summary.stages["synthetic partnership"] = {
+        "county": f"{manifest.county} ({manifest.people} people, {manifest.households} households)",
+        "extracts": str(out_dir / "extracts"),
+        **{e.file: f"{e.rows} rows" for e in manifest.extracts},
+        "ground truth": str(out_dir / "extracts" / "truth"),
+    }
+
     if console is not None:
         from sharewell.cli import key_value_table
 

@@ -14,7 +14,8 @@ def test_init_creates_both_stores_at_the_newest_schema(hub_settings: Settings) -
     status = init_hub(hub_settings)
 
     assert status.created
-    assert (hub_settings.hub_dir / "sharewell.db").is_file()
+    if hub_settings.database_url is None:
+        assert (hub_settings.hub_dir / "sharewell.db").is_file()
     assert hub_settings.workspace_path().is_file()
     engine = operational_engine(hub_settings.operational_url())
     assert current_revision(engine) == head_revision() == status.schema_revision
