@@ -6,8 +6,10 @@ training plan (u by sampling, EM per training rule, predict, connected component
 sharewell adds its own steps (preparing from the workspace, vetoes, constrained
 clustering, review queue, writing the index and run record). Overhead = ratio - 1.
 
-Data: the compact maker in tests/linkage/people.py until the synthetic partnership is
-merged. Run alone with ``python -m benchmarks.linkage --people N``.
+Data: the synthetic partnership (``sharewell.synth``), read into ``person_records`` by a
+small stand-in for ingest (the partners' mapping files plus linkage's link-files
+normaliser) until ingest is merged; ``--data maker`` uses tests/linkage/people.py instead.
+Run alone with ``python -m benchmarks.linkage --people N``.
 """
 
 from __future__ import annotations
@@ -47,6 +49,80 @@ def make_hub(root: Path, n_people: int) -> dict[str, Any]:
     people.write_person_records(settings.workspace_path(), made)
     people.write_truth_csv(root / "truth.csv", made)
     return {"records": len(made.records)}
+
+
+def make_hub_from_synth(root: Path, n_people: int) -> dict[str, Any]:
+    """A hub holding the synthetic partnership's person records; truth from its truth/."""
+    import duckdb
+    import pyarrow as pa
+    import yaml
+    from openpyxl import load_workbook
+
+    from sharewell.config import Settings
+    from sharewell.linkage.normalise import RAW_FIELDS, normalised_sql
+    from sharewell.store import init_hub
+    from sharewell.synth import SynthConfig, generate, write_partnership
+
+    out = root / "partnership"
+    manifest = write_partnership(generate(SynthConfig(people=n_people, seed=2026)), out)
+    settings = Settings(hub_dir=root / "hub")
+    init_hub(settings)
+    con = duckdb.connect(str(settings.workspace_path()))
+    con.execute(
+        "CREATE TABLE sw_raw (unique_id VARCHAR, source_dataset VARCHAR, "
+        + ", ".join(f"{f} VARCHAR" for f in RAW_FIELDS)
+        + ")"
+    )
+    for extract in manifest.extracts:
+        mapping = yaml.safe_load((out / extract.mapping).read_text())
+        path = out / extract.file
+        if path.suffix == ".xlsx":
+            sheet = load_workbook(path, read_only=True)[mapping.get("sheet") or 0]
+            rows = list(sheet.iter_rows(values_only=True))
+            header = [str(h) for h in rows[0]]
+            cols = {
+                h: [None if v is None else str(v)[:10] if h == "DOB" else str(v) for v in col]
+                for h, col in zip(header, zip(*rows[1:], strict=True), strict=True)
+            }
+            frame = pa.table(cols)  # noqa: F841 - read by DuckDB by name
+            con.execute("CREATE OR REPLACE TEMP TABLE sw_file AS SELECT * FROM frame")
+        else:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE sw_file AS "
+                f"SELECT * FROM read_csv('{path}', all_varchar = true, header = true)"
+            )
+        by_field = {canon: col for col, canon in mapping["columns"].items()}
+        sex_codes = mapping.get("values", {}).get("sex", {})
+        sex = by_field.get("sex")
+        sex_sql = (
+            "CASE "
+            + " ".join(f"WHEN \"{sex}\" = '{k}' THEN '{v}'" for k, v in sex_codes.items())
+            + f' ELSE "{sex}" END'
+            if sex
+            else "NULL"
+        )
+        fields = [
+            sex_sql if f == "sex" else (f'"{by_field[f]}"' if f in by_field else "NULL")
+            for f in RAW_FIELDS
+        ]
+        con.execute(
+            f"INSERT INTO sw_raw SELECT '{extract.partner}:{extract.source_type}:' || "
+            f"\"{by_field['record_id']}\", '{extract.partner}', "
+            + ", ".join(fields)
+            + " FROM sw_file"
+        )
+    con.execute(
+        "CREATE TABLE person_records AS SELECT * REPLACE (split_part(unique_id, ':', 2) AS "
+        "source, source_dataset AS partner) FROM (" + normalised_sql("sw_raw") + ")"
+    )
+    con.execute(
+        "COPY (SELECT unique_id, person_id FROM "
+        f"read_csv('{out / 'truth/records.csv'}', all_varchar = true)) "
+        f"TO '{root / 'truth.csv'}' (HEADER)"
+    )
+    n = int(con.execute("SELECT count(*) FROM person_records").fetchall()[0][0])
+    con.close()
+    return {"records": n}
 
 
 def run_sharewell(root: Path) -> dict[str, Any]:
@@ -137,12 +213,14 @@ def _measure(role: str, root: Path) -> dict[str, Any]:
     return result
 
 
-def linkage(quick: bool = False, n_people: int | None = None) -> list[dict[str, Any]]:
+def linkage(
+    quick: bool = False, n_people: int | None = None, data: str = "synth"
+) -> list[dict[str, Any]]:
     """Rows for the benchmark table: accuracy, time and memory vs Splink direct."""
     n_people = n_people or (20_000 if quick else 100_000)
     with tempfile.TemporaryDirectory(prefix="sharewell-bench-linkage-") as tmp:
         root = Path(tmp)
-        made = _measure_make(root, n_people)
+        made = _measure_make(root, n_people, data)
         sp = _measure("splink", root)
         sw = _measure("sharewell", root)
     acc = sw["accuracy"]
@@ -152,7 +230,7 @@ def linkage(quick: bool = False, n_people: int | None = None) -> list[dict[str, 
     print(json.dumps({"records": size, "sharewell": sw, "splink": sp}, indent=2, default=str))
     return [
         {
-            "benchmark": "linkage end to end (train+predict+cluster, DuckDB)",
+            "benchmark": f"linkage end to end (train+predict+cluster, DuckDB; {data})",
             "size": size,
             "value": f"{sw['seconds']:.1f} s, {sw['peak_mb']} MB",
             "baseline": f"{sp['seconds']:.1f} s, {sp['peak_mb']} MB",
@@ -182,8 +260,9 @@ def linkage(quick: bool = False, n_people: int | None = None) -> list[dict[str, 
     ]
 
 
-def _measure_make(root: Path, n_people: int) -> dict[str, Any]:
+def _measure_make(root: Path, n_people: int, data: str) -> dict[str, Any]:
     (root / "people.txt").write_text(str(n_people))
+    (root / "data.txt").write_text(data)
     return _measure("make", root)
 
 
@@ -193,17 +272,22 @@ def main() -> None:
     parser.add_argument("--root", type=Path)
     parser.add_argument("--people", type=int, default=None)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--data", choices=("synth", "maker"), default="synth")
     args = parser.parse_args()
     if args.role:
         if args.role == "make":
-            result = make_hub(args.root, int((args.root / "people.txt").read_text()))
+            n_people = int((args.root / "people.txt").read_text())
+            if (args.root / "data.txt").read_text() == "synth":
+                result = make_hub_from_synth(args.root, n_people)
+            else:
+                result = make_hub(args.root, n_people)
         elif args.role == "sharewell":
             result = run_sharewell(args.root)
         else:
             result = run_splink(args.root)
         (args.root / f"{args.role}.json").write_text(json.dumps(result, default=str))
         return
-    for row in linkage(quick=args.quick, n_people=args.people):
+    for row in linkage(quick=args.quick, n_people=args.people, data=args.data):
         print(row)
 
 

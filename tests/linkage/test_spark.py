@@ -7,9 +7,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import hub_with_people, truth_table
 from people import make_people
 
+from conftest import hub_with_people, truth_table
 from sharewell.linkage import link_workspace
 from sharewell.linkage.evaluation import accuracy
 

@@ -13,6 +13,7 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 __all__ = [
     "PERSON_ID_SQL",
+    "ambiguous_records",
     "cluster_edges",
     "constrained_components",
     "ensure_tables",
@@ -133,6 +134,28 @@ def constrained_components(
     return {n: min(members[find(n)]) for n in parent}
 
 
+def ambiguous_records(
+    groups: dict[str, str],
+    edges: Iterable[tuple[str, str]],
+    cannot_link: Iterable[tuple[str, str]],
+) -> set[str]:
+    """Records linked to two groups that must stay apart, and compatible with both.
+
+    A record with no birthday linked to both a father and his son could be either; a
+    son's own record, barred from the father's group by its birthday, is not ambiguous.
+    """
+    touched: dict[str, set[str]] = {n: {g} for n, g in groups.items()}
+    for a, b in edges:
+        touched[a].add(groups[b])
+        touched[b].add(groups[a])
+    barred: dict[str, set[str]] = {}
+    for a, b in cannot_link:
+        if a in groups and b in groups:
+            barred.setdefault(a, set()).add(groups[b])
+            barred.setdefault(b, set()).add(groups[a])
+    return {n for n, gs in touched.items() if len(gs - barred.get(n, set())) > 1}
+
+
 def split_conflicting_clusters(
     con: duckdb.DuckDBPyConnection, clusters: str, edges: str, cannot_link: str
 ) -> int:
@@ -176,9 +199,13 @@ def split_conflicting_clusters(
         f"SELECT unique_id_l, unique_id_r FROM {cannot_link} "
         "SEMI JOIN sw_bad_nodes n ON n.unique_id = unique_id_l"
     ).fetchall()
-    groups = constrained_components(
-        nodes, [(a, b) for a, b in edge_rows], [(a, b) for a, b in cl_rows]
-    )
+    edge_list = [(a, b) for a, b in edge_rows]
+    cannot = [(a, b) for a, b in cl_rows]
+    groups = constrained_components(nodes, edge_list, cannot)
+    ambiguous = ambiguous_records(groups, edge_list, cannot)
+    if ambiguous:
+        kept = [(a, b) for a, b in edge_list if a not in ambiguous and b not in ambiguous]
+        groups = constrained_components(nodes, kept, cannot)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE sw_regrouped AS "
         "SELECT unnest(?) AS unique_id, unnest(?) AS cluster_id",
@@ -192,12 +219,17 @@ def split_conflicting_clusters(
 
 
 def cannot_link_sql(pairs: str) -> str:
-    """Pairs that must never share a person: vetoed (unless accepted) and rejected pairs."""
+    """Pairs that must never share a person: hard-vetoed (unless accepted) and rejected.
+
+    Different dates of birth or NHS numbers are facts about two people; different given
+    names are not (a nickname the list lacks, a swapped and mistyped name), so that veto
+    only stops the direct link and lets the rest of the record's evidence decide.
+    """
     return f"""
     SELECT unique_id_l, unique_id_r FROM {pairs} AS p
     ANTI JOIN (SELECT * FROM ws.linkage_review_decisions WHERE decision = 'accept') AS d
         ON d.unique_id_l = p.unique_id_l AND d.unique_id_r = p.unique_id_r
-    WHERE p.veto IS NOT NULL
+    WHERE p.veto IS NOT NULL AND p.veto <> 'different given names'
     UNION
     SELECT unique_id_l, unique_id_r FROM ws.linkage_review_decisions WHERE decision = 'reject'
     """

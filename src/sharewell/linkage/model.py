@@ -180,6 +180,12 @@ class ModelSpec:
         return rules or self.prediction_rules()[:1]
 
 
+# Forename and surname entered the wrong way round (both ways at once).
+_SWAPPED = cll.ColumnsReversedLevel("given_name", "family_name", symmetrical=True).configure(
+    label_for_charts="Given and family names swapped"
+)
+
+
 def _given_name() -> ComparisonCreator:
     return cl.CustomComparison(
         output_column_name="given_name",
@@ -187,6 +193,7 @@ def _given_name() -> ComparisonCreator:
         comparison_levels=[
             cll.NullLevel("given_name"),
             cll.ExactMatchLevel("given_name", term_frequency_adjustments=True),
+            _SWAPPED,
             # Bob ~ Robert: the canonical (nickname-resolved) forms agree.
             cll.ExactMatchLevel("given_name_canonical").configure(
                 label_for_charts="Nickname of the same name",
@@ -207,6 +214,7 @@ def _family_name() -> ComparisonCreator:
         comparison_levels=[
             cll.NullLevel("family_name"),
             cll.ExactMatchLevel("family_name", term_frequency_adjustments=True),
+            _SWAPPED,
             cll.JaroWinklerLevel("family_name", 0.92),
             cll.JaroWinklerLevel("family_name", 0.8),
             cll.ElseLevel(),
@@ -332,7 +340,8 @@ def person_settings(spec: ModelSpec, retain: Sequence[str] = ()) -> SettingsCrea
         comparisons=comparisons(spec),
         blocking_rules_to_generate_predictions=[r.creator() for r in spec.prediction_rules()],
         retain_intermediate_calculation_columns=True,
-        additional_columns_to_retain=list(retain),
+        # The vetoes read the generation (junior/senior) of both records.
+        additional_columns_to_retain=["generation", *retain],
         max_iterations=20,
     )
 
@@ -347,15 +356,13 @@ def veto_sql(spec: ModelSpec) -> str:
     """
     p = spec.present
     nhs_same = "coalesce(gamma_nhs_number, -1) = 2" if "nhs_number" in p else "FALSE"
-    cases = []
+    cases = [f"WHEN generation_l <> generation_r AND NOT {nhs_same} THEN 'junior and senior'"]
     if "nhs_number" in p:
         cases.append("WHEN gamma_nhs_number = 0 THEN 'different NHS numbers'")
     if "given_name" in p:
         cases.append(f"WHEN gamma_given_name = 0 AND NOT {nhs_same} THEN 'different given names'")
     if "dob" in p:
         cases.append(f"WHEN gamma_dob = 0 AND NOT {nhs_same} THEN 'different dates of birth'")
-    if not cases:
-        return "NULL::VARCHAR"
     return "CASE " + " ".join(cases) + " END"
 
 

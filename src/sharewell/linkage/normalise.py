@@ -78,6 +78,7 @@ def _name(col: str) -> str:
         f"regexp_replace(replace(lower(strip_accents({_blank(col)})), '''', ''), "
         "'[^a-z]+', ' ', 'g')"
     )
+    # Generational suffixes (jnr, snr) stay: prepare.py turns them into their own column.
     return f"NULLIF(trim(regexp_replace(trim({cleaned}), '^({TITLES}) ', '')), '')"
 
 

@@ -17,6 +17,7 @@ PREPARED_COLUMNS: tuple[str, ...] = (
     "given_name",
     "given_name_canonical",
     "family_name",
+    "generation",
     "dob",
     "dob_transposed",
     "dob_year_month",
@@ -31,6 +32,10 @@ PREPARED_COLUMNS: tuple[str, ...] = (
     "phone",
     "email",
 )
+
+
+# "Penlow Jnr" is Penlow for comparing surnames, and a junior for telling father from son.
+SUFFIX_RE = "' (jnr|jr|junior|snr|sr|senior)$'"
 
 
 def _blank_to_null(col: str) -> str:
@@ -53,7 +58,11 @@ def prepared_records_sql(source: str, keep: tuple[str, ...] = ()) -> str:
         {_blank_to_null("given_name")} AS given_name,
         COALESCE({_blank_to_null("given_name_canonical")}, {_blank_to_null("given_name")})
             AS given_name_canonical,
-        {_blank_to_null("family_name")} AS family_name,
+        NULLIF(trim(regexp_replace({_blank_to_null("family_name")}, {SUFFIX_RE}, '')), '')
+            AS family_name,
+        CASE WHEN regexp_matches(family_name, ' (jnr|jr|junior)$') THEN 'junior'
+             WHEN regexp_matches(family_name, ' (snr|sr|senior)$') THEN 'senior'
+        END AS generation,
         strftime({dob}, '%Y-%m-%d') AS dob,
         -- Only a real transposition (day <= 12, day <> month) gives a different valid date.
         CASE WHEN day({dob}) <= 12 AND day({dob}) <> month({dob})
