@@ -98,6 +98,7 @@ class Person:
     postcode: str
     uprn: str
     nhs_number: str
+    suffix: str = ""
 
 
 @dataclass
@@ -185,6 +186,10 @@ def _record(rng: random.Random, p: Person, n: int, clean: bool = False) -> dict[
             address, postcode, uprn = _home(rng)  # moved
         if r() < 0.05:
             postcode = None  # type: ignore[assignment]
+        if r() < 0.03:
+            given, family = family, given  # forename and surname the wrong way round
+        if p.suffix and r() < 0.3:
+            family = f"{family} {p.suffix}"
     record_id = f"{n:07d}"
     uid = f"{partner}:{source}:{record_id}"
     return {
@@ -245,6 +250,7 @@ def make_people(n_people: int, seed: int = 7, start: int = 0) -> People:
                     for k in ("given_name", "family_name", "address", "postcode", "uprn")
                 },
             )
+            son.suffix, dad.suffix = "jnr", "snr"
             out.father_son.append((dad.person_id, son.person_id))
             persons += [son, dad]
             i += 2

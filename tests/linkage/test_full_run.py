@@ -153,3 +153,22 @@ def test_spark_engine_without_pyspark_gives_an_actionable_error(tmp_path: Path) 
     settings = hub_with_people(tmp_path / "hub", people)
     with pytest.raises(LinkageError, match="pyspark"):
         link_workspace(settings, engine="spark")
+
+
+def test_forename_and_surname_swapped_still_link(linked: LinkedHub) -> None:
+    index = linked.index()
+    records = {r["unique_id"]: r for r in linked.people.records}
+    first_of: dict[str, dict[str, object]] = {}
+    for uid, true_id in linked.people.truth.items():
+        first_of.setdefault(true_id, records[uid])
+    swapped = [
+        u
+        for u, r in records.items()
+        if r["given_name"] == first_of[linked.people.truth[u]]["family_name"]
+        and r["family_name"] == first_of[linked.people.truth[u]]["given_name"]
+    ]
+    assert len(swapped) >= 5
+    ok = [
+        u for u in swapped if index[u] == index[str(first_of[linked.people.truth[u]]["unique_id"])]
+    ]
+    assert len(ok) / len(swapped) >= 0.8

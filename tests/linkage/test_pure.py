@@ -5,8 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sharewell.linkage.index import constrained_components
+from sharewell.linkage.index import ambiguous_records, constrained_components
 from sharewell.linkage.model import ModelSpec, person_settings, settings_hash
+from sharewell.linkage.prepare import prepared_records_sql
 from sharewell.linkage.threshold import (
     FALLBACK,
     MAX_DEFAULT,
@@ -67,3 +68,34 @@ def test_settings_hash_changes_with_the_model_but_not_with_parameters() -> None:
     assert settings_hash(full) != settings_hash(fewer.create_settings_dict("duckdb"))
     trained = dict(full, probability_two_random_records_match=0.5)
     assert settings_hash(trained) == settings_hash(full)
+
+
+def test_a_record_that_fits_father_and_son_alike_stands_alone() -> None:
+    # x has no birthday and links to both; dad and son are barred from each other.
+    groups = {"dad": "dad", "x": "dad", "son": "son", "son2": "son"}
+    edges = [("dad", "x"), ("x", "son"), ("son", "son2")]
+    assert ambiguous_records(groups, edges, [("dad", "son"), ("dad", "son2")]) == {"x"}
+
+
+def test_junior_and_senior_suffixes_become_a_generation_not_a_surname() -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE person_records AS SELECT * FROM (VALUES "
+        "('a', 'p', 's', 'david', 'david', 'penlow jnr', DATE '2001-12-21', 'male', "
+        "'WX3 0XP', NULL, NULL, '1 a st', NULL, NULL, NULL, NULL), "
+        "('b', 'p', 's', 'david', 'david', 'penlow', DATE '1966-03-04', 'male', "
+        "'WX3 0XP', NULL, NULL, '1 a st', NULL, NULL, NULL, NULL)) AS t(unique_id, partner, "
+        "source, given_name, given_name_canonical, family_name, date_of_birth, sex, postcode, "
+        "postcode_outward, postcode_sector, address, uprn, nhs_number, phone, email)"
+    )
+    rows = con.execute(
+        "SELECT unique_id, family_name, generation, dob_transposed, postcode_sector FROM ("
+        + prepared_records_sql("person_records")
+        + ") ORDER BY 1"
+    ).fetchall()
+    assert rows == [
+        ("a", "penlow", "junior", None, "WX3 0"),
+        ("b", "penlow", None, "1966-04-03", "WX3 0"),
+    ]
