@@ -51,6 +51,19 @@ def make_hub(root: Path, n_people: int) -> dict[str, Any]:
     return {"records": len(made.records)}
 
 
+def _cell(value: object) -> str | None:
+    """An Excel cell as text; date cells as ISO dates."""
+    from datetime import date, datetime
+
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 def make_hub_from_synth(root: Path, n_people: int) -> dict[str, Any]:
     """A hub holding the synthetic partnership's person records; truth from its truth/."""
     import duckdb
@@ -81,7 +94,7 @@ def make_hub_from_synth(root: Path, n_people: int) -> dict[str, Any]:
             rows = list(sheet.iter_rows(values_only=True))
             header = [str(h) for h in rows[0]]
             cols = {
-                h: [None if v is None else str(v)[:10] if h == "DOB" else str(v) for v in col]
+                h: [_cell(v) for v in col]
                 for h, col in zip(header, zip(*rows[1:], strict=True), strict=True)
             }
             frame = pa.table(cols)  # noqa: F841 - read by DuckDB by name

@@ -27,7 +27,7 @@ from sharewell.linkage.index import (
     linkable_edges_sql,
     split_conflicting_clusters,
 )
-from sharewell.linkage.model import ModelSpec, settings_hash, veto_sql
+from sharewell.linkage.model import ModelSpec, anchor_sql, settings_hash, veto_sql
 from sharewell.linkage.prepare import prepared_records_sql
 from sharewell.linkage.run import (
     PAIR_COLUMNS,
@@ -95,7 +95,7 @@ def link_new_records(settings: Settings, *, step: Step = lambda _: None) -> RunS
             con.execute(
                 "CREATE TABLE sw_pairs AS SELECT NULL::VARCHAR AS unique_id_l, "
                 "NULL::VARCHAR AS unique_id_r, NULL::DOUBLE AS match_probability, "
-                "NULL::DOUBLE AS match_weight, NULL::VARCHAR AS veto LIMIT 0"
+                "NULL::DOUBLE AS match_weight, NULL::VARCHAR AS veto, FALSE AS anchor LIMIT 0"
             )
         else:
             step("scoring new records against the index and each other")
@@ -152,7 +152,7 @@ def _score_new(con: duckdb.DuckDBPyConnection, model: dict[str, object], spec: M
         CREATE TABLE sw_pairs AS
         SELECT least(unique_id_l, unique_id_r) AS unique_id_l,
                greatest(unique_id_l, unique_id_r) AS unique_id_r,
-               match_probability, match_weight, {veto} AS veto
+               match_probability, match_weight, {veto} AS veto, {anchor_sql(spec)} AS anchor
         FROM (SELECT * FROM {between.physical_name}
               UNION ALL BY NAME SELECT * FROM {within.physical_name})
         QUALIFY row_number() OVER (PARTITION BY least(unique_id_l, unique_id_r),
@@ -172,7 +172,8 @@ def _assign(con: duckdb.DuckDBPyConnection) -> None:
     )
     mapped = """
         SELECT least(a.node, b.node) AS unique_id_l, greatest(a.node, b.node) AS unique_id_r,
-               max(e.match_probability) AS match_probability, max(e.match_weight) AS match_weight
+               max(e.match_probability) AS match_probability, max(e.match_weight) AS match_weight,
+               bool_or(e.anchor) AS anchor
         FROM {src} e
         JOIN sw_node_of a ON a.unique_id = e.unique_id_l
         JOIN sw_node_of b ON b.unique_id = e.unique_id_r
@@ -181,7 +182,8 @@ def _assign(con: duckdb.DuckDBPyConnection) -> None:
     """
     con.execute("CREATE TABLE sw_node_edges AS " + mapped.format(src="sw_edges"))
     con.execute(
-        "CREATE TABLE sw_cl_raw AS SELECT *, 1.0 AS match_probability, 0.0 AS match_weight "
+        "CREATE TABLE sw_cl_raw AS SELECT *, 1.0 AS match_probability, 0.0 AS match_weight, "
+        "FALSE AS anchor "
         "FROM (" + cannot_link_sql("sw_pairs") + ")"
     )
     con.execute(

@@ -62,14 +62,14 @@ def linkable_edges_sql(pairs: str, threshold: float, records: str) -> str:
     when both records are still present.
     """
     return f"""
-    SELECT p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight
+    SELECT p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight, p.anchor
     FROM {pairs} AS p
     ANTI JOIN (SELECT * FROM ws.linkage_review_decisions WHERE decision = 'reject') AS d
         ON d.unique_id_l = p.unique_id_l AND d.unique_id_r = p.unique_id_r
     WHERE p.match_probability >= {threshold!r} AND p.veto IS NULL
     UNION ALL
     SELECT d.unique_id_l, d.unique_id_r, 1.0 AS match_probability,
-           NULL::DOUBLE AS match_weight
+           NULL::DOUBLE AS match_weight, TRUE AS anchor
     FROM ws.linkage_review_decisions AS d
     SEMI JOIN {records} AS a ON a.unique_id = d.unique_id_l
     SEMI JOIN {records} AS b ON b.unique_id = d.unique_id_r
@@ -202,7 +202,16 @@ def split_conflicting_clusters(
     edge_list = [(a, b) for a, b in edge_rows]
     cannot = [(a, b) for a, b in cl_rows]
     groups = constrained_components(nodes, edge_list, cannot)
-    ambiguous = ambiguous_records(groups, edge_list, cannot)
+    # A record tied by NHS number (or by an analyst) to a group is not in doubt.
+    anchored = {
+        n
+        for row in con.execute(
+            f"SELECT unique_id_l, unique_id_r FROM {edges} "
+            "SEMI JOIN sw_bad_nodes n ON n.unique_id = unique_id_l WHERE anchor"
+        ).fetchall()
+        for n in row
+    }
+    ambiguous = ambiguous_records(groups, edge_list, cannot) - anchored
     if ambiguous:
         kept = [(a, b) for a, b in edge_list if a not in ambiguous and b not in ambiguous]
         groups = constrained_components(nodes, kept, cannot)

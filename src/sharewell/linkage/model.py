@@ -31,6 +31,7 @@ __all__ = [
     "BlockingRule",
     "LinkType",
     "ModelSpec",
+    "anchor_sql",
     "gamma_columns",
     "person_settings",
     "settings_hash",
@@ -364,6 +365,11 @@ def veto_sql(spec: ModelSpec) -> str:
     if "dob" in p:
         cases.append(f"WHEN gamma_dob = 0 AND NOT {nhs_same} THEN 'different dates of birth'")
     return "CASE " + " ".join(cases) + " END"
+
+
+def anchor_sql(spec: ModelSpec) -> str:
+    """SQL true when a pair's NHS numbers agree exactly: identity, not resemblance."""
+    return "coalesce(gamma_nhs_number = 2, FALSE)" if "nhs_number" in spec.present else "FALSE"
 
 
 def gamma_columns(spec: ModelSpec) -> list[str]:

@@ -29,7 +29,13 @@ from sharewell.linkage.index import (
     linkable_edges_sql,
     split_conflicting_clusters,
 )
-from sharewell.linkage.model import PERSON_FIELDS, ModelSpec, settings_hash, veto_sql
+from sharewell.linkage.model import (
+    PERSON_FIELDS,
+    ModelSpec,
+    anchor_sql,
+    settings_hash,
+    veto_sql,
+)
 from sharewell.linkage.prepare import prepared_records_sql
 from sharewell.linkage.threshold import choose_threshold, probability_to_weight
 from sharewell.linkage.training import Step, model_dict, predict, train_linker
@@ -149,7 +155,8 @@ def _score_on_engine(
     session.write_parquet(scored, details)
     source = f"read_parquet('{details}/*.parquet')" if details.is_dir() else f"'{details}'"
     con.execute(
-        f"CREATE OR REPLACE TABLE sw_pairs AS SELECT {PAIR_COLUMNS}, {veto_sql(spec)} AS veto "
+        f"CREATE OR REPLACE TABLE sw_pairs AS SELECT {PAIR_COLUMNS}, {veto_sql(spec)} AS veto, "
+        f"{anchor_sql(spec)} AS anchor "
         f"FROM {source}"
     )
     scored.drop_table_from_database_and_remove_from_cache()
