@@ -22,6 +22,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.blocking_rule_library import CustomRule
 from splink.internals.comparison_creator import ComparisonCreator
 
 __all__ = [
@@ -62,10 +63,11 @@ class BlockingRule:
     name: str
     columns: tuple[str, ...]
     why: str
+    sql: str | None = None  # for rules that are not "same value in the same column"
 
     def creator(self) -> BlockingRuleCreator:
         """The Splink blocking rule."""
-        return block_on(*self.columns)
+        return CustomRule(self.sql) if self.sql else block_on(*self.columns)
 
     def usable(self, present: Iterable[str]) -> bool:
         """Whether every column the rule needs is present (not wholly missing)."""
@@ -125,6 +127,12 @@ PREDICTION_BLOCKING: tuple[BlockingRule, ...] = (
         "dob_postcode",
         ("dob", "postcode"),
         "same birthday at the same postcode: survives typos in both names",
+    ),
+    BlockingRule(
+        "swapped_names",
+        ("given_name", "family_name"),
+        "forename and surname entered the wrong way round",
+        sql="l.given_name = r.family_name AND l.family_name = r.given_name",
     ),
     BlockingRule("uprn_given", ("uprn", "given_name_canonical"), "same property, first name"),
 )
@@ -202,6 +210,10 @@ def _given_name() -> ComparisonCreator:
                 tf_adjustment_weight=0.5,
             ),
             cll.JaroWinklerLevel("given_name", 0.92),
+            # Short names mistyped (amy/aym, leo/llo) score low on Jaro-Winkler.
+            cll.DamerauLevenshteinLevel("given_name", 1).configure(
+                label_for_charts="One letter different or swapped"
+            ),
             cll.JaroWinklerLevel("given_name", 0.8),
             cll.ElseLevel(),
         ],

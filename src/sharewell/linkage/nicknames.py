@@ -49,7 +49,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "jennifer": ("jen", "jenny"),
     "susan": ("sue", "susie"),
     "deborah": ("debbie", "deb"),
-    "patricia": ("pat", "patty", "trish", "tricia"),
+    "patricia": ("pat", "patty", "trish", "tricia", "patsy"),
     "victoria": ("vicky", "tori"),
     "rebecca": ("becky", "becca", "bex"),
     "alexandra": ("alex", "sandra", "lexi"),
