@@ -11,6 +11,7 @@ from typing import Any
 
 from benchmarks.governance import bench_governance
 from benchmarks.ingest import bench_ingest
+from benchmarks.linkage import linkage
 from benchmarks.savings import bench_monte_carlo
 from benchmarks.synth import bench_synth
 
@@ -20,6 +21,7 @@ Benchmark = Callable[..., list[Row]]
 BENCHMARKS: list[Benchmark] = [
     bench_synth,
     bench_ingest,
+    linkage,
     bench_governance,
     bench_monte_carlo,
 ]
