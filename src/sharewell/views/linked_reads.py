@@ -41,16 +41,25 @@ def _table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def _records(
-    conn: duckdb.DuckDBPyConnection, source: str, columns: Sequence[str]
+    conn: duckdb.DuckDBPyConnection,
+    source: str,
+    columns: Sequence[str],
+    person_ids: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Linked records of one source type: person_id, partner and the named columns."""
     table = source_type(source).table_name
     if not _table_exists(conn, table):
         return []
     cols = "".join(f', r."{c}"' for c in columns)
+    where = ""
+    params: list[Any] = []
+    if person_ids is not None:
+        where = f" WHERE i.person_id IN ({', '.join('?' for _ in person_ids) or 'NULL'})"
+        params = list(person_ids)
     cursor = conn.execute(
         f"SELECT i.person_id, r.partner{cols} FROM {table} r "
-        "JOIN person_index i USING (unique_id) ORDER BY i.person_id"
+        f"JOIN person_index i USING (unique_id){where} ORDER BY i.person_id",
+        params,
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -67,12 +76,15 @@ def linked_read(
     fields: Sequence[str],
     as_of: date,
     action: str = "access",
+    person_ids: Sequence[str] | None = None,
+    provider: str | None = None,
 ) -> GovernedResult:
     """Read ``fields`` of one source type for linked persons, decided and audited.
 
     For ``flag_only`` the fields are flag names (see ``sharewell.agreements.flags``): one row
     per person with a true/false per flag. Otherwise one row per record with ``person_id``,
-    ``partner`` and the permitted fields.
+    ``partner`` and the permitted fields. ``person_ids`` restricts the read to those
+    persons (a lookup reads one person, and its audit entry names only that person).
     """
     require_person_index(conn)
     stype = source_type(source)
@@ -81,14 +93,14 @@ def linked_read(
         if decision.level == "flag_only":
             reads = sorted({c for f in decision.fields for c in FLAGS[f].reads.get(source, ())})
             by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for row in _records(conn, source, reads):
+            for row in _records(conn, source, reads, person_ids):
                 by_person[row["person_id"]].append(row)
             return [
                 {"person_id": pid, **derive_flags(source, decision.fields, events, as_of)}
                 for pid, events in by_person.items()
             ]
         permitted = [f for f in decision.fields if f in stype.columns]
-        rows = _records(conn, source, permitted)
+        rows = _records(conn, source, permitted, person_ids)
         if stype.event_date and stype.event_date in permitted:
             rows = [r for r in rows if r[stype.event_date] is None or r[stype.event_date] <= as_of]
         return rows
@@ -101,5 +113,6 @@ def linked_read(
         fields=fields,
         level=level,
         fetch=fetch,
+        provider=provider,
         action=action,  # type: ignore[arg-type]
     )

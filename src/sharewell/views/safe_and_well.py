@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 from sqlalchemy import Engine
 
+from sharewell.errors import AccessDenied
 from sharewell.views.fire_risk import (
     HouseholdRisk,
     PersonRisk,
@@ -127,8 +128,6 @@ class _Reader:
         self.withheld: list[str] = []
 
     def read(self, source: str, level: str, fields: list[str]) -> tuple[list[dict[str, Any]], str]:
-        from sharewell.errors import AccessDenied
-
         try:
             result = linked_read(
                 self.engine,
@@ -270,6 +269,11 @@ def safe_and_well_list(
     """The ranked visit list for ``username`` as of a date, from what the policy allows."""
     weights = weights or load_weights()
     people, reader = collect_people(engine, conn, username=username, as_of=as_of)
+    if not reader.audit:
+        raise AccessDenied(
+            f"{username} may not read any of the data behind the Safe and Well list "
+            f"for {PURPOSE}: " + ", ".join(reader.withheld)
+        )
     ranked = {h.risk.household_id: h for h in households_of(people.values(), weights, as_of)}
     order = rank_households([h.risk for h in ranked.values()])
     chosen = [ranked[r.household_id] for r in order[: limit or None]]
