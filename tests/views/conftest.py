@@ -40,3 +40,9 @@ def _linked(tmp: Path, people: int) -> Iterator[LinkedHub]:
 def linked_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LinkedHub]:
     """A small county (3,000 people), linked: enough for behaviour, quick to build."""
     yield from _linked(tmp_path_factory.mktemp("linked"), 3000)
+
+
+@pytest.fixture(scope="module")
+def county_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LinkedHub]:
+    """A county big enough to have dwelling fires to learn from (30,000 people)."""
+    yield from _linked(tmp_path_factory.mktemp("county"), 30_000)

@@ -320,22 +320,28 @@ def calibrate_from_history(
     *,
     username: str,
     cutoff: date,
+    train_years: int = 3,
     weights: RiskWeights | None = None,
 ) -> CalibrationResult:
-    """Fit weights on the year before ``cutoff`` and test them on the year after it.
+    """Fit weights on the ``train_years`` before ``cutoff`` and test them on the year after.
 
-    Households are scored as they stood at each date (only records dated on or before it),
-    so a fire never explains itself; the ranking's quality on the later year is reported
-    beside the fire service's usual age-only targeting, measured on the same households.
+    Households are scored as they stood at the start of each year (only records dated on or
+    before it), so a fire never explains itself; each training year adds a row per household,
+    because one year of one county holds few fires. The ranking's quality on the year after
+    the cut-off is reported beside the fire service's usual age-only targeting, measured on
+    the same households.
     """
     weights = weights or load_weights()
-    train_at = cutoff - timedelta(days=365)
-    people, _ = collect_people(engine, conn, username=username, as_of=train_at)
-    train = _outcomes(
-        households_of(people.values(), weights, train_at),
-        fires_after(engine, conn, username=username, start=train_at),
-    )
-    fitted = calibrate(train, weights, fitted_on=f"dwelling fires {train_at} to {cutoff}")
+    train: list[HouseholdOutcome] = []
+    for years_back in range(train_years, 0, -1):
+        start = cutoff - timedelta(days=365 * years_back)
+        people, _ = collect_people(engine, conn, username=username, as_of=start)
+        train += _outcomes(
+            households_of(people.values(), weights, start),
+            fires_after(engine, conn, username=username, start=start),
+        )
+    first = cutoff - timedelta(days=365 * train_years)
+    fitted = calibrate(train, weights, fitted_on=f"dwelling fires {first} to {cutoff}")
     people, _ = collect_people(engine, conn, username=username, as_of=cutoff)
     test = _outcomes(
         households_of(people.values(), fitted, cutoff),
