@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from ingest_support import POLICE_HEADER, POLICE_ROWS, load, snapshot, write_csv
 
-from conftest import POLICE_HEADER, POLICE_ROWS, load, snapshot, write_csv
 from sharewell.errors import IngestError
 from sharewell.ingest import source_type
 from sharewell.ingest.tables import source_table_columns

@@ -13,9 +13,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from ingest_support import POLICE_HEADER, POLICE_ROWS, load, snapshot, write_csv
 from openpyxl import Workbook
 
-from conftest import POLICE_HEADER, POLICE_ROWS, load, snapshot, write_csv
 from sharewell.errors import IngestError
 from sharewell.store import Workspace
 
@@ -378,7 +378,7 @@ def test_excel_named_sheet_is_read(workspace: Workspace, tmp_path: Path) -> None
         data.append(row)
     book.save(path)
     mapping = tmp_path / "m.yaml"
-    from conftest import POLICE_MAPPING
+    from ingest_support import POLICE_MAPPING
 
     mapping.write_text(POLICE_MAPPING + "sheet: Incidents\n")
     report = load(workspace, path, mapping)
