@@ -1,4 +1,8 @@
-"""Fixtures for ingest: a real DuckDB workspace and small synthetic extracts written to disk."""
+"""Fixtures for ingest: a real DuckDB workspace and small synthetic extracts written to disk.
+
+Helpers and sample data live in ``ingest_support`` (a uniquely named module, so that test
+modules never import another directory's ``conftest`` by mistake).
+"""
 
 from __future__ import annotations
 
@@ -6,41 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ingest_support import POLICE_HEADER, POLICE_MAPPING, POLICE_ROWS, write_csv
 
-from sharewell.ingest import IngestReport, ingest_file
 from sharewell.store import Workspace
-
-POLICE_MAPPING = """\
-source_type: police.mh_incident
-columns:
-  Incident Ref: record_id
-  Forename: given_name
-  Surname: family_name
-  DOB: date_of_birth
-  Sex: sex
-  Post Code: postcode
-  NHS No: nhs_number
-  Incident Date: incident_date
-  Type: incident_type
-  Narrative: narrative
-values:
-  incident_type: {MH: mental_health, S136: section_136, CFW: concern_for_welfare}
-"""
-
-POLICE_HEADER = (
-    "Incident Ref,Forename,Surname,DOB,Sex,Post Code,NHS No,Incident Date,Type,Narrative"
-)
-POLICE_ROWS = [
-    "P1,Mr Bob,O'Brien,03/04/1950,M,sw1a1aa,943 476 5919,2024-01-02,S136,",
-    "P2,Zoë,Smith-Jones,1961-12-25,F,EC1A 1BB,,3 Apr 2024,MH,",
-    "P3,Alex,Jones,7 Jul 1975,F,W1A 0AX,,2024-02-29,CFW,",
-]
-
-
-def write_csv(path: Path, lines: list[str], *, encoding: str = "utf-8") -> Path:
-    """Write CSV lines (with a trailing newline) in the given encoding."""
-    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
-    return path
 
 
 @pytest.fixture
@@ -63,31 +35,3 @@ def police_mapping(tmp_path: Path) -> Path:
 def police_csv(tmp_path: Path) -> Path:
     """A small clean police extract."""
     return write_csv(tmp_path / "police.csv", [POLICE_HEADER, *POLICE_ROWS])
-
-
-def load(workspace: Workspace, path: Path, mapping: Path | None, **kw: object) -> IngestReport:
-    """Ingest as the police partner unless told otherwise."""
-    args: dict[str, object] = {"partner": "westshire_police", "loaded_by": "test"}
-    args.update(kw)
-    return ingest_file(workspace, path=path, mapping=mapping, **args)  # type: ignore[arg-type]
-
-
-def snapshot(workspace: Workspace) -> dict[str, object]:
-    """Everything ingest has stored, to compare before and after a refused load."""
-    conn = workspace.conn
-    tables = [
-        r[0]
-        for r in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-            "AND table_type = 'BASE TABLE' ORDER BY 1"
-        ).fetchall()
-    ]
-    state: dict[str, object] = {}
-    for table in tables:
-        state[table] = sorted(
-            conn.execute(f"SELECT * FROM {table}").fetchall(), key=lambda r: [str(v) for v in r]
-        )
-    state["person_records"] = sorted(
-        conn.execute("SELECT unique_id FROM person_records").fetchall()
-    )
-    return state

@@ -13,9 +13,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from ingest_support import POLICE_HEADER, POLICE_ROWS, load, snapshot, write_csv
 from openpyxl import Workbook
 
-from conftest import POLICE_HEADER, POLICE_ROWS, load, snapshot, write_csv
 from sharewell.errors import IngestError
 from sharewell.store import Workspace
 
@@ -378,7 +378,7 @@ def test_excel_named_sheet_is_read(workspace: Workspace, tmp_path: Path) -> None
         data.append(row)
     book.save(path)
     mapping = tmp_path / "m.yaml"
-    from conftest import POLICE_MAPPING
+    from ingest_support import POLICE_MAPPING
 
     mapping.write_text(POLICE_MAPPING + "sheet: Incidents\n")
     report = load(workspace, path, mapping)
@@ -438,6 +438,41 @@ def test_excel_formulas_without_saved_results_are_quarantined(
     ((row, field, reason, _),) = quarantine(workspace)
     assert (row, field) == (3, "incident_date")
     assert "is a formula (=DATE(2024,1,1)) with no saved result" in reason
+
+
+def _save_formula_results(path: Path, results: dict[str, str]) -> None:
+    """Write saved results into formula cells, as Excel does when it saves a workbook."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for cell, value in results.items():
+        sheet = re.sub(
+            rf'<c r="{cell}"><f>(.*?)</f><v\s*/>',
+            rf'<c r="{cell}" t="str"><f>\1</f><v>{value}</v>',
+            sheet,
+        )
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+
+def test_excel_formulas_saved_by_excel_give_their_results(
+    workspace: Workspace, tmp_path: Path, police_mapping: Path
+) -> None:
+    rows = _excel_rows()
+    rows[2][7] = '=CONCAT("2024-","05-06")'
+    path = _path(tmp_path, rows)
+    _save_formula_results(path, {"H3": "2024-05-06"})
+    report = load(workspace, path, police_mapping)
+    assert (report.rows_accepted, report.rows_quarantined) == (3, 0)
+    got = workspace.conn.execute(
+        "SELECT incident_date::VARCHAR FROM records_police_mh_incident WHERE record_id = 'P2'"
+    ).fetchone()
+    assert got == ("2024-05-06",)
 
 
 def test_excel_formula_in_an_ignored_column_does_not_matter(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ingest_support import POLICE_HEADER, POLICE_ROWS, load, snapshot, write_csv
 
-from conftest import POLICE_HEADER, POLICE_ROWS, load, snapshot, write_csv
 from sharewell.errors import IngestError, NotFound
 from sharewell.ingest import (
     delete_dataset_version,

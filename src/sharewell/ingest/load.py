@@ -9,6 +9,7 @@ so a failure or Ctrl-C at any point leaves the workspace exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Callable
@@ -335,13 +336,24 @@ def ingest_file(
                     partner=partner,
                     file_name=path.name,
                 )
+    except duckdb.InterruptException:
+        # Ctrl-C inside DuckDB: the transaction was rolled back; say so as an interrupt.
+        raise KeyboardInterrupt from None
+    except RuntimeError as exc:
+        # DuckDB reports Ctrl-C while fetching a result as a plain RuntimeError.
+        if "interrupted" in str(exc).lower():
+            raise KeyboardInterrupt from None
+        raise
     except duckdb.Error as exc:
         raise IngestError(f"{path.name}: the load failed and was rolled back: {exc}") from exc
     finally:
-        drop_staging(conn)
-        for name, value in saved.items():
-            if value is not None:
-                conn.execute(f"SET {name} = {bool(value[0])}")
+        # Temporary tables die with the connection anyway; a cleanup failure after an
+        # interrupt must not hide what really happened.
+        with contextlib.suppress(duckdb.Error, RuntimeError):
+            drop_staging(conn)
+            for name, value in saved.items():
+                if value is not None:
+                    conn.execute(f"SET {name} = {bool(value[0])}")
 
     return IngestReport(
         dataset_version=version,

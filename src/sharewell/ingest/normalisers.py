@@ -403,7 +403,9 @@ def render(template: str, x: str, p: str = "") -> str:
 
 def too_long_sql(x: str) -> str:
     """True where the text is longer than ``MAX_VALUE_LENGTH`` (it is never parsed)."""
-    return f"length({x}) > {MAX_VALUE_LENGTH}"
+    # strlen (bytes) is read from the string's header; length (characters) counts them.
+    # Characters are never more than bytes, so only a value over the limit is counted.
+    return f"(strlen({x}) > {MAX_VALUE_LENGTH} AND length({x}) > {MAX_VALUE_LENGTH})"
 
 
 def too_long_reason_sql(x: str) -> str:

@@ -10,6 +10,7 @@ cannot be read at all raises ``IngestError`` and leaves nothing behind.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import tempfile
@@ -230,6 +231,8 @@ def _read_csv(conn: duckdb.DuckDBPyConnection, path: Path, table: str, tmp: Path
             f"SELECT line, min(error_type::VARCHAR), min(error_message), min(csv_line) "
             f"FROM {rej} GROUP BY line ORDER BY line"
         ).fetchall()
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
     except duckdb.Error as exc:
         raise _refuse(path, f"cannot be read as CSV ({_first_line(exc)})") from exc
     finally:
@@ -459,6 +462,8 @@ def _read_parquet(conn: duckdb.DuckDBPyConnection, path: Path, table: str) -> Ra
             else:
                 casts.append(f"CAST({ref} AS VARCHAR) AS c{i}")
         conn.execute(f"CREATE TEMP TABLE {table}_parsed AS SELECT {', '.join(casts)} FROM {source}")
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
     except duckdb.Error as exc:
         raise _refuse(path, f"cannot be read as Parquet ({_first_line(exc)})") from exc
     (rows,) = conn.execute(f"SELECT count(*) FROM {table}_parsed").fetchone() or (0,)
@@ -508,7 +513,9 @@ def read_extract(
                 raw = _read_parquet(conn, path, table)
             yield raw
         finally:
-            _drop(conn, table)
+            # A cleanup failure after an interrupt must not hide what really happened.
+            with contextlib.suppress(duckdb.Error, RuntimeError):
+                _drop(conn, table)
 
 
 def _drop(conn: duckdb.DuckDBPyConnection, table: str) -> None:
