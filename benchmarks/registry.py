@@ -14,6 +14,7 @@ from benchmarks.ingest import bench_ingest
 from benchmarks.linkage import linkage
 from benchmarks.savings import bench_monte_carlo
 from benchmarks.synth import bench_synth
+from benchmarks.views import bench_flag_lookup
 
 Row = dict[str, Any]
 Benchmark = Callable[..., list[Row]]
@@ -24,4 +25,5 @@ BENCHMARKS: list[Benchmark] = [
     linkage,
     bench_governance,
     bench_monte_carlo,
+    bench_flag_lookup,
 ]
