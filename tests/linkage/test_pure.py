@@ -13,41 +13,41 @@ from sharewell.linkage.threshold import (
     MAX_DEFAULT,
     MIN_DEFAULT,
     choose_threshold,
-    probability_to_weight,
     weight_to_probability,
 )
 
 
-def test_threshold_sits_in_the_valley_between_non_matches_and_matches() -> None:
-    hist = [
-        (-6.0, 900),
-        (-4.0, 400),
-        (-2.0, 50),
-        (0.0, 10),
-        (2.0, 5),
-        (6.0, 3),
-        (8.0, 2),
-        (10.0, 40),
-        (14.0, 800),
-        (20.0, 1200),
-    ]
+def test_threshold_is_the_laxest_the_model_expects_to_be_right() -> None:
+    # Bins of (weight, pairs, sum of probabilities): strong links, then a murky middle.
+    hist = [(w, 100, 100 * weight_to_probability(w)) for w in (20.0, 15.0, 12.0, 10.0)]
+    hist += [(6.0, 400, 400 * weight_to_probability(6.0)), (-3.0, 900, 100.0)]
     choice = choose_threshold(hist)
-    assert choice.match_weight == probability_to_weight(weight_to_probability(8.5))
-    assert "valley" in choice.method
+    # Accepting the 6.0 bin would drop expected precision below 0.999; the cut sits just
+    # above it (weight 6.5).
+    assert choice.match_probability == weight_to_probability(6.5)
+    assert "expected precision" in choice.method
 
 
 def test_threshold_never_falls_below_the_precision_floor() -> None:
-    hist = [(-8.0, 500), (-5.0, 2), (-3.0, 300), (10.0, 900), (12.0, 20)]
+    hist = [(30.0, 1000, 1000.0), (1.0, 10, 6.0), (-5.0, 500, 10.0)]
     assert choose_threshold(hist).match_probability == MIN_DEFAULT
 
 
 def test_too_few_pairs_fall_back_to_a_strict_default() -> None:
-    assert choose_threshold([(1.0, 3), (9.0, 4)]).match_probability == FALLBACK
+    assert choose_threshold([(1.0, 3, 2.0), (9.0, 4, 3.9)]).match_probability == FALLBACK
 
 
-@given(st.lists(st.tuples(st.integers(-20, 30).map(float), st.integers(0, 10_000)), max_size=40))
-def test_any_histogram_gives_a_threshold_within_bounds(hist: list[tuple[float, int]]) -> None:
-    p = choose_threshold(hist).match_probability
+@given(
+    st.lists(
+        st.tuples(st.integers(-20, 60).map(float), st.integers(1, 10_000), st.floats(0, 1)),
+        max_size=40,
+    )
+)
+def test_any_histogram_gives_a_threshold_within_bounds(
+    hist: list[tuple[float, int, float]],
+) -> None:
+    bins = [(w, n, n * share) for w, n, share in hist]
+    p = choose_threshold(bins).match_probability
     assert MIN_DEFAULT <= p <= MAX_DEFAULT
 
 

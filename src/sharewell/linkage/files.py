@@ -20,6 +20,7 @@ from sharewell.errors import LinkageError, NotFound
 from sharewell.linkage.model import PERSON_FIELDS, ModelSpec, veto_sql
 from sharewell.linkage.normalise import FIELD_SYNONYMS, RAW_FIELDS, invalid_sql, normalised_sql
 from sharewell.linkage.prepare import prepared_records_sql
+from sharewell.linkage.run import histogram
 from sharewell.linkage.threshold import choose_threshold
 from sharewell.linkage.training import Step, predict, train_linker
 
@@ -328,10 +329,7 @@ def _link(
         f"CREATE TABLE sw_pairs AS SELECT *, {veto_sql(spec)} AS veto FROM {scored.physical_name}"
     )
     if threshold is None:
-        hist = con.execute(
-            "SELECT floor(match_weight), count(*) FROM sw_pairs GROUP BY 1"
-        ).fetchall()
-        choice = choose_threshold([(float(w), int(c)) for w, c in hist])
+        choice = choose_threshold(histogram(con, "sw_pairs"))
         thr, method = choice.match_probability, choice.method
     else:
         thr, method = threshold, "given"

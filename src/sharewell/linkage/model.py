@@ -195,6 +195,18 @@ _SWAPPED = cll.ColumnsReversedLevel("given_name", "family_name", symmetrical=Tru
 )
 
 
+def _swapped_neutral() -> Any:
+    # The given-name comparison already counts a swap as agreement on both names; here it
+    # must count for nothing, or one swapped record outweighs a missing birthday and a move.
+    return cll.ColumnsReversedLevel("given_name", "family_name", symmetrical=True).configure(
+        label_for_charts="Swapped (counted in given name)",
+        m_probability=0.5,
+        u_probability=0.5,
+        fix_m_probability=True,
+        fix_u_probability=True,
+    )
+
+
 def _given_name() -> ComparisonCreator:
     return cl.CustomComparison(
         output_column_name="given_name",
@@ -211,9 +223,11 @@ def _given_name() -> ComparisonCreator:
             ),
             cll.JaroWinklerLevel("given_name", 0.92),
             # Short names mistyped (amy/aym, leo/llo) score low on Jaro-Winkler.
-            cll.DamerauLevenshteinLevel("given_name", 1).configure(
-                label_for_charts="One letter different or swapped"
-            ),
+            cll.And(
+                cll.DamerauLevenshteinLevel("given_name", 1),
+                # ...but Barry and Harry are twins' names, not a typo.
+                cll.CustomLevel("substr(given_name_l, 1, 1) = substr(given_name_r, 1, 1)"),
+            ).configure(label_for_charts="One letter different or swapped"),
             cll.JaroWinklerLevel("given_name", 0.8),
             cll.ElseLevel(),
         ],
@@ -227,7 +241,7 @@ def _family_name() -> ComparisonCreator:
         comparison_levels=[
             cll.NullLevel("family_name"),
             cll.ExactMatchLevel("family_name", term_frequency_adjustments=True),
-            _SWAPPED,
+            _swapped_neutral(),
             cll.JaroWinklerLevel("family_name", 0.92),
             cll.JaroWinklerLevel("family_name", 0.8),
             cll.ElseLevel(),

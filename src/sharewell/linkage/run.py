@@ -102,11 +102,13 @@ def present_fields(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]
     return frozenset(c for c, n in zip(PERSON_FIELDS, counts, strict=True) if n)
 
 
-def _histogram(con: duckdb.DuckDBPyConnection, pairs: str) -> list[tuple[float, int]]:
+def histogram(con: duckdb.DuckDBPyConnection, pairs: str) -> list[tuple[float, int, float]]:
+    """Scored pairs by match weight (half-unit bins): start, pairs, sum of probabilities."""
     rows = con.execute(
-        f"SELECT floor(match_weight) AS w, count(*) FROM {pairs} GROUP BY w ORDER BY w"
+        f"SELECT floor(match_weight * 2) / 2 AS w, count(*), sum(match_probability) "
+        f"FROM {pairs} WHERE veto IS NULL GROUP BY w ORDER BY w"
     ).fetchall()
-    return [(float(w), int(n)) for w, n in rows]
+    return [(float(w), int(n), float(s)) for w, n, s in rows]
 
 
 class _Timer:
@@ -211,7 +213,7 @@ def link_workspace(
 
         timer("choosing the threshold")
         if threshold is None:
-            choice = choose_threshold(_histogram(con, "sw_pairs"))
+            choice = choose_threshold(histogram(con, "sw_pairs"))
             thr, method = choice.match_probability, choice.method
         else:
             thr, method = threshold, "given"

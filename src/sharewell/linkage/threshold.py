@@ -1,9 +1,11 @@
-"""Choosing the match threshold from the data: the valley between non-matches and matches.
+"""Choosing the match threshold from the data: the laxest one the model expects to be right.
 
-Scored pairs form two humps on the match-weight scale: pairs that merely share a blocking
-key (low weights) and true matches (high weights). The default threshold is the emptiest
-point between the humps — where moving it changes fewest decisions — but never below
-``MIN_DEFAULT`` because a wrong merge costs more than a missed link.
+Every scored pair carries the model's probability that it is a match, so for any cut the
+model's own expectation of the share of wrong links above it is the mean of ``1 - p``.
+The default threshold is the lowest cut at which the trained model expects at least
+``TARGET_PRECISION`` of the links it accepts to be right — clamped to
+``[MIN_DEFAULT, MAX_DEFAULT]``, because Splink's probabilities can be over-confident and a
+wrong merge costs more than a missed link.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ __all__ = [
     "FALLBACK",
     "MAX_DEFAULT",
     "MIN_DEFAULT",
+    "TARGET_PRECISION",
     "ThresholdChoice",
     "choose_threshold",
     "probability_to_weight",
@@ -24,8 +27,9 @@ __all__ = [
 
 MIN_DEFAULT = 0.95  # precision first: never accept a link weaker than 19:1 on
 MAX_DEFAULT = 0.999
-FALLBACK = 0.99  # when the histogram has no clear valley (small or odd data)
-BIN_WIDTH = 1.0  # match weight (log2 Bayes factor) per bin
+FALLBACK = 0.99  # when there are too few scored pairs to judge
+TARGET_PRECISION = 0.999  # the model's own expected share of right links above the cut
+BIN_WIDTH = 0.5  # match weight (log2 Bayes factor) per histogram bin
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class ThresholdChoice:
 
 def weight_to_probability(weight: float) -> float:
     """Match probability for a match weight (log2 Bayes factor)."""
+    if weight > 60:
+        return 1.0
     bf = 2.0**weight
     return bf / (1.0 + bf)
 
@@ -49,32 +55,31 @@ def probability_to_weight(probability: float) -> float:
     return math.log2(p / (1 - p))
 
 
-def _clamp(choice: float) -> float:
-    return min(max(choice, MIN_DEFAULT), MAX_DEFAULT)
-
-
-def choose_threshold(histogram: Sequence[tuple[float, int]]) -> ThresholdChoice:
-    """The default threshold from ``(bin_start_weight, pair_count)`` bins of scored pairs."""
-    bins = sorted((w, n) for w, n in histogram if n >= 0)
-    if len(bins) < 5 or sum(n for _, n in bins) < 50:
-        p = FALLBACK
-        return ThresholdChoice(p, probability_to_weight(p), "fallback (too few pairs)")
-    # Search the valley only between the match-weight region where both humps live:
-    # the highest bin below weight 0 and the highest bin above it.
-    low = [b for b in bins if b[0] < 0]
-    high = [b for b in bins if b[0] >= 0]
-    if not low or not high:
-        p = FALLBACK
-        return ThresholdChoice(p, probability_to_weight(p), "fallback (one hump only)")
-    low_peak = max(low, key=lambda b: b[1])[0]
-    high_peak = max(high, key=lambda b: b[1])[0]
-    between = [b for b in bins if low_peak < b[0] < high_peak]
-    if not between:
-        p = FALLBACK
-        return ThresholdChoice(p, probability_to_weight(p), "fallback (no valley)")
-    fewest = min(n for _, n in between)
-    # The upper end of the flattest stretch: precision first.
-    valley_start = max(w for w, n in between if n == fewest)
-    weight = valley_start + BIN_WIDTH / 2
-    p = _clamp(weight_to_probability(weight))
-    return ThresholdChoice(p, probability_to_weight(p), f"valley at weight {weight:.1f}")
+def choose_threshold(histogram: Sequence[tuple[float, int, float]]) -> ThresholdChoice:
+    """The default threshold from ``(bin_start_weight, pairs, sum_of_probabilities)`` bins."""
+    bins = sorted(b for b in histogram if b[1] > 0)
+    if sum(n for _, n, _ in bins) < 50:
+        return ThresholdChoice(
+            FALLBACK, probability_to_weight(FALLBACK), "fallback (too few pairs)"
+        )
+    # Walk down from the strongest bin; after each, the accepted set is that bin and all
+    # above it, and the laxest cut giving that set sits just above the next bin down.
+    chosen = MAX_DEFAULT
+    pairs = 0
+    sum_p = 0.0
+    descending = list(reversed(bins))
+    for i, (start, n, s) in enumerate(descending):
+        if weight_to_probability(start + BIN_WIDTH) < MIN_DEFAULT:
+            break
+        pairs += n
+        sum_p += s
+        if sum_p / pairs < TARGET_PRECISION:
+            continue
+        below = descending[i + 1][0] + BIN_WIDTH if i + 1 < len(descending) else -math.inf
+        chosen = min(chosen, max(weight_to_probability(below), MIN_DEFAULT))
+    p = min(max(chosen, MIN_DEFAULT), MAX_DEFAULT)
+    return ThresholdChoice(
+        p,
+        probability_to_weight(p),
+        f"expected precision >= {TARGET_PRECISION} (model's own estimate)",
+    )
