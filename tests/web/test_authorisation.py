@@ -71,9 +71,7 @@ def _client(web_hub: WebHub, caller: str, app: object) -> tuple[TestClient, dict
 
 def test_every_route_has_an_authorisation_rule(web_hub: WebHub) -> None:
     client = web_hub.sign_in("ig_lead")
-    unlisted = [
-        r for r in _routes(client.app) if r not in PUBLIC | SIGNED_IN and r not in ALLOWED
-    ]
+    unlisted = [r for r in _routes(client.app) if r not in PUBLIC | SIGNED_IN and r not in ALLOWED]
     assert not unlisted, f"add these routes to ALLOWED (who may use them): {unlisted}"
 
 

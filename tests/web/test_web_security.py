@@ -12,12 +12,12 @@ from sharewell.audit import entries
 from sharewell.partnership import User, add_user
 from sharewell.web.accounts import (
     SignInRefused,
+    add_api_token,
     session_user,
     set_password,
     sign_in,
     token_organisation,
 )
-from sharewell.web.accounts import add_api_token
 from sharewell.web.security import LOCKOUT_AFTER, hash_token
 from tests.web.conftest import PASSWORD, PEOPLE, WebHub, form_csrf, signed_in_client
 
@@ -31,9 +31,7 @@ def _csrf_of_sign_in(client: TestClient) -> str:
 def test_sign_in_without_csrf_token_is_rejected(web_hub: WebHub) -> None:
     client = TestClient(web_hub.sign_in("ig_lead").app, follow_redirects=False)
     client.get("/sign-in")
-    response = client.post(
-        "/sign-in", data={"username": PEOPLE["ig_lead"], "password": PASSWORD}
-    )
+    response = client.post("/sign-in", data={"username": PEOPLE["ig_lead"], "password": PASSWORD})
     assert response.status_code == 403
     assert "sharewell_session" not in response.headers.get("set-cookie", "")
 
@@ -206,7 +204,9 @@ def test_xss_in_display_names_agreement_titles_and_usernames_is_inert(web_hub: W
     )
     set_password(web_hub.engine, "westshire_fire.xss", PASSWORD, actor="test")
     agreement = load_agreement(EXAMPLES_DIR / "fire_prevention.yaml")
-    add_agreement(web_hub.engine, agreement.model_copy(update={"title": XSS, "version": 2}), actor="t")
+    add_agreement(
+        web_hub.engine, agreement.model_copy(update={"title": XSS, "version": 2}), actor="t"
+    )
     # A sign-in attempt whose username is markup lands in the audit log.
     anon = TestClient(web_hub.sign_in("ig_lead").app, follow_redirects=False)
     anon.post(
