@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import json
+from pathlib import Path
+
+import pytest
 from fastapi.testclient import TestClient
 
 from sharewell.agreements import EXAMPLES_DIR, get_agreement
 from sharewell.audit import entries
-from sharewell.web.accounts import add_api_token
+from sharewell.cli import ExitCode, main
+from sharewell.config import Settings
+from sharewell.partnership import hub_engine
+from sharewell.web.accounts import add_api_token, sign_in, token_organisation
 from tests.web.conftest import WebHub, form_csrf
 
 
@@ -157,3 +165,24 @@ def test_api_answers_with_a_token_and_errors_have_one_shape(web_hub: WebHub) -> 
         "/api/v1/audit/verify",
         "/api/v1/savings/{initiative}/{organisation}",
     } <= set(spec["paths"])
+
+
+def test_cli_creates_the_first_admin_with_a_password_and_an_api_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub = str(tmp_path / "hub")
+    assert main(["init", hub]) == ExitCode.OK
+    org = ["org", "add", "westshire_cc", "--name", "Westshire CC", "--type", "local_authority"]
+    assert main([*org, "--hub", hub]) == ExitCode.OK
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    args = ["user", "add", "first.admin", "--org", "westshire_cc", "--role", "admin"]
+    assert main([*args, "--password-stdin", "--hub", hub, "--json"]) == ExitCode.OK
+    assert json.loads(capsys.readouterr().out)["password_set"] is True
+    engine = hub_engine(Settings(hub_dir=Path(hub)))
+    assert sign_in(engine, "first.admin", "a long enough password").user.role == "admin"
+    assert main(["token", "add", "--org", "westshire_cc", "--hub", hub, "--json"]) == ExitCode.OK
+    token = json.loads(capsys.readouterr().out)["token"]
+    assert token_organisation(engine, token) == "westshire_cc"
+    assert main(["token", "add", "--org", "nowhere", "--hub", hub]) == ExitCode.NOT_FOUND
+    engine.dispose()
