@@ -129,6 +129,9 @@ def test_person_access_report_and_chain_verification(web_hub: WebHub) -> None:
     report = client.get("/audit/person?person_id=P000123").text
     assert "safe and well list" in report and "westshire_fire" in report
     assert "No entries name this person" in client.get("/audit/person?person_id=P9").text
+    # The report is itself on the record, naming the person it was about.
+    looked = entries(web_hub.engine, person_id="P000123")[-1]
+    assert (looked.actor, looked.target) == ("westshire_fire.ig_lead", "person access report")
     verified = client.get("/audit/verify").text
     assert "The audit log is intact" in verified
 

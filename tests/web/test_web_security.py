@@ -218,3 +218,12 @@ def test_xss_in_display_names_agreement_titles_and_usernames_is_inert(web_hub: W
         page = client.get(url).text
         assert "<script>alert" not in page and "<img src=x" not in page, url
         assert "&lt;script&gt;alert" in page, url
+
+
+def test_pages_cannot_be_framed_sniffed_or_cached(web_hub: WebHub) -> None:
+    client = web_hub.sign_in("analyst")
+    response = client.get("/savings")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"

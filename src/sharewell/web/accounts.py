@@ -21,6 +21,7 @@ from sharewell.web.security import (
     hash_token,
     is_locked_out,
     new_token,
+    password_needs_rehash,
     verify_password,
 )
 
@@ -179,6 +180,13 @@ def sign_in(
             )
         else:
             assert user is not None
+            if stored_hash and password_needs_rehash(stored_hash):
+                # Hashes made with older, weaker argon2 parameters are upgraded as people sign in.
+                conn.execute(
+                    update(users)
+                    .where(users.c.username == user.username)
+                    .values(password_hash=hash_password(password))
+                )
             token = new_token()
             conn.execute(
                 insert(web_sessions).values(

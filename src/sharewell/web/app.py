@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from urllib.parse import quote
 
@@ -18,17 +19,28 @@ from sharewell.errors import (
     NotFound,
     SharewellError,
 )
-from sharewell.web.deps import SignInRequired, signed_in_user
+from sharewell.web.deps import SESSION_COOKIE, SignInRequired, signed_in_user
 from sharewell.web.routers import agreements, audit, auth, home, savings
 from sharewell.web.templating import GOVUK_ASSETS_DIR, STATIC_DIR, render
 
-__all__ = ["HTTP_STATUS", "create_app"]
+__all__ = ["HTTP_STATUS", "SECURITY_HEADERS", "create_app"]
 
 # The one place sharewell's errors become HTTP statuses (the CLI's exit codes live in cli.py).
 HTTP_STATUS: dict[type[SharewellError], int] = {
     AccessDenied: 403,
     NotFound: 404,
     SharewellError: 422,
+}
+
+# Sent with every response: no framing (clickjacking), no MIME sniffing, no referrer leaking
+# query strings (a person id in a search) to other sites, forms post only back to the hub.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
 }
 
 _TITLES = {
@@ -89,6 +101,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings or get_settings()
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.cookies.get(SESSION_COOKIE) and not request.url.path.startswith(
+            ("/static/", "/assets/")
+        ):
+            # Pages for a signed-in person are not kept by the browser or shared caches.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
 
     @app.exception_handler(SharewellError)
     async def sharewell_error(request: Request, exc: SharewellError) -> Response:

@@ -15,7 +15,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from sharewell.audit import AuditEntry, entries, subject_access_report, verify
+from sharewell.audit import (
+    AuditEntry,
+    AuditEvent,
+    entries,
+    record,
+    subject_access_report,
+    verify,
+)
 from sharewell.audit.chain import AUDIT_ACTIONS, AUDIT_OUTCOMES
 from sharewell.web.deps import HubEngine, api_permission, page_permission
 from sharewell.web.roles import Principal
@@ -94,6 +101,20 @@ def audit_person(
     if person_id.strip():
         report = subject_access_report(engine, person_id.strip())
         shown = own_slice(user, report.entries)
+        # Looking up who saw a person is itself a look at that person: it goes on the record.
+        record(
+            engine,
+            AuditEvent(
+                actor=user.name,
+                action="access",
+                target="person access report",
+                outcome="allow",
+                organisation=user.organisation,
+                role=user.role,
+                persons=(person_id.strip(),),
+                detail={"entries_shown": len(shown)},
+            ),
+        )
     return render(
         request,
         "audit/person.html",
