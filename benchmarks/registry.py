@@ -12,6 +12,7 @@ from typing import Any
 from benchmarks.governance import bench_governance
 from benchmarks.savings import bench_monte_carlo
 from benchmarks.synth import bench_synth
+from benchmarks.web import bench_web
 
 Row = dict[str, Any]
 Benchmark = Callable[..., list[Row]]
@@ -20,4 +21,5 @@ BENCHMARKS: list[Benchmark] = [
     bench_synth,
     bench_governance,
     bench_monte_carlo,
+    bench_web,
 ]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import stat
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from sharewell.agreements import EXAMPLES_DIR, add_agreement, load_agreement
 from sharewell.audit import entries
+from sharewell.config import Settings
 from sharewell.partnership import User, add_user
 from sharewell.web.accounts import (
     SignInRefused,
@@ -227,3 +230,32 @@ def test_pages_cannot_be_framed_sniffed_or_cached(web_hub: WebHub) -> None:
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_secret_key_is_generated_once_into_an_owner_only_file(tmp_path: Path) -> None:
+    settings = Settings(hub_dir=tmp_path / "hub")
+    key = settings.web_secret()
+    path = tmp_path / "hub" / "secret_key"
+    assert len(key) >= 48 and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert Settings(hub_dir=tmp_path / "hub").web_secret() == key  # read back, not regenerated
+    chosen = Settings(hub_dir=tmp_path / "hub", secret_key="set by the operator")  # type: ignore[arg-type]
+    assert chosen.web_secret() == "set by the operator"
+
+
+def test_migration_0003_downgrades_and_upgrades_cleanly(web_hub: WebHub) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from sharewell.store.operational import _alembic_config, head_revision, migrate
+
+    engine = web_hub.engine
+    config = _alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0002")
+    names = set(inspect(engine).get_table_names())
+    assert "web_sessions" not in names and "api_tokens" not in names and "users" in names
+    assert migrate(engine) == head_revision() == "0003"
+    assert {"web_sessions", "web_sign_in_failures", "api_tokens"} <= set(
+        inspect(engine).get_table_names()
+    )

@@ -150,7 +150,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.mount("/assets", StaticFiles(directory=GOVUK_ASSETS_DIR), name="assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (home, auth, agreements, audit, savings):
+    app.include_router(auth.pages)
+    for module in (home, agreements, audit, savings):
         app.include_router(module.pages)
         app.include_router(module.api)
     return app

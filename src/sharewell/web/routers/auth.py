@@ -18,10 +18,9 @@ from sharewell.web.deps import (
 )
 from sharewell.web.templating import render
 
-__all__ = ["api", "pages"]
+__all__ = ["pages"]
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1")
 
 
 def _safe_next(target: str | None) -> str:
