@@ -15,6 +15,7 @@ from benchmarks.linkage import linkage
 from benchmarks.savings import bench_monte_carlo
 from benchmarks.synth import bench_synth
 from benchmarks.views import bench_flag_lookup
+from benchmarks.web import bench_web
 
 Row = dict[str, Any]
 Benchmark = Callable[..., list[Row]]
@@ -26,4 +27,5 @@ BENCHMARKS: list[Benchmark] = [
     bench_governance,
     bench_monte_carlo,
     bench_flag_lookup,
+    bench_web,
 ]

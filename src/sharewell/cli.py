@@ -352,25 +352,41 @@ def user_add(
     org: Annotated[str, typer.Option("--org", help="Organisation slug the user belongs to.")],
     role: Annotated[str, typer.Option(help="admin, ig_lead, analyst or frontline.")],
     name: Annotated[str | None, typer.Option(help="Display name (default: username).")] = None,
+    password: Annotated[
+        bool, typer.Option("--password", help="Ask for a web sign-in password (hidden prompt).")
+    ] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the web sign-in password from stdin.")
+    ] = False,
     hub: HubOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Add a user to an organisation with one role."""
+    """Add a user to an organisation with one role (and set their password for the web app)."""
     from pydantic import ValidationError
 
     from sharewell.errors import ConfigError
     from sharewell.partnership import User, add_user
+    from sharewell.web.accounts import set_password
 
     engine, actor = _governance_hub(hub)
     try:
         user = User(username=username, display_name=name or username, organisation=org, role=role)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(f"user {username!r} is not valid: {exc}") from exc
+    secret = None
+    if password_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    elif password:
+        secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     added = add_user(engine, user, actor=actor)
+    if secret is not None:
+        set_password(engine, user.username, secret, actor=actor)
     if as_json:
-        emit_json({"user": user, "added": added})
+        emit_json({"user": user, "added": added, "password_set": secret is not None})
     else:
         console.print(f"{'Added' if added else 'Already present'}: {user.username} ({org}, {role})")
+        if secret is not None:
+            console.print("Password set: they can sign in to the web app (`sharewell serve`).")
 
 
 @user_app.command("list")
@@ -1465,6 +1481,30 @@ def savings_evidence(
 
 
 # --- web ---------------------------------------------------------------------------------
+
+token_app = typer.Typer(help="API tokens: one organisation's systems calling /api/v1.")
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("add")
+def token_add(
+    org: Annotated[str, typer.Option("--org", help="Organisation the token acts for.")],
+    label: Annotated[str, typer.Option(help="What the token is for, e.g. the system's name.")] = (
+        "api token"
+    ),
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Make an API token for an organisation and print it once (only its hash is kept)."""
+    from sharewell.web.accounts import add_api_token
+
+    engine, actor = _governance_hub(hub)
+    token = add_api_token(engine, org, label=label, actor=actor)
+    if as_json:
+        emit_json({"organisation": org, "label": label, "token": token})
+    else:
+        console.print(f"API token for {org} (shown once; send as `Authorization: Bearer ...`):")
+        print(token)
 
 
 @app.command()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Engine", "Settings", "get_settings"]
@@ -15,6 +17,7 @@ Engine = Literal["duckdb", "spark"]
 
 OPERATIONAL_DB_FILENAME = "sharewell.db"
 WORKSPACE_DB_FILENAME = "workspace.duckdb"
+SECRET_KEY_FILENAME = "secret_key"
 
 
 class Settings(BaseSettings):
@@ -42,6 +45,34 @@ class Settings(BaseSettings):
         default="cli",
         description="Who is acting, recorded against loads and audit entries from the CLI.",
     )
+
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Key signing the web app's CSRF tokens; default: generated once into "
+            "hub_dir/secret_key (mode 0600)."
+        ),
+    )
+
+    def web_secret(self) -> str:
+        """The secret key: the setting, else the hub's key file (created once, owner-only)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.hub_dir / SECRET_KEY_FILENAME
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            pass
+        self.hub_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        try:
+            # O_EXCL: if two workers start at once, one writes and the other reads its key.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key)
+        return key
 
     def operational_url(self) -> str:
         """The operational store's URL, defaulting to a SQLite file inside the hub."""

@@ -1,17 +1,31 @@
-"""A real server on loopback and a real headless Chromium (Debian's, no browser downloads)."""
+"""Web fixtures: a seeded demo hub with passwords, signed-in clients, a live server, Chromium."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, update
+
+from sharewell.agreements import seed_demo_partnership
+from sharewell.config import Settings
+from sharewell.partnership import hub_engine
+from sharewell.store.hub import init_hub
+from sharewell.store.tables import users
+from sharewell.web import create_app
+from sharewell.web.accounts import set_password
+from sharewell.web.security import hash_password
 
 CHROMIUM = "/usr/bin/chromium"
 # The network here is closed: these flags stop Chromium's background calls home.
@@ -25,6 +39,82 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+PASSWORD = "correct horse battery staple"
+# One person per role, and an IG lead of an organisation that is not party to fire-prevention.
+PEOPLE = {
+    "ig_lead": "westshire_fire.ig_lead",
+    "analyst": "westshire_fire.analyst",
+    "frontline": "westshire_fire.frontline",
+    "admin": "hub.admin",
+    "other_ig_lead": "westshire_ambulance.ig_lead",
+}
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    # argon2 is slow on purpose (about half a second here): hash once, share it.
+    return hash_password(PASSWORD)
+
+
+def seed_web_hub(settings: Settings) -> Engine:
+    """Create a hub with the demo partnership and a password for each of PEOPLE."""
+    init_hub(settings)
+    engine = hub_engine(settings)
+    seed_demo_partnership(engine, actor="test")
+    set_password(engine, PEOPLE["ig_lead"], PASSWORD, actor="test")  # the real path, once
+    with engine.begin() as conn:
+        conn.execute(
+            update(users)
+            .where(users.c.username.in_(list(PEOPLE.values())))
+            .values(password_hash=_password_hash())
+        )
+    return engine
+
+
+@dataclass
+class WebHub:
+    """A seeded hub, its store, and a way to get a client signed in as anyone."""
+
+    settings: Settings
+    engine: Engine
+    sign_in: Callable[..., TestClient]
+
+
+def form_csrf(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def signed_in_client(app: object, username: str, base_url: str = "http://testserver") -> TestClient:
+    """A client that signed in through the sign-in form, as a browser would."""
+    client = TestClient(app, base_url=base_url, follow_redirects=False)  # type: ignore[arg-type]
+    page = client.get("/sign-in")
+    response = client.post(
+        "/sign-in",
+        data={"username": username, "password": PASSWORD, "csrf_token": form_csrf(page.text)},
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+@pytest.fixture
+def web_hub(hub_settings: Settings) -> Iterator[WebHub]:
+    """The demo partnership's hub, ready to sign in to (SQLite, or PostgreSQL in make test)."""
+    engine = seed_web_hub(hub_settings)
+    app = create_app(hub_settings)
+
+    def sign_in(who: str) -> TestClient:
+        return signed_in_client(app, PEOPLE.get(who, who))
+
+    try:
+        yield WebHub(hub_settings, engine, sign_in)
+    finally:
+        engine.dispose()
+        if getattr(app.state, "engine", None) is not None:
+            app.state.engine.dispose()
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -32,13 +122,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[str]:
-    """``sharewell serve`` running on a hub in a temporary directory; yields its base URL."""
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``sharewell serve`` on a seeded demo hub in a temporary directory; yields its base URL."""
     port = _free_port()
-    hub = tmp_path / "hub"
+    hub = tmp_path_factory.mktemp("live") / "hub"
     env = {**os.environ, "SHAREWELL_HUB_DIR": str(hub)}
-    subprocess.run([sys.executable, "-m", "sharewell.cli", "init", str(hub)], check=True, env=env)
+    env.pop("SHAREWELL_DATABASE_URL", None)
+    seed_web_hub(Settings(hub_dir=hub)).dispose()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sharewell.cli", "serve", "--port", str(port)],
         env=env,

@@ -131,3 +131,39 @@ audit_chain_head = Table(
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+# --- web: sessions, sign-in failures, API tokens (migration 0003) -------------------------
+
+__all__ += ["api_tokens", "web_sessions", "web_sign_in_failures"]
+
+# Server-side sessions; the cookie holds the token, the table only its SHA-256.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("username", String(64), ForeignKey("users.username"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_web_sessions_username", web_sessions.c.username)
+
+# Wrong passwords in a row since the last successful sign-in, for the lock-out.
+web_sign_in_failures = Table(
+    "web_sign_in_failures",
+    metadata,
+    Column("username", String(64), ForeignKey("users.username"), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure", DateTime(timezone=True), nullable=False),
+)
+
+# System-to-system API tokens, one organisation each, stored hashed.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("organisation", String(64), ForeignKey("organisations.slug"), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)

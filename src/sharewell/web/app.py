@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from urllib.parse import quote
+
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sharewell import __version__
 from sharewell.config import Settings, get_settings
@@ -13,16 +19,36 @@ from sharewell.errors import (
     NotFound,
     SharewellError,
 )
-from sharewell.web.routers import home
-from sharewell.web.templating import GOVUK_ASSETS_DIR, STATIC_DIR
+from sharewell.web.deps import SESSION_COOKIE, SignInRequired, signed_in_user
+from sharewell.web.routers import agreements, audit, auth, home, savings
+from sharewell.web.templating import GOVUK_ASSETS_DIR, STATIC_DIR, render
 
-__all__ = ["HTTP_STATUS", "create_app"]
+__all__ = ["HTTP_STATUS", "SECURITY_HEADERS", "create_app"]
 
 # The one place sharewell's errors become HTTP statuses (the CLI's exit codes live in cli.py).
 HTTP_STATUS: dict[type[SharewellError], int] = {
     AccessDenied: 403,
     NotFound: 404,
     SharewellError: 422,
+}
+
+# Sent with every response: no framing (clickjacking), no MIME sniffing, no referrer leaking
+# query strings (a person id in a search) to other sites, forms post only back to the hub.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+_TITLES = {
+    401: "You need to sign in",
+    403: "You cannot see this page",
+    404: "Page not found",
+    405: "This page cannot be used that way",
+    422: "There is a problem",
 }
 
 
@@ -33,25 +59,90 @@ def _status_for(exc: SharewellError) -> int:
     return 422
 
 
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, kind: str, message: str) -> Response:
+    # Every API error has the same body: a machine-readable kind and a readable message.
+    if _is_api(request):
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(
+            status_code=status,
+            content={"error": {"kind": kind, "message": message}},
+            headers=headers,
+        )
+    principal = None
+    # If the store itself is the problem, show the error without the user's name.
+    with suppress(SharewellError):
+        principal = signed_in_user(request)
+    return render(
+        request,
+        "error.html",
+        principal,
+        status_code=status,
+        title=_TITLES.get(status, "Sorry, there is a problem with the service"),
+        message=message,
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app for the hub described by ``settings``."""
     app = FastAPI(
         title="sharewell",
         version=__version__,
-        description="Lawful, audited information sharing between local public services.",
+        description=(
+            "Lawful, audited information sharing between local public services. Calls to "
+            "/api/v1 carry an organisation's API token (`Authorization: Bearer ...`, made with "
+            "`sharewell token add`) or a signed-in session."
+        ),
         openapi_url="/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
     )
     app.state.settings = settings or get_settings()
 
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.cookies.get(SESSION_COOKIE) and not request.url.path.startswith(
+            ("/static/", "/assets/")
+        ):
+            # Pages for a signed-in person are not kept by the browser or shared caches.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
     @app.exception_handler(SharewellError)
-    async def sharewell_error(_request: Request, exc: SharewellError) -> JSONResponse:
-        # Every API error has the same body: a machine-readable kind and a readable message.
-        return JSONResponse(
-            status_code=_status_for(exc),
-            content={"error": {"kind": type(exc).__name__, "message": str(exc)}},
+    async def sharewell_error(request: Request, exc: SharewellError) -> Response:
+        return _error(request, _status_for(exc), type(exc).__name__, str(exc))
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, _exc: SignInRequired) -> Response:
+        if _is_api(request):
+            return _error(
+                request,
+                401,
+                "SignInRequired",
+                "send an organisation's API token as `Authorization: Bearer <token>`",
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        kind = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
+        return _error(request, exc.status_code, kind, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
+        return _error(request, 422, "InvalidRequest", problems)
 
     if not GOVUK_ASSETS_DIR.is_dir():
         raise SharewellError(
@@ -59,6 +150,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.mount("/assets", StaticFiles(directory=GOVUK_ASSETS_DIR), name="assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(home.pages)
-    app.include_router(home.api)
+    app.include_router(auth.pages)
+    for module in (home, agreements, audit, savings):
+        app.include_router(module.pages)
+        app.include_router(module.api)
     return app

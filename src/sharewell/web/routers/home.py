@@ -1,12 +1,14 @@
-"""The start page and the service's health endpoint."""
+"""The start page (signed out), the home page by role (signed in), and the health check."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 
 from sharewell import __version__
-from sharewell.web.templating import templates
+from sharewell.web.deps import SESSION_COOKIE, signed_in_user
+from sharewell.web.roles import activities_for
+from sharewell.web.templating import render
 
 __all__ = ["api", "pages"]
 
@@ -14,10 +16,16 @@ pages = APIRouter()
 api = APIRouter(prefix="/api/v1", tags=["service"])
 
 
-@pages.get("/", response_class=HTMLResponse, include_in_schema=False)
-def start_page(request: Request) -> HTMLResponse:
-    """The start page: what the service is for and where to begin."""
-    return templates.TemplateResponse(request, "start.html", {})
+@pages.get("/", include_in_schema=False)
+def start_page(request: Request) -> Response:
+    """Signed out: what the service is for and where to sign in. Signed in: what you can do."""
+    # No session cookie, no store needed: the start page works before the hub has any users.
+    principal = signed_in_user(request) if request.cookies.get(SESSION_COOKIE) else None
+    if principal is None:
+        return render(request, "start.html", None)
+    return render(
+        request, "home.html", principal, title="Home", activities=activities_for(principal)
+    )
 
 
 @api.get("/health")

@@ -1,0 +1,124 @@
+"""What each role may do in the web app and API (pure): one table, read by every route.
+
+``system`` is an organisation's API token: a machine acting for the whole organisation,
+with no person behind it, so it may read but never change anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "ACTIVITIES",
+    "PERMISSIONS",
+    "ROLE_TITLES",
+    "Activity",
+    "Permission",
+    "Principal",
+    "activities_for",
+]
+
+Permission = Literal[
+    "agreements.read",  # the agreements the organisation is party to (admin: every one)
+    "agreements.change",  # upload a new version, suspend
+    "audit.search",  # audit entries of the organisation (admin: all)
+    "audit.verify",  # check the hash chain is intact
+    "savings",  # savings scenarios: the answer, the table and the charts
+]
+
+PERMISSIONS: dict[Permission, frozenset[str]] = {
+    "agreements.read": frozenset({"admin", "ig_lead", "system"}),
+    "agreements.change": frozenset({"ig_lead"}),
+    "audit.search": frozenset({"admin", "ig_lead"}),
+    "audit.verify": frozenset({"admin", "ig_lead", "system"}),
+    "savings": frozenset({"analyst", "system"}),
+}
+
+ROLE_TITLES = {
+    "admin": "hub administrator",
+    "ig_lead": "IG lead",
+    "analyst": "analyst",
+    "frontline": "front-line officer",
+    "system": "API token",
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a signed-in person, or an organisation's API token (role ``system``)."""
+
+    name: str
+    display_name: str
+    organisation: str
+    role: str
+    session_token: str | None = None
+
+    def may(self, permission: Permission) -> bool:
+        """Whether this caller's role grants ``permission``."""
+        return self.role in PERMISSIONS[permission]
+
+    @property
+    def role_title(self) -> str:
+        """The role as people say it: IG lead, analyst..."""
+        return ROLE_TITLES.get(self.role, self.role)
+
+    @property
+    def sees_every_organisation(self) -> bool:
+        """Hub administrators see across the partnership; everyone else, their own slice."""
+        return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One thing the home page offers: a link and what it is for."""
+
+    permission: Permission
+    href: str
+    title: str
+    description: str
+
+
+ACTIVITIES: tuple[Activity, ...] = (
+    Activity(
+        "agreements.read",
+        "/agreements",
+        "Data sharing agreements",
+        "See the agreements your organisation is party to, their versions and status.",
+    ),
+    Activity(
+        "agreements.change",
+        "/agreements/upload",
+        "Upload an agreement",
+        "Check and record a new agreement, or a new version of one.",
+    ),
+    Activity(
+        "audit.search",
+        "/audit",
+        "Search the audit log",
+        "Who accessed what, when, under which agreement and for what purpose.",
+    ),
+    Activity(
+        "audit.search",
+        "/audit/person",
+        "Person access report",
+        "Everyone who saw one person's data: the basis of a subject access response.",
+    ),
+    Activity(
+        "audit.verify",
+        "/audit/verify",
+        "Verify the audit log",
+        "Check that no entry of the tamper-evident log was changed, removed or reordered.",
+    ),
+    Activity(
+        "savings",
+        "/savings",
+        "Savings scenarios",
+        "Will an initiative save your organisation money? The answer, figures and charts.",
+    ),
+)
+
+
+def activities_for(principal: Principal) -> list[Activity]:
+    """The home page's links for this caller, in the order above."""
+    return [a for a in ACTIVITIES if principal.may(a.permission)]
