@@ -160,6 +160,192 @@ def synth(
 
 # --- savings ------------------------------------------------------------------------------
 
+savings_app = typer.Typer(
+    help="Will it save MY organisation money? Per-organisation cost-benefit of initiatives.",
+    no_args_is_help=True,
+)
+app.add_typer(savings_app, name="savings")
+LocalCostsOption = Annotated[
+    list[Path] | None,
+    typer.Option("--local-costs", help="CSV of local unit costs that override national ones."),
+]
+
+
+@savings_app.command("ask")
+def savings_ask(
+    initiative: Annotated[str, typer.Argument(help="Initiative YAML file, or a template name.")],
+    org: Annotated[str, typer.Option("--org", help="Partner slug, e.g. westshire_cc.")],
+    local_costs: LocalCostsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer, for one organisation, what an initiative costs it and saves it."""
+    from sharewell.savings.answer import answer_for, appraise_file
+    from sharewell.savings.report import AGENCY_HEAD, agency_rows
+
+    _, library, appraisal = appraise_file(initiative, local_costs or [])
+    answer = answer_for(appraisal, org, library)
+    if as_json:
+        r = answer.result
+        emit_json(
+            {
+                "initiative": answer.initiative,
+                "organisation": answer.organisation,
+                "answer": answer.text,
+                "price_year": answer.price_year,
+                "horizon_years": answer.horizon_years,
+                "costs": r.costs_pv,
+                "benefits": r.benefits_pv,
+                "cashable": r.cashable_pv,
+                "non_cashable": r.non_cashable_pv,
+                "npv": r.npv,
+                "roi": r.roi,
+                "payback_year": r.payback_year,
+                "largest_beneficiary": answer.largest_beneficiary,
+                "uncertainty": answer.uncertainty,
+                "npv_p5": answer.npv_p5,
+                "npv_p95": answer.npv_p95,
+                "probability_ahead": answer.probability_ahead,
+                "switching_values": answer.switching,
+                "cost_share": answer.share,
+                "local_unit_costs": answer.local_unit_costs,
+                "lines": [ln for ln in appraisal.lines if ln.partner == org],
+            }
+        )
+        return
+    console.print(answer.text, highlight=False)
+    console.print(answer.uncertainty, highlight=False, style="dim")
+    table = Table(title=f"{appraisal.initiative.name}: present values", title_justify="left")
+    for i, head in enumerate(AGENCY_HEAD):
+        table.add_column(head, justify="left" if i == 0 else "right")
+    for row in agency_rows(appraisal):
+        style = "bold" if row[0] in (answer.organisation_name, "All public bodies") else None
+        table.add_row(*row, style=style)
+    console.print(table)
+    if answer.local_unit_costs:
+        console.print(f"Local unit costs used: {', '.join(answer.local_unit_costs)}")
+
+
+@savings_app.command("report")
+def savings_report(
+    initiatives: Annotated[list[str], typer.Argument(help="Initiative files or template names.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the HTML and PDF report.")],
+    local_costs: LocalCostsOption = None,
+    draws: Annotated[int, typer.Option(min=100, help="Monte Carlo draws.")] = 5000,
+    as_json: JsonOption = False,
+) -> None:
+    """Write an HTML and PDF report with charts for one or more initiatives."""
+    from sharewell.savings.initiative import find_initiative, load_initiative
+    from sharewell.savings.report import write_report
+    from sharewell.savings.unit_costs import load_library
+
+    library = load_library(local_costs or [])
+    pairs = [(load_initiative(find_initiative(i), library), library) for i in initiatives]
+    files = write_report(pairs, out, draws=draws)
+    if as_json:
+        emit_json(files)
+        return
+    console.print(key_value_table("Savings report", {"html": files.html, "pdf": files.pdf}))
+
+
+@savings_app.command("unit-costs")
+def savings_unit_costs(
+    price_year: Annotated[
+        str | None, typer.Option("--price-year", help="Uprate to this year, e.g. 2024/25.")
+    ] = None,
+    local_costs: LocalCostsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the unit cost library (national, and local overrides), optionally uprated."""
+    from sharewell.savings.unit_costs import load_library
+
+    library = load_library(local_costs or [])
+    if price_year:
+        library = library.uprated(price_year)
+    costs = sorted(library.costs.values(), key=lambda c: c.code)
+    if as_json:
+        emit_json({"version": library.version, "unit_costs": costs})
+        return
+    table = Table(title=f"Unit cost library {library.version}", title_justify="left")
+    for head in ("Code", "Item", "Cost £", "Price year", "Borne by", "Grade", "Origin", "Source"):
+        table.add_column(head)
+    for c in costs:
+        payers = ", ".join(f"{p.payer} {p.amount:,.0f}" for p in c.parts)
+        table.add_row(
+            c.code,
+            c.item,
+            f"{c.total:,.2f}",
+            c.price_year,
+            payers,
+            str(c.confidence_grade),
+            c.origin,
+            c.source,
+        )
+    console.print(table)
+    console.print(f"Deflators: {library.deflators.source} {library.deflators.verification}")
+
+
+@savings_app.command("evidence")
+def savings_evidence(
+    events: Annotated[
+        Path | None,
+        typer.Option(help="CSV/Parquet: person_id, agency, event_type, event_date."),
+    ] = None,
+    cohort: Annotated[Path | None, typer.Option(help="CSV/Parquet: person_id, index_date.")] = None,
+    hub: HubOption = None,
+    window_months: Annotated[int, typer.Option(min=1, help="Months before and after.")] = 12,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure an effect on events by difference-in-differences (files, or the hub's safe haven)."""
+    import duckdb
+
+    from sharewell.errors import NotFound
+    from sharewell.savings.evidence import measure_did
+
+    applied: tuple[str, ...] = ()
+    if events is None and cohort is None:
+        # No files: read the linked workspace and measure the safe haven's referrals.
+        from sharewell.savings.initiative import find_initiative, load_initiative
+        from sharewell.savings.linked_events import create_event_views, measure_safe_haven
+        from sharewell.store.workspace import Workspace
+
+        path = settings_for(hub).workspace_path()
+        if not path.is_file():
+            raise NotFound(f"no analytic workspace at {path}; run `sharewell init` and ingest")
+        with Workspace(path, read_only=True) as ws:
+            create_event_views(ws.conn)
+            haven = load_initiative(find_initiative("safe_haven"))
+            evidence = measure_safe_haven(ws.conn, haven, window_months=window_months)
+        result, applied = evidence.result, evidence.applied
+    elif events is None or cohort is None:
+        raise typer.BadParameter("give both --events and --cohort, or neither (to use the hub)")
+    else:
+        con = duckdb.connect()
+        for name, file in (("events", events), ("cohort", cohort)):
+            if not file.is_file():
+                raise NotFound(f"{name} file {file} does not exist")
+            reader = "read_parquet" if file.suffix == ".parquet" else "read_csv_auto"
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM {reader}(?)", [str(file)])
+        result = measure_did(con, window_months=window_months)
+    if as_json:
+        emit_json({"result": result, "safe_haven_outcomes_measured": applied})
+        return
+    table = Table(
+        title=f"Difference-in-differences: {result.matched} of {result.cohort_size} matched",
+        title_justify="left",
+    )
+    for head in ("Event type", "Effect per person-month", "95% CI", "Grade"):
+        table.add_column(head)
+    for e in result.estimates.values():
+        table.add_row(
+            e.event_type,
+            f"{e.effect_per_person_month:+.4f}",
+            f"{e.ci_low:+.4f} to {e.ci_high:+.4f}",
+            str(e.confidence_grade),
+        )
+    console.print(table)
+    if applied:
+        console.print(f"Safe haven outcomes now measured: {', '.join(applied)}")
+
 
 # --- web ---------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ app map these classes to exit codes and HTTP statuses, each in one place.
     ├── AgreementError        a data sharing agreement is invalid or unusable
     ├── AccessDenied          the policy refused a read (carries the reason)
     ├── LinkageError          record linkage cannot run on what it was given
+    ├── SavingsError          an initiative, unit cost or evidence input cannot be used
     └── NotFound              a named thing (dataset, agreement, person) does not exist
 """
 
@@ -23,6 +24,7 @@ __all__ = [
     "IngestError",
     "LinkageError",
     "NotFound",
+    "SavingsError",
     "SharewellError",
     "StoreError",
 ]
@@ -54,6 +56,10 @@ class AccessDenied(SharewellError):
 
 class LinkageError(SharewellError):
     """Record linkage cannot run on the data or settings it was given."""
+
+
+class SavingsError(SharewellError):
+    """An initiative file, unit cost library or evidence table cannot be used as given."""
 
 
 class NotFound(SharewellError):
