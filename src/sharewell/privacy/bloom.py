@@ -33,9 +33,9 @@ __all__ = [
 
 # Hash functions per token, by field: the field's weight in the similarity. The date gets
 # most per token (few tokens, and it separates twins from father/son namesakes best).
+# Given and family names share one field, so names recorded the wrong way round still match.
 DEFAULT_WEIGHTS: dict[str, int] = {
-    "given_name": 14,
-    "family_name": 12,
+    "name": 13,
     "date_of_birth": 18,
     "sex": 6,
     "postcode": 6,
@@ -74,13 +74,15 @@ def record_tokens(person: PersonIdentifiers) -> list[tuple[str, str]]:
     """The (field, token) pairs one record's filter is built from."""
     out: list[tuple[str, str]] = []
     if person.given_name_canonical:
-        out += [("given_name", t) for t in _bigrams(person.given_name_canonical)]
+        out += [("name", t) for t in _bigrams(person.given_name_canonical)]
     if person.family_name:
-        out += [("family_name", t) for t in _bigrams(person.family_name)]
+        out += [("name", t) for t in _bigrams(person.family_name)]
     if person.date_of_birth:
         y, m, d = person.date_of_birth.split("-")
         # Day and month also as an unordered pair, so a transposed date keeps half its bits.
-        out += [("date_of_birth", t) for t in (f"y{y}", f"m{m}", f"d{d}", "p" + min(m, d) + max(m, d))]
+        out += [
+            ("date_of_birth", t) for t in (f"y{y}", f"m{m}", f"d{d}", "p" + min(m, d) + max(m, d))
+        ]
     if person.sex:
         out.append(("sex", person.sex))
     if person.postcode:
@@ -94,7 +96,9 @@ def _token_mask(key: bytes, token: str, hashes: int, bits: int) -> np.ndarray:
     h2 = int.from_bytes(digest[8:16], "little") | 1  # odd, so the probes cycle through bits
     positions = np.array([(h1 + i * h2) % bits for i in range(hashes)], dtype=np.int64)
     mask = np.zeros(bits // 64, dtype=np.uint64)
-    np.bitwise_or.at(mask, positions >> 6, np.left_shift(np.uint64(1), (positions & 63).astype(np.uint64)))
+    np.bitwise_or.at(
+        mask, positions >> 6, np.left_shift(np.uint64(1), (positions & 63).astype(np.uint64))
+    )
     return mask
 
 
@@ -154,10 +158,10 @@ def balance(filters: np.ndarray, key: SecretKey, chunk: int = 8192) -> np.ndarra
     out = np.empty((n, words * 2), dtype=np.uint64)
     for start in range(0, n, chunk):
         part = filters[start : start + chunk]
-        bits = np.unpackbits(part.view(np.uint8), axis=1, bitorder="little")
+        bits = np.unpackbits(np.ascontiguousarray(part).view(np.uint8), axis=1, bitorder="little")
         both = np.concatenate([bits, 1 - bits], axis=1)[:, order]
         packed = np.packbits(both, axis=1, bitorder="little")
-        out[start : start + chunk] = packed.view(np.uint64)
+        out[start : start + chunk] = np.ascontiguousarray(packed).view(np.uint64)
     return out
 
 

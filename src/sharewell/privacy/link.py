@@ -35,17 +35,36 @@ __all__ = [
     "PprlResult",
     "PprlSettings",
     "candidate_pairs",
+    "default_threshold",
     "link_encodings",
     "load_encodings",
     "pairwise_accuracy",
+    "read_truth",
+    "write_person_index",
 ]
+
+
+# Dice at or above which a pair links, by hardening (salting leaves Dice unchanged). Chosen on
+# the synthetic partnership (docs/privacy.md): balancing adds the agreeing zeros, so its
+# similarities run higher; folding XORs unrelated bits together, so they run lower.
+DEFAULT_THRESHOLDS: dict[frozenset[str], float] = {
+    frozenset(): 0.80,
+    frozenset({"xor_fold"}): 0.75,
+    frozenset({"balance"}): 0.92,
+    frozenset({"balance", "xor_fold"}): 0.85,
+}
+
+
+def default_threshold(hardening: Sequence[str]) -> float:
+    """The Dice threshold that suits encodings hardened this way."""
+    return DEFAULT_THRESHOLDS[frozenset(hardening) - {"salt"}]
 
 
 @dataclass(frozen=True)
 class PprlSettings:
     """When the hub accepts a pair of encoded records as one person."""
 
-    threshold: float = 0.80  # Dice at or above which a pair links
+    threshold: float | None = None  # Dice at or above which a pair links; None: by hardening
     # NHS pseudonyms present on both and different: link only on near-identical encodings
     # (a mistyped NHS number), since two people can share names, date of birth and address.
     nhs_conflict_threshold: float = 0.96
@@ -61,6 +80,7 @@ class EncodedRecords:
     blocks: pa.Table  # one binary column per blocking key
     fingerprint: str
     encoded_bits: int
+    hardening: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.unique_ids)
@@ -87,13 +107,23 @@ def load_encodings(paths: Sequence[Path]) -> EncodedRecords:
                 f"{path} was encoded differently from {paths[0]} ({', '.join(differs)}); "
                 "every partner must encode with the same secret key and schema settings"
             )
-        tables.append(table.select(["record_id", "partner", "source", "clk", "nhs_number_pseudonym"]
-                                   + [f"block_{k}" for k in BLOCKING_KEYS]))
+        tables.append(
+            table.select(
+                ["record_id", "partner", "source", "clk", "nhs_number_pseudonym"]
+                + [f"block_{k}" for k in BLOCKING_KEYS]
+            )
+        )
     if settings is None:
         raise LinkageError("no encoded files given to link")
     table = pa.concat_tables(tables)
     unique = np.array(
-        [f"{p}:{s}:{r}" for p, s, r in zip(*(table.column(c).to_pylist() for c in ("partner", "source", "record_id")), strict=True)],
+        [
+            f"{p}:{s}:{r}"
+            for p, s, r in zip(
+                *(table.column(c).to_pylist() for c in ("partner", "source", "record_id")),
+                strict=True,
+            )
+        ],
         dtype=object,
     )
     if len(set(unique)) != len(unique):
@@ -106,6 +136,7 @@ def load_encodings(paths: Sequence[Path]) -> EncodedRecords:
         blocks=table.select([f"block_{k}" for k in BLOCKING_KEYS]),
         fingerprint=str(settings["key_fingerprint"]),
         encoded_bits=bits,
+        hardening=tuple(str(h) for h in settings["hardening"]),  # type: ignore[attr-defined]
     )
 
 
@@ -142,6 +173,7 @@ class PprlResult:
     all_pairs: int
     persons: int
     seconds: float
+    threshold: float
 
     @property
     def links(self) -> int:
@@ -170,7 +202,10 @@ def link_encodings(records: EncodedRecords, settings: PprlSettings | None = None
     both = (nhs_codes[left] >= 0) & (nhs_codes[right] >= 0)
     same = both & (nhs_codes[left] == nhs_codes[right])
     score = np.where(same, np.float32(1.0), score)
-    bar = np.where(both & ~same, settings.nhs_conflict_threshold, settings.threshold)
+    threshold = settings.threshold
+    if threshold is None:
+        threshold = default_threshold(records.hardening)
+    bar = np.where(both & ~same, settings.nhs_conflict_threshold, threshold)
     accepted = score >= bar
     left, right, score = left[accepted], right[accepted], score[accepted]
     n = len(records)
@@ -192,6 +227,7 @@ def link_encodings(records: EncodedRecords, settings: PprlSettings | None = None
         all_pairs=n * (n - 1) // 2,
         persons=int(persons),
         seconds=time.perf_counter() - began,
+        threshold=threshold,
     )
 
 
@@ -216,3 +252,102 @@ def match_weight(score: float) -> float:
     """log2 odds of a [0, 1] score, bounded, for the ``match_weight`` column."""
     p = min(max(score, 1e-6), 1 - 1e-6)
     return math.log2(p / (1 - p))
+
+
+# The relations of docs/extracts.md, created as plaintext linkage creates them.
+_DDL = """
+CREATE TABLE IF NOT EXISTS linkage_runs (
+    run_id VARCHAR, kind VARCHAR, started TIMESTAMP, finished TIMESTAMP, engine VARCHAR,
+    settings_hash VARCHAR, threshold DOUBLE, threshold_method VARCHAR, records BIGINT,
+    new_records BIGINT, pairs_scored BIGINT, links BIGINT, persons BIGINT,
+    review_pairs BIGINT, model_path VARCHAR, model_json VARCHAR
+);
+CREATE TABLE IF NOT EXISTS person_index (
+    unique_id VARCHAR, person_id VARCHAR, run_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS person_links (
+    unique_id_l VARCHAR, unique_id_r VARCHAR, match_probability DOUBLE, match_weight DOUBLE,
+    run_id VARCHAR
+);
+"""
+
+
+def write_person_index(
+    conn: duckdb.DuckDBPyConnection, result: PprlResult, records: EncodedRecords
+) -> str:
+    """Replace the workspace's person index and links with this result; returns the run id."""
+    run_id = "pprl-" + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    index = pa.table(
+        {
+            "unique_id": pa.array(result.unique_ids.astype(str)),
+            "person_id": pa.array(result.person_ids.astype(str)),
+        }
+    )
+    score = result.link_score.astype(np.float64)
+    links = pa.table(
+        {
+            "unique_id_l": pa.array(result.unique_ids[result.link_left].astype(str)),
+            "unique_id_r": pa.array(result.unique_ids[result.link_right].astype(str)),
+            # No probability model in PPRL mode: the decision score (Dice, or 1 for equal
+            # NHS pseudonyms) stands in, and its log2 odds as the weight.
+            "match_probability": pa.array(score),
+            "match_weight": pa.array([match_weight(float(x)) for x in score]),
+        }
+    )
+    settings_hash = hashlib.sha256(
+        json.dumps([records.fingerprint, records.encoded_bits, records.hardening]).encode()
+    ).hexdigest()[:16]
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute(_DDL)
+        conn.register("sw_pprl_index", index)
+        conn.register("sw_pprl_links", links)
+        conn.execute("DELETE FROM person_index")
+        conn.execute(
+            "INSERT INTO person_index SELECT unique_id, person_id, ? FROM sw_pprl_index", [run_id]
+        )
+        conn.execute("DELETE FROM person_links")
+        conn.execute(
+            "INSERT INTO person_links SELECT unique_id_l, unique_id_r, match_probability, "
+            "match_weight, ? FROM sw_pprl_links",
+            [run_id],
+        )
+        conn.execute(
+            "INSERT INTO linkage_runs VALUES (?, 'pprl', now() - to_microseconds(?), now(), "
+            "'numpy', ?, ?, 'default for hardening', ?, ?, ?, ?, ?, 0, NULL, NULL)",
+            [
+                run_id,
+                int(result.seconds * 1e6),
+                settings_hash,
+                result.threshold,
+                result.records,
+                result.records,
+                result.candidate_pairs,
+                result.links,
+                result.persons,
+            ],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.unregister("sw_pprl_index")
+        conn.unregister("sw_pprl_links")
+    return run_id
+
+
+def read_truth(path: Path, result: PprlResult) -> list[str]:
+    """True person ids in the result's record order, from a CSV of unique_id, person_id."""
+    import csv
+
+    if not path.is_file():
+        raise NotFound(f"truth file {path} does not exist")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        truth = {r["unique_id"]: r["person_id"] for r in csv.DictReader(fh)}
+    missing = [u for u in result.unique_ids if u not in truth]
+    if missing:
+        raise LinkageError(
+            f"truth file {path} has no person for {len(missing)} records, e.g. {missing[0]}"
+        )
+    return [truth[str(u)] for u in result.unique_ids]
