@@ -37,21 +37,15 @@ def _given_postcode(p: PersonIdentifiers) -> str | None:
     return f"{soundex(p.given_name_canonical)}|{p.postcode}"
 
 
-def _yob_district(p: PersonIdentifiers) -> str | None:
-    if not (p.birth_year and p.postcode_outward):
-        return None
-    return f"{p.birth_year}|{p.postcode_outward}"
-
-
 # Name -> what it hashes. Each survives what the others do not: dob (moves, name typos),
 # names (moves, missing or mistyped dates), family_postcode and given_postcode (missing
-# date with one name mistyped), yob_district (a date typo and a name typo together).
+# date with one name mistyped). Birth year + postcode district was tried and dropped: on
+# the synthetic partnership it added half as many pairs again and found no pair more.
 BLOCKING_KEYS: dict[str, Callable[[PersonIdentifiers], str | None]] = {
     "dob": lambda p: p.date_of_birth,
     "names": _names,
     "family_postcode": _family_postcode,
     "given_postcode": _given_postcode,
-    "yob_district": _yob_district,
 }
 
 

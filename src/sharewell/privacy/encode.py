@@ -31,6 +31,7 @@ __all__ = [
     "EncodingReport",
     "EncodingSchema",
     "encode_file",
+    "encode_partnership",
     "encode_rows",
     "load_schema",
     "read_extract",
@@ -263,3 +264,27 @@ def encode_file(
         hardening=tuple(schema.hardening),
         pass_through=tuple(schema.pass_through),
     )
+
+
+def encode_partnership(
+    directory: Path,
+    key: SecretKey,
+    out_dir: Path,
+    hardening: Sequence[str] | None = None,
+) -> list[EncodingReport]:
+    """Encode every extract of a partnership directory (``manifest.json``), as each partner
+    would on its own machine; for demos, tests and benchmarks."""
+    manifest_path = directory / "manifest.json"
+    if not manifest_path.is_file():
+        raise NotFound(f"{directory} holds no manifest.json (write one with `sharewell synth`)")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    reports = []
+    for entry in manifest["extracts"]:
+        schema = load_schema(directory / entry["mapping"])
+        if hardening is not None:
+            schema = schema.model_copy(update={"hardening": tuple(hardening)})
+        name = Path(entry["mapping"]).stem + ".parquet"
+        reports.append(
+            encode_file(directory / entry["file"], schema, key, out_dir / name, entry["partner"])
+        )
+    return reports
