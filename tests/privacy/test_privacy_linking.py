@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import numpy as np
 import pytest
 
 from sharewell.cli import main
 from sharewell.privacy import EncodingSchema, link_encodings, load_encodings
-from sharewell.privacy.bloom import from_bytes
-from sharewell.privacy.encode import encode_rows
-from sharewell.privacy.link import EncodedRecords, candidate_pairs, pairwise_accuracy
+from sharewell.privacy.encode import METADATA_KEY, encode_rows
+from sharewell.privacy.link import (
+    EncodedRecords,
+    candidate_pairs,
+    pairwise_accuracy,
+    records_from_table,
+)
 
 
 def _true_pairs(truth_ids: np.ndarray) -> int:
@@ -39,18 +45,7 @@ def test_hub_links_encodings_as_well_as_the_truth_allows(encoded, truth):
 def _encode(rows, key, hardening=("balance", "xor_fold")) -> EncodedRecords:
     schema = EncodingSchema(source_type="person", columns={}, hardening=hardening)
     table = encode_rows(rows, key, schema, "westshire_cc")
-    words = len(table.column("clk")[0].as_py()) // 8
-    from sharewell.privacy.blocking import BLOCKING_KEYS
-
-    return EncodedRecords(
-        unique_ids=np.array([f"westshire_cc:person:{r['record_id']}" for r in rows], dtype=object),
-        filters=from_bytes(table.column("clk").to_pylist(), words),
-        nhs=table.column("nhs_number_pseudonym").combine_chunks(),
-        blocks=table.select([f"block_{k}" for k in BLOCKING_KEYS]),
-        fingerprint=key.fingerprint,
-        encoded_bits=words * 64,
-        hardening=tuple(hardening),
-    )
+    return records_from_table(table, json.loads(table.schema.metadata[METADATA_KEY]))
 
 
 def test_twins_stay_apart_while_a_nickname_and_a_typo_still_link(key):

@@ -13,7 +13,14 @@ from collections.abc import Callable
 from sharewell.privacy.keys import SecretKey
 from sharewell.privacy.normalise import PersonIdentifiers, soundex
 
-__all__ = ["BLOCKING_KEYS", "PSEUDONYM_FIELDS", "blocking_keys", "pseudonyms"]
+__all__ = [
+    "BLOCKING_KEYS",
+    "COMPARISON_KEYS",
+    "PSEUDONYM_FIELDS",
+    "blocking_keys",
+    "comparison_keys",
+    "pseudonyms",
+]
 
 PSEUDONYM_FIELDS = ("nhs_number", "uprn")
 
@@ -47,6 +54,27 @@ BLOCKING_KEYS: dict[str, Callable[[PersonIdentifiers], str | None]] = {
     "family_postcode": _family_postcode,
     "given_postcode": _given_postcode,
 }
+
+
+# Keyed values the hub compares but never blocks on (their blocks would be far too big):
+# a year of birth that differs tells a father from his son of the same name and address.
+COMPARISON_KEYS: dict[str, Callable[[PersonIdentifiers], str | None]] = {
+    "birth_year": lambda p: p.birth_year,
+}
+
+
+def comparison_keys(person: PersonIdentifiers, key: SecretKey) -> dict[str, bytes | None]:
+    """The record's comparison keys: 8-byte keyed hashes (None where fields are missing)."""
+    compare_key = key.subkey("comparison")
+    out: dict[str, bytes | None] = {}
+    for name, plain in COMPARISON_KEYS.items():
+        value = plain(person)
+        out[name] = (
+            None
+            if value is None
+            else hmac.digest(compare_key, f"{name}\x1f{value}".encode(), "sha256")[:8]
+        )
+    return out
 
 
 def blocking_keys(person: PersonIdentifiers, key: SecretKey) -> dict[str, bytes | None]:

@@ -36,7 +36,8 @@ __all__ = [
 # Given and family names share one field, so names recorded the wrong way round still match.
 DEFAULT_WEIGHTS: dict[str, int] = {
     "name": 13,
-    "date_of_birth": 18,
+    "birth_year": 30,
+    "birth_date": 12,
     "sex": 6,
     "postcode": 6,
 }
@@ -80,9 +81,8 @@ def record_tokens(person: PersonIdentifiers) -> list[tuple[str, str]]:
     if person.date_of_birth:
         y, m, d = person.date_of_birth.split("-")
         # Day and month also as an unordered pair, so a transposed date keeps half its bits.
-        out += [
-            ("date_of_birth", t) for t in (f"y{y}", f"m{m}", f"d{d}", "p" + min(m, d) + max(m, d))
-        ]
+        out.append(("birth_year", y))
+        out += [("birth_date", t) for t in (f"m{m}", f"d{d}", "p" + min(m, d) + max(m, d))]
     if person.sex:
         out.append(("sex", person.sex))
     if person.postcode:

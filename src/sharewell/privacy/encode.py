@@ -21,7 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sharewell.errors import ConfigError, IngestError, NotFound
 from sharewell.ingest.source_types import load_source_types
-from sharewell.privacy.blocking import BLOCKING_KEYS, PSEUDONYM_FIELDS, blocking_keys, pseudonyms
+from sharewell.privacy.blocking import (
+    BLOCKING_KEYS,
+    COMPARISON_KEYS,
+    PSEUDONYM_FIELDS,
+    blocking_keys,
+    comparison_keys,
+    pseudonyms,
+)
 from sharewell.privacy.bloom import ClkSettings, as_bytes, encode_clks
 from sharewell.privacy.keys import SecretKey
 from sharewell.privacy.normalise import normalise_person
@@ -210,6 +217,9 @@ def encode_rows(
     blocks = [blocking_keys(p, key) for p in people]
     for name in BLOCKING_KEYS:
         columns[f"block_{name}"] = pa.array([b[name] for b in blocks], pa.binary())
+    compare = [comparison_keys(p, key) for p in people]
+    for name in COMPARISON_KEYS:
+        columns[f"compare_{name}"] = pa.array([c[name] for c in compare], pa.binary())
     for name in schema.pass_through:
         columns[name] = pa.array(
             [None if r.get(name) in (None, "") else str(r.get(name)) for r in rows], pa.string()

@@ -16,10 +16,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -40,6 +42,7 @@ __all__ = [
     "load_encodings",
     "pairwise_accuracy",
     "read_truth",
+    "records_from_table",
     "write_person_index",
 ]
 
@@ -67,7 +70,14 @@ class PprlSettings:
     threshold: float | None = None  # Dice at or above which a pair links; None: by hardening
     # NHS pseudonyms present on both and different: link only on near-identical encodings
     # (a mistyped NHS number), since two people can share names, date of birth and address.
-    nhs_conflict_threshold: float = 0.96
+    # Evidence against a pair raises its bar part of the way from the threshold to 1:
+    # NHS numbers that differ (a mistyped one keeps everything else);
+    nhs_conflict: float = 0.8
+    # years of birth that differ (a father and son of one name and address; a year typo
+    # keeps everything else);
+    year_conflict: float = 0.7
+    # dates that differ in the same year (a transposed or partial date; or twins).
+    dob_conflict: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,7 @@ class EncodedRecords:
     filters: np.ndarray  # (n, words) uint64
     nhs: pa.Array  # binary, null where missing
     blocks: pa.Table  # one binary column per blocking key
+    birth_year: pa.Array  # keyed comparison value, null where missing
     fingerprint: str
     encoded_bits: int
     hardening: tuple[str, ...] = ()
@@ -89,7 +100,7 @@ class EncodedRecords:
 def load_encodings(paths: Sequence[Path]) -> EncodedRecords:
     """Read partners' upload files; refuse files encoded with another key or settings."""
     tables = []
-    settings: dict[str, object] | None = None
+    settings: dict[str, Any] | None = None
     for path in paths:
         if not path.is_file():
             raise NotFound(f"encoded file {path} does not exist")
@@ -110,12 +121,17 @@ def load_encodings(paths: Sequence[Path]) -> EncodedRecords:
         tables.append(
             table.select(
                 ["record_id", "partner", "source", "clk", "nhs_number_pseudonym"]
+                + ["compare_birth_year"]
                 + [f"block_{k}" for k in BLOCKING_KEYS]
             )
         )
     if settings is None:
         raise LinkageError("no encoded files given to link")
-    table = pa.concat_tables(tables)
+    return records_from_table(pa.concat_tables(tables), settings)
+
+
+def records_from_table(table: pa.Table, settings: dict[str, Any]) -> EncodedRecords:
+    """Encoded records from upload tables (concatenated) and their shared settings."""
     unique = np.array(
         [
             f"{p}:{s}:{r}"
@@ -128,15 +144,16 @@ def load_encodings(paths: Sequence[Path]) -> EncodedRecords:
     )
     if len(set(unique)) != len(unique):
         raise LinkageError("the same record (partner:source:record_id) is in more than one file")
-    bits = int(str(settings["encoded_bits"]))
+    bits = int(settings["encoded_bits"])
     return EncodedRecords(
         unique_ids=unique,
         filters=from_bytes(table.column("clk").to_pylist(), bits // 64),
         nhs=table.column("nhs_number_pseudonym").combine_chunks(),
         blocks=table.select([f"block_{k}" for k in BLOCKING_KEYS]),
+        birth_year=table.column("compare_birth_year").combine_chunks(),
         fingerprint=str(settings["key_fingerprint"]),
         encoded_bits=bits,
-        hardening=tuple(str(h) for h in settings["hardening"]),  # type: ignore[attr-defined]
+        hardening=tuple(str(h) for h in settings["hardening"]),
     )
 
 
@@ -186,31 +203,80 @@ def _person_id(unique_id: str) -> str:
     return "P" + hashlib.md5(unique_id.encode()).hexdigest()[:12].upper()
 
 
+def _agreement(
+    values: pa.Array, left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: both present and equal; both present and different (keyed values only)."""
+    codes = np.full(len(values), -1, dtype=np.int64)
+    present = ~np.asarray(values.is_null(), dtype=bool)
+    if present.any():
+        encoded = pc.dictionary_encode(values.filter(pa.array(present))).indices
+        codes[present] = np.asarray(encoded, dtype=np.int64)
+    both = (codes[left] >= 0) & (codes[right] >= 0)
+    same = both & (codes[left] == codes[right])
+    return same, both & ~same
+
+
+def cluster_links(
+    n: int, left: np.ndarray, right: np.ndarray, score: np.ndarray, anchored: np.ndarray
+) -> tuple[int, np.ndarray]:
+    """Cluster accepted links; records not ``anchored`` (no date of birth) cannot bridge.
+
+    A record with no date of birth is as like a father as his son of the same name and
+    address; joining every cluster it links to would merge the two. So anchored records
+    cluster by their links among themselves, and each unanchored record (or group of them)
+    joins only the one cluster it is most like.
+    """
+    both = anchored[left] & anchored[right]
+    graph = coo_matrix((np.ones(int(both.sum()), np.int8), (left[both], right[both])), (n, n))
+    _, labels = connected_components(graph, directed=False)
+    labels = labels.astype(np.int64)
+    # Groups of unanchored records linked among themselves act as one.
+    loose = ~anchored[left] & ~anchored[right]
+    graph = coo_matrix((np.ones(int(loose.sum()), np.int8), (left[loose], right[loose])), (n, n))
+    _, groups = connected_components(graph, directed=False)
+    # Each group's best link to an anchored record decides the cluster it joins.
+    mixed = anchored[left] != anchored[right]
+    free = np.where(anchored[left[mixed]], right[mixed], left[mixed])
+    fixed = np.where(anchored[left[mixed]], left[mixed], right[mixed])
+    order = np.argsort(-score[mixed], kind="stable")
+    best_group, first = np.unique(groups[free[order]], return_index=True)
+    target = {int(g): int(labels[fixed[order][i]]) for g, i in zip(best_group, first, strict=True)}
+    unanchored = np.flatnonzero(~anchored)
+    for rec in unanchored:
+        joined = target.get(int(groups[rec]))
+        labels[rec] = joined if joined is not None else n + int(groups[rec])
+    _, labels = np.unique(labels, return_inverse=True)
+    return int(labels.max()) + 1 if n else 0, labels
+
+
 def link_encodings(records: EncodedRecords, settings: PprlSettings | None = None) -> PprlResult:
     """Block, compare and cluster encoded records into persons."""
     settings = settings or PprlSettings()
     began = time.perf_counter()
     left, right = candidate_pairs(records)
     score = dice_pairs(records.filters, left, right, popcounts(records.filters))
-    nhs = records.nhs
-    present = ~np.asarray(nhs.is_null(), dtype=bool)
-    # Equal NHS pseudonyms: one person. Different ones: a high bar (see PprlSettings).
-    nhs_codes = np.full(len(records), -1, dtype=np.int64)
-    if present.any():
-        codes = pa.compute.dictionary_encode(nhs.filter(pa.array(present))).indices
-        nhs_codes[present] = np.asarray(codes, dtype=np.int64)
-    both = (nhs_codes[left] >= 0) & (nhs_codes[right] >= 0)
-    same = both & (nhs_codes[left] == nhs_codes[right])
-    score = np.where(same, np.float32(1.0), score)
+    nhs_same, nhs_conflict = _agreement(records.nhs, left, right)
+    _, dob_conflict = _agreement(records.blocks.column("block_dob").combine_chunks(), left, right)
+    _, year_conflict = _agreement(records.birth_year, left, right)
+    # Equal NHS pseudonyms: one person. Evidence against raises the bar (PprlSettings).
+    score = np.where(nhs_same, np.float32(1.0), score)
     threshold = settings.threshold
     if threshold is None:
         threshold = default_threshold(records.hardening)
-    bar = np.where(both & ~same, settings.nhs_conflict_threshold, threshold)
+    raise_by = np.zeros(len(left), dtype=np.float32)
+    for conflict, share in (
+        (dob_conflict, settings.dob_conflict),
+        (year_conflict, settings.year_conflict),
+        (nhs_conflict, settings.nhs_conflict),
+    ):
+        raise_by[conflict] = np.maximum(raise_by[conflict], share)
+    bar = threshold + raise_by * (1 - threshold)
     accepted = score >= bar
     left, right, score = left[accepted], right[accepted], score[accepted]
     n = len(records)
-    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
-    persons, labels = connected_components(graph, directed=False)
+    has_dob = ~np.asarray(records.blocks.column("block_dob").is_null(), dtype=bool)
+    persons, labels = cluster_links(n, left, right, score, has_dob)
     # Name each cluster after its lowest unique id, as plaintext linkage does.
     order = np.lexsort((records.unique_ids.astype(str), labels))
     first = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1]])
