@@ -250,10 +250,8 @@ def _scale(n: int) -> list[Row]:
     import pyarrow as pa
 
     from sharewell.privacy import PprlSettings, SecretKey, link_encodings, pairwise_accuracy
-    from sharewell.privacy.blocking import BLOCKING_KEYS
-    from sharewell.privacy.bloom import from_bytes
-    from sharewell.privacy.encode import EncodingSchema, encode_rows
-    from sharewell.privacy.link import EncodedRecords
+    from sharewell.privacy.encode import METADATA_KEY, EncodingSchema, encode_rows
+    from sharewell.privacy.link import records_from_table
     from sharewell.synth import SynthConfig, generate
 
     population = generate(SynthConfig(people=n, seed=9)).population
