@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks.governance import bench_governance
 from benchmarks.savings import bench_monte_carlo
 from benchmarks.synth import bench_synth
 
@@ -17,5 +18,6 @@ Benchmark = Callable[..., list[Row]]
 
 BENCHMARKS: list[Benchmark] = [
     bench_synth,
+    bench_governance,
     bench_monte_carlo,
 ]

@@ -151,6 +151,533 @@ def synth(
 
 # --- governance: partnership, agreements, audit, retention ----------------------------------
 
+org_app = typer.Typer(help="Organisations of the partnership.", no_args_is_help=True)
+user_app = typer.Typer(help="People who log in: one organisation, one role.", no_args_is_help=True)
+partnership_app = typer.Typer(help="Load or seed a whole partnership.", no_args_is_help=True)
+agreement_app = typer.Typer(help="Data sharing agreements (versioned).", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log and its reports.", no_args_is_help=True)
+retention_app = typer.Typer(
+    help="Delete data past its agreements' retention.", no_args_is_help=True
+)
+app.add_typer(org_app, name="org")
+app.add_typer(user_app, name="user")
+app.add_typer(partnership_app, name="partnership")
+app.add_typer(agreement_app, name="agreement")
+app.add_typer(audit_app, name="audit")
+app.add_typer(retention_app, name="retention")
+
+
+def _governance_hub(hub: Path | None) -> tuple[Any, str]:
+    """The hub's operational store engine and who is acting (SHAREWELL_USER)."""
+    from sharewell.partnership import hub_engine
+
+    settings = settings_for(hub)
+    return hub_engine(settings), settings.user
+
+
+def _rows_table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*(str(v) if v is not None else "-" for v in row))
+    return table
+
+
+@org_app.command("add")
+def org_add(
+    slug: Annotated[str, typer.Argument(help="Short name, e.g. westshire_fire.")],
+    name: Annotated[str, typer.Option(help="Full name of the organisation.")],
+    org_type: Annotated[
+        str, typer.Option("--type", help="local_authority, fire, police, nhs_trust, icb, ...")
+    ],
+    code: Annotated[str | None, typer.Option(help="ODS-style code, e.g. RW1.")] = None,
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add an organisation to the partnership."""
+    from pydantic import ValidationError
+
+    from sharewell.errors import ConfigError
+    from sharewell.partnership import Organisation, add_organisation
+
+    engine, actor = _governance_hub(hub)
+    try:
+        org = Organisation(slug=slug, name=name, type=org_type, code=code)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(f"organisation {slug!r} is not valid: {exc}") from exc
+    added = add_organisation(engine, org, actor=actor)
+    if as_json:
+        emit_json({"organisation": org, "added": added})
+    else:
+        console.print(f"{'Added' if added else 'Already present'}: {org.slug} ({org.name})")
+
+
+@org_app.command("list")
+def org_list(hub: HubOption = None, as_json: JsonOption = False) -> None:
+    """List the partnership's organisations."""
+    from sharewell.partnership import list_organisations
+
+    engine, _ = _governance_hub(hub)
+    orgs = list_organisations(engine)
+    if as_json:
+        emit_json(orgs)
+        return
+    console.print(
+        _rows_table(
+            "Organisations",
+            ["slug", "name", "type", "code"],
+            [[o.slug, o.name, o.type, o.code] for o in orgs],
+        )
+    )
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name, e.g. westshire_fire.frontline.")],
+    org: Annotated[str, typer.Option("--org", help="Organisation slug the user belongs to.")],
+    role: Annotated[str, typer.Option(help="admin, ig_lead, analyst or frontline.")],
+    name: Annotated[str | None, typer.Option(help="Display name (default: username).")] = None,
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a user to an organisation with one role."""
+    from pydantic import ValidationError
+
+    from sharewell.errors import ConfigError
+    from sharewell.partnership import User, add_user
+
+    engine, actor = _governance_hub(hub)
+    try:
+        user = User(username=username, display_name=name or username, organisation=org, role=role)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(f"user {username!r} is not valid: {exc}") from exc
+    added = add_user(engine, user, actor=actor)
+    if as_json:
+        emit_json({"user": user, "added": added})
+    else:
+        console.print(f"{'Added' if added else 'Already present'}: {user.username} ({org}, {role})")
+
+
+@user_app.command("list")
+def user_list(
+    org: Annotated[str | None, typer.Option("--org", help="Only this organisation.")] = None,
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List users and their organisation and role."""
+    from sharewell.partnership import list_users
+
+    engine, _ = _governance_hub(hub)
+    found = list_users(engine, org)
+    if as_json:
+        emit_json(found)
+        return
+    console.print(
+        _rows_table(
+            "Users",
+            ["username", "organisation", "role", "active"],
+            [[u.username, u.organisation, u.role, u.active] for u in found],
+        )
+    )
+
+
+@partnership_app.command("load")
+def partnership_load(
+    file: Annotated[Path, typer.Argument(help="A synthetic partnership's manifest.json.")],
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add the organisations listed in a manifest (and the standard purposes)."""
+    from sharewell.partnership import load_partnership
+
+    engine, actor = _governance_hub(hub)
+    loaded = load_partnership(engine, file, actor=actor)
+    if as_json:
+        emit_json([{"organisation": org, "added": added} for org, added in loaded])
+        return
+    console.print(
+        _rows_table(
+            f"Organisations from {file}",
+            ["slug", "name", "type", "code", "added"],
+            [
+                [o.slug, o.name, o.type, o.code, "yes" if a else "already present"]
+                for o, a in loaded
+            ],
+        )
+    )
+
+
+@partnership_app.command("seed-demo")
+def partnership_seed_demo(hub: HubOption = None, as_json: JsonOption = False) -> None:
+    """Add the Westshire demo organisations, users and example agreements."""
+    from sharewell.agreements import seed_demo_partnership
+
+    engine, actor = _governance_hub(hub)
+    seeded = seed_demo_partnership(engine, actor=actor)
+    if as_json:
+        emit_json(seeded)
+        return
+    console.print(
+        key_value_table(
+            "Demo partnership",
+            {
+                "organisations added": seeded.organisations_added,
+                "users added": seeded.users_added,
+                **{f"agreement {k}": v for k, v in seeded.agreements.items()},
+            },
+        )
+    )
+
+
+@agreement_app.command("add")
+def agreement_add(
+    file: Annotated[Path, typer.Argument(help="Agreement YAML file.")],
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check and store an agreement; a changed agreement must carry a new version."""
+    from sharewell.agreements import add_agreement_file
+
+    engine, actor = _governance_hub(hub)
+    result = add_agreement_file(engine, file, actor=actor)
+    if as_json:
+        emit_json(result)
+        return
+    said = {"added": "Added", "new_version": "Stored new version of", "unchanged": "Unchanged:"}
+    console.print(
+        f"{said[result.outcome]} agreement {result.agreement_id} v{result.version} "
+        f"({result.status})"
+    )
+
+
+@agreement_app.command("list")
+def agreement_list(hub: HubOption = None, as_json: JsonOption = False) -> None:
+    """List agreements (newest version of each) and whether each is in force today."""
+    from datetime import UTC, datetime
+
+    from sharewell.agreements import current_agreements, effective_status
+
+    engine, _ = _governance_hub(hub)
+    today = datetime.now(UTC).date()
+    found = [(a, effective_status(a, today)) for a in current_agreements(engine)]
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": a.id,
+                    "version": a.version,
+                    "title": a.title,
+                    "status": a.status,
+                    "in_force": in_force == "active",
+                    "effective_status": in_force,
+                    "purposes": list(a.purposes),
+                    "start": a.start,
+                    "end": a.end,
+                }
+                for a, in_force in found
+            ]
+        )
+        return
+    console.print(
+        _rows_table(
+            "Agreements",
+            ["id", "version", "status", "today", "purposes", "start", "end"],
+            [
+                [a.id, a.version, a.status, in_force, ", ".join(a.purposes), a.start, a.end]
+                for a, in_force in found
+            ],
+        )
+    )
+
+
+@agreement_app.command("show")
+def agreement_show(
+    agreement_id: Annotated[str, typer.Argument(help="Agreement id.")],
+    version: Annotated[int | None, typer.Option(help="Version (default: newest).")] = None,
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one agreement in full, with its version history."""
+    from sharewell.agreements import agreement_history, get_agreement
+
+    engine, _ = _governance_hub(hub)
+    stored = get_agreement(engine, agreement_id, version)
+    history = agreement_history(engine, agreement_id)
+    if as_json:
+        emit_json(
+            {
+                "agreement": stored.agreement,
+                "recorded_by": stored.recorded_by,
+                "recorded_at": stored.recorded_at,
+                "versions": [
+                    {
+                        "version": h.agreement.version,
+                        "status": h.agreement.status,
+                        "recorded_at": h.recorded_at,
+                        "recorded_by": h.recorded_by,
+                    }
+                    for h in history
+                ],
+            }
+        )
+        return
+    import yaml
+
+    a = stored.agreement
+    console.print(f"[bold]{a.title}[/bold]  ({a.id} v{a.version}, {a.status})")
+    console.print(yaml.safe_dump(a.model_dump(mode="json"), sort_keys=False), markup=False)
+    console.print(
+        _rows_table(
+            "Versions",
+            ["version", "status", "recorded at", "by"],
+            [
+                [h.agreement.version, h.agreement.status, h.recorded_at, h.recorded_by]
+                for h in history
+            ],
+        )
+    )
+
+
+@agreement_app.command("check")
+def agreement_check(
+    files: Annotated[list[Path], typer.Argument(help="Agreement YAML files to check.")],
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check agreement files without storing them (organisations checked if the hub exists)."""
+    import yaml as yaml_lib
+
+    from sharewell.agreements import check_agreement, known_organisations, parse_agreement
+    from sharewell.errors import AgreementError
+
+    settings = settings_for(hub)
+    orgs = None
+    if settings.database_url or (settings.hub_dir / "sharewell.db").exists():
+        engine, _ = _governance_hub(hub)
+        orgs = known_organisations(engine)
+    report: dict[str, list[str]] = {}
+    for file in files:
+        try:
+            raw = yaml_lib.safe_load(file.read_text(encoding="utf-8"))
+        except (OSError, yaml_lib.YAMLError) as exc:
+            report[str(file)] = [f"{file}: cannot be read as YAML: {exc}"]
+            continue
+        agreement, problems = parse_agreement(raw, str(file))
+        if agreement is not None:
+            problems = check_agreement(agreement, str(file), organisations=orgs)
+        report[str(file)] = [str(p) for p in problems]
+    if as_json:
+        emit_json({"organisations_checked": orgs is not None, "files": report})
+    else:
+        for file_name, lines in report.items():
+            if lines:
+                console.print(f"[red]✗[/red] {file_name}")
+                for p in lines:
+                    console.print(f"  - {p}", markup=False)
+            else:
+                console.print(f"[green]✓[/green] {file_name}")
+        if orgs is None:
+            console.print("(no hub found: organisation names were not checked)")
+    bad = sum(bool(p) for p in report.values())
+    if bad:
+        raise AgreementError(f"{bad} of {len(report)} agreement file(s) have problems")
+
+
+@agreement_app.command("suspend")
+def agreement_suspend(
+    agreement_id: Annotated[str, typer.Argument(help="Agreement id.")],
+    reason: Annotated[str, typer.Option(help="Why it is suspended (recorded in the audit log).")],
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Suspend an agreement at once (stored as a new version)."""
+    from sharewell.agreements import suspend_agreement
+
+    engine, actor = _governance_hub(hub)
+    result = suspend_agreement(engine, agreement_id, actor=actor, reason=reason)
+    if as_json:
+        emit_json(result)
+    else:
+        console.print(
+            f"Agreement {result.agreement_id} is suspended (v{result.version}); no access is "
+            "granted under it."
+        )
+
+
+@audit_app.command("verify")
+def audit_verify(
+    expect_head: Annotated[
+        str | None, typer.Option(help="Head hash recorded earlier, to detect a rewritten log.")
+    ] = None,
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the audit chain; exit 3 and say where if any entry was changed."""
+    from sharewell.audit import verify
+    from sharewell.errors import StoreError
+
+    engine, _ = _governance_hub(hub)
+    report = verify(engine)
+    head_ok = expect_head is None or report.head_hash == expect_head
+    if as_json:
+        emit_json({**dataclasses.asdict(report), "expected_head_matches": head_ok})
+    elif report.ok and head_ok:
+        console.print(
+            f"[green]Audit log intact:[/green] {report.entries_checked} entries; head "
+            f"{report.head_hash}"
+        )
+    else:
+        for problem in report.problems:
+            err_console.print(f"  - {problem.message}")
+    if not head_ok:
+        raise StoreError(
+            f"the audit head is {report.head_hash}, not the expected {expect_head}: the log "
+            "was rewritten or cut"
+        )
+    if not report.ok:
+        raise StoreError(
+            f"the audit log was tampered with: {len(report.problems)} problem(s), listed above"
+        )
+
+
+@audit_app.command("person")
+def audit_person(
+    person_id: Annotated[str, typer.Argument(help="Internal person id.")],
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Subject access: who saw this person's data, when, under which agreement and purpose."""
+    from sharewell.audit import subject_access_report
+
+    engine, _ = _governance_hub(hub)
+    report = subject_access_report(engine, person_id)
+    if as_json:
+        emit_json(report)
+        return
+    console.print(
+        _rows_table(
+            f"Who saw person {person_id} (organisations: "
+            f"{', '.join(report.seen_by_organisations) or 'none'})",
+            ["when", "who", "organisation", "purpose", "action", "agreement", "outcome"],
+            [
+                [
+                    e.recorded_at,
+                    e.actor,
+                    e.organisation,
+                    e.purpose,
+                    e.action,
+                    f"{e.agreement_id} v{e.agreement_version}" if e.agreement_id else None,
+                    e.outcome,
+                ]
+                for e in report.entries
+            ],
+        )
+    )
+
+
+@audit_app.command("agreement")
+def audit_agreement(
+    agreement_id: Annotated[str, typer.Argument(help="Agreement id.")],
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """How an agreement was used: accesses allowed and refused, by organisation and purpose."""
+    from sharewell.audit import agreement_usage_report
+
+    engine, _ = _governance_hub(hub)
+    usage = agreement_usage_report(engine, agreement_id)
+    if as_json:
+        emit_json(usage)
+        return
+    console.print(
+        key_value_table(
+            f"Use of agreement {agreement_id}",
+            {
+                "entries": usage.total,
+                "allowed": usage.allowed,
+                "refused": usage.denied,
+                "changes to the agreement": usage.changes,
+                "people whose data was seen": usage.persons,
+                "by organisation": usage.by_organisation,
+                "by purpose": usage.by_purpose,
+                "by action": usage.by_action,
+                "first": usage.first,
+                "last": usage.last,
+            },
+        )
+    )
+
+
+def _deletion_counts(report: Any) -> dict[str, int]:
+    """The integer counts of a deletion report (e.g. records, quarantine rows), for the audit."""
+    is_instance = dataclasses.is_dataclass(report) and not isinstance(report, type)
+    fields = dataclasses.asdict(report) if is_instance else {}
+    return {
+        k: v
+        for k, v in fields.items()
+        if isinstance(v, int) and not isinstance(v, bool) and k != "dataset_version"
+    }
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what is due; delete nothing.")
+    ] = False,
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete dataset versions past their agreements' retention; audit the counts."""
+    import importlib
+
+    from sharewell.agreements import current_agreements, run_retention
+    from sharewell.errors import StoreError
+    from sharewell.store import Workspace
+
+    engine, actor = _governance_hub(hub)
+    # Ingest provides the listing and deletion of dataset versions (looked up, not imported,
+    # so this command still explains itself in a build without them).
+    ingest = importlib.import_module("sharewell.ingest")
+    list_versions = getattr(ingest, "list_dataset_versions", None)
+    delete_version = getattr(ingest, "delete_dataset_version", None)
+    if list_versions is None or delete_version is None:
+        raise StoreError(
+            "retention needs ingest's dataset versions, which this build does not have"
+        )
+    with Workspace(settings_for(hub).workspace_path()) as workspace:
+        report = run_retention(
+            engine,
+            list_versions(workspace),
+            current_agreements(engine),
+            lambda version_id: _deletion_counts(delete_version(workspace, version_id)),
+            actor=actor,
+            dry_run=dry_run,
+        )
+    if as_json:
+        emit_json(report)
+        return
+    console.print(
+        _rows_table(
+            f"Retention on {report.run_on}{' (dry run)' if dry_run else ''}",
+            ["dataset version", "partner", "source type", "rows", "due", "why"],
+            [
+                [
+                    d.dataset_version,
+                    d.partner,
+                    d.source_type,
+                    d.rows,
+                    "yes" if d.due else "no",
+                    d.reason,
+                ]
+                for d in report.decisions
+            ],
+        )
+    )
+    console.print(
+        f"Deleted {report.deleted_versions} dataset version(s), {report.deleted_rows} row(s)."
+    )
+
 
 # --- linkage ------------------------------------------------------------------------------
 

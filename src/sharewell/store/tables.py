@@ -24,3 +24,110 @@ hub_info = Table(
     Column("value", String(256), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# --- governance: partnership, agreements, audit (migration 0002) ------------------------
+
+from sqlalchemy import (  # noqa: E402 - appended section keeps merges with other capabilities clean
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+)
+
+__all__ += [
+    "agreements",
+    "audit_chain_head",
+    "audit_log",
+    "audit_persons",
+    "organisations",
+    "purposes",
+    "users",
+]
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("slug", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("code", String(16), nullable=True, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+purposes = Table(
+    "purposes",
+    metadata,
+    Column("slug", String(64), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("organisation", String(64), ForeignKey("organisations.slug"), nullable=False),
+    Column("role", String(16), nullable=False),
+    # Set by the web capability's login; NULL means the user cannot log in with a password yet.
+    Column("password_hash", String(255), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("agreement_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("title", String(300), nullable=False),
+    Column("status", String(16), nullable=False),
+    # The whole validated agreement as canonical JSON: versions are never edited in place.
+    Column("document", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("source_file", String(500), nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    # Assigned by the writer under the chain-head lock, so it is gap-free and ordered.
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    # ISO 8601 text (UTC) rather than DateTime: it is hashed, so it must round-trip exactly.
+    Column("recorded_at", String(40), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("organisation", String(64), nullable=True),
+    Column("role", String(16), nullable=True),
+    Column("purpose", String(64), nullable=True),
+    Column("action", String(32), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("agreement_id", String(64), nullable=True),
+    Column("agreement_version", Integer, nullable=True),
+    Column("persons", Text, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+)
+Index("ix_audit_log_agreement_id", audit_log.c.agreement_id)
+
+audit_persons = Table(
+    "audit_persons",
+    metadata,
+    Column("seq", Integer, ForeignKey("audit_log.seq"), primary_key=True, autoincrement=False),
+    Column("person_id", String(64), primary_key=True),
+)
+Index("ix_audit_persons_person_id", audit_persons.c.person_id)
+
+# One row (id = 1): the newest entry's seq and hash. Appends lock it, so concurrent writers
+# queue up and the chain stays single; verification also compares the log's tail against it.
+audit_chain_head = Table(
+    "audit_chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)

@@ -1,0 +1,51 @@
+"""The partnership: organisations, the people who log in (one organisation, one role), purposes."""
+
+from sharewell.partnership.model import (
+    DEFAULT_PURPOSES,
+    ORGANISATION_TYPES,
+    PURPOSES,
+    ROLES,
+    Organisation,
+    OrganisationType,
+    Purpose,
+    PurposeName,
+    Role,
+    User,
+)
+from sharewell.partnership.store import (
+    add_organisation,
+    add_user,
+    ensure_purposes,
+    get_organisation,
+    get_user,
+    hub_engine,
+    list_organisations,
+    list_purposes,
+    list_users,
+    load_partnership,
+    organisations_from_manifest,
+)
+
+__all__ = [
+    "DEFAULT_PURPOSES",
+    "ORGANISATION_TYPES",
+    "PURPOSES",
+    "ROLES",
+    "Organisation",
+    "OrganisationType",
+    "Purpose",
+    "PurposeName",
+    "Role",
+    "User",
+    "add_organisation",
+    "add_user",
+    "ensure_purposes",
+    "get_organisation",
+    "get_user",
+    "hub_engine",
+    "list_organisations",
+    "list_purposes",
+    "list_users",
+    "load_partnership",
+    "organisations_from_manifest",
+]
