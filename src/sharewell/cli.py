@@ -978,11 +978,19 @@ def pprl_reveal(
     recipient: Annotated[str, typer.Option(help="Who receives the records (organisation).")],
     partner: Annotated[str, typer.Option(help="This provider's partner slug.")],
     log: Annotated[Path, typer.Option(help="The provider's reveal log.")] = Path("reveals.jsonl"),
+    agreement: Annotated[
+        str | None, typer.Option(help="The agreement that grants the reveal (for the audit).")
+    ] = None,
+    hub: HubOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run by the data provider: its own records for the hub's ids, logged."""
+    """Run by the data provider: its own records for the hub's ids, logged and audited."""
     from sharewell.privacy import load_schema
     from sharewell.privacy.reveal import reveal_file
+    from sharewell.store import operational_engine
+
+    # With --hub the reveal is also written to the hub's audit log.
+    engine = operational_engine(settings_for(hub).operational_url()) if hub else None
 
     result = reveal_file(
         file,
@@ -994,7 +1002,11 @@ def pprl_reveal(
         purpose=purpose,
         recipient=recipient,
         log=log,
+        audit=engine,
+        agreement_id=agreement,
     )
+    if engine is not None:
+        engine.dispose()
     summary = {
         "requested": result.requested,
         "revealed": len(result.rows),

@@ -80,3 +80,34 @@ def test_reveal_refuses_fields_the_extract_does_not_have(partnership, tmp_path):
             recipient="westshire_fire",
             log=tmp_path / "log.jsonl",
         )
+
+
+def test_reveal_is_written_to_the_hubs_audit_log(partnership, hub_settings, tmp_path):
+    from sharewell.audit import entries, verify
+    from sharewell.store import init_hub, operational_engine
+
+    init_hub(hub_settings)
+    engine = operational_engine(hub_settings.operational_url())
+    ids = tmp_path / "ids.txt"
+    ids.write_text("westshire_police:police.mh_incident:WP-0000002\n")
+    try:
+        reveal_file(
+            partnership / POLICE,
+            load_schema(partnership / SCHEMA),
+            ids,
+            ["address"],
+            tmp_path / "out.csv",
+            partner="westshire_police",
+            purpose="fire_prevention",
+            recipient="westshire_fire",
+            log=tmp_path / "log.jsonl",
+            audit=engine,
+            agreement_id="fire-police-2025",
+        )
+        [entry] = [e for e in entries(engine) if e.action == "reveal"]
+        assert entry.persons == ("westshire_police:police.mh_incident:WP-0000002",)
+        assert (entry.purpose, entry.agreement_id) == ("fire_prevention", "fire-police-2025")
+        assert entry.detail["recipient"] == "westshire_fire"
+        assert verify(engine).ok
+    finally:
+        engine.dispose()

@@ -3,7 +3,8 @@
 The hub passes only pseudonymous ids (``partner:source:record_id``). The partner that
 holds the records looks them up in its own extract and hands the recipient just the fields
 the agreement grants (say, the address a fire crew needs to visit). Every reveal is
-recorded in the provider's reveal log, a hash chain the governance audit can take in.
+recorded in the provider's own reveal log (a hash chain it keeps), and in the hub's audit
+log (``sharewell.audit``, action ``reveal``) when the provider is given the hub to report to.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Engine
 
 from sharewell.errors import ConfigError, NotFound
 from sharewell.privacy.encode import EncodingSchema, read_extract
@@ -101,6 +104,8 @@ def reveal_file(
     purpose: str,
     recipient: str,
     log: Path,
+    audit: Engine | None = None,
+    agreement_id: str | None = None,
 ) -> Reveal:
     """Reveal the agreed fields of the requested records to a CSV, and log the reveal."""
     if not ids_file.is_file():
@@ -125,6 +130,26 @@ def reveal_file(
         writer.writeheader()
         writer.writerows(result.rows)
     os.replace(tmp, out)
+    ids_sha256 = hashlib.sha256("\n".join(sorted(wanted)).encode()).hexdigest()
+    if audit is not None:
+        # In the hub's audit the revealed records are named by their pseudonymous ids, so
+        # a subject access report (via the person index) finds every reveal of a person.
+        from sharewell.audit import AuditEvent, record
+
+        record(
+            audit,
+            AuditEvent(
+                actor=partner,
+                action="reveal",
+                target=f"{partner}:{schema.source_type}",
+                outcome="ok",
+                organisation=partner,
+                purpose=purpose,
+                agreement_id=agreement_id,
+                persons=tuple(str(r["unique_id"]) for r in result.rows),
+                detail={"recipient": recipient, "fields": list(fields), "ids_sha256": ids_sha256},
+            ),
+        )
     append_reveal_log(
         log,
         {
@@ -135,7 +160,7 @@ def reveal_file(
             "recipient": recipient,
             "fields": tuple(fields),
             "records": len(result.rows),
-            "ids_sha256": hashlib.sha256("\n".join(sorted(wanted)).encode()).hexdigest(),
+            "ids_sha256": ids_sha256,
         },
     )
     return result
