@@ -245,8 +245,11 @@ def _accuracy(people: int) -> list[Row]:
     return out
 
 
-def _scale(n: int) -> list[Row]:
-    """Link n x n encodings: the county's people against a noisy second copy of them."""
+def link_noisy_copies(n: int) -> tuple[Any, dict[str, float], float]:
+    """Link n x n encodings: a county's people against a noisy second copy of them.
+
+    Returns the PPRL result, its accuracy and the seconds spent encoding the 2n records.
+    """
     import pyarrow as pa
 
     from sharewell.privacy import PprlSettings, SecretKey, link_encodings, pairwise_accuracy
@@ -297,6 +300,12 @@ def _scale(n: int) -> list[Row]:
     result = link_encodings(records, PprlSettings())
     truth = [str(i) for _ in "ab" for i in range(n)]
     scores = pairwise_accuracy(list(result.person_ids), truth)
+    return result, scores, encoded
+
+
+def _scale(n: int) -> list[Row]:
+    """Link n x n encodings with blocking (see ``link_noisy_copies``)."""
+    result, scores, encoded = link_noisy_copies(n)
     pair_rate = result.candidate_pairs / result.seconds
     return [
         _row(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.governance import bench_governance
+from benchmarks.privacy import bench_privacy
 from benchmarks.savings import bench_monte_carlo
 from benchmarks.synth import bench_synth
 
@@ -20,4 +21,5 @@ BENCHMARKS: list[Benchmark] = [
     bench_synth,
     bench_governance,
     bench_monte_carlo,
+    bench_privacy,
 ]
