@@ -10,6 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.governance import bench_governance
+from benchmarks.ingest import bench_ingest
+from benchmarks.linkage import linkage
 from benchmarks.privacy import bench_privacy
 from benchmarks.savings import bench_monte_carlo
 from benchmarks.synth import bench_synth
@@ -19,6 +21,8 @@ Benchmark = Callable[..., list[Row]]
 
 BENCHMARKS: list[Benchmark] = [
     bench_synth,
+    bench_ingest,
+    linkage,
     bench_governance,
     bench_monte_carlo,
     bench_privacy,

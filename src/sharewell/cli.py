@@ -10,6 +10,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -147,6 +150,117 @@ def synth(
 
 
 # --- ingest -------------------------------------------------------------------------------
+
+
+def _open_workspace(hub: Path | None) -> Any:
+    """The hub's analytic workspace; a StoreError naming `sharewell init` when there is none."""
+    from sharewell.errors import StoreError
+    from sharewell.store import Workspace
+
+    settings = settings_for(hub)
+    if not settings.workspace_path().exists():
+        raise StoreError(
+            f"no hub at {settings.hub_dir}; create it with `sharewell init {settings.hub_dir}`"
+        )
+    return Workspace(settings.workspace_path())
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(help="The partner's extract: CSV, .xlsx or Parquet.")],
+    partner: Annotated[
+        str, typer.Option("--partner", help="Sending organisation's slug, e.g. westshire_fire.")
+    ],
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="Source type, e.g. police.mh_incident (or in the mapping)."),
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="Mapping file: partner columns to canonical.")
+    ] = None,
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Load a partner extract: validate, normalise, quarantine bad rows, all or nothing."""
+    from sharewell.ingest import ingest_file
+
+    settings = settings_for(hub)
+    with _open_workspace(hub) as workspace, err_console.status("Starting") as status:
+        report = ingest_file(
+            workspace,
+            partner=partner,
+            path=file,
+            source_type=source,
+            mapping=mapping,
+            loaded_by=settings.user,
+            progress=lambda message: status.update(message) if not as_json else None,
+        )
+    if as_json:
+        emit_json(report)
+        return
+    title = (
+        f"Already loaded: {file.name} is dataset version {report.dataset_version}; nothing changed"
+        if report.recognised
+        else f"Loaded {file.name} as dataset version {report.dataset_version}"
+    )
+    summary = {
+        "partner": report.partner,
+        "source type": report.source_type,
+        "rows read": f"{report.rows_read:,}",
+        "accepted": f"{report.rows_accepted:,}",
+        "quarantined": f"{report.rows_quarantined:,}",
+        "values dropped": f"{report.values_dropped:,}",
+    }
+    if report.superseded_version is not None:
+        summary["supersedes"] = f"dataset version {report.superseded_version}"
+    if report.ignored_columns:
+        summary["ignored columns"] = ", ".join(report.ignored_columns)
+    summary.update(report.details)
+    console.print(key_value_table(title, summary))
+    for warning in report.warnings:
+        err_console.print(f"[yellow]Warning:[/yellow] {warning}")
+    if report.quarantine_sample:
+        table = Table(title="First problems (all are in the workspace table `quarantine`)")
+        for col in ("row", "column", "problem", "outcome"):
+            table.add_column(col)
+        for entry in report.quarantine_sample:
+            outcome = "row quarantined" if entry.action == "row_quarantined" else "value dropped"
+            table.add_row(str(entry.row), entry.column or "(whole row)", entry.reason, outcome)
+        console.print(table)
+
+
+@app.command()
+def datasets(
+    hub: HubOption = None,
+    include_deleted: Annotated[
+        bool, typer.Option("--all", help="Include deleted dataset versions.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """List the dataset versions in the workspace with their row counts."""
+    from sharewell.ingest import list_dataset_versions
+
+    with _open_workspace(hub) as workspace:
+        versions = list_dataset_versions(workspace, include_deleted=include_deleted)
+    if as_json:
+        emit_json(versions)
+        return
+    table = Table(title="Dataset versions", title_justify="left")
+    # Several facts per cell keep the table readable in an 80-column terminal.
+    for col in ("id", "partner", "source type", "file", "rows", "loaded", "status"):
+        table.add_column(col, justify="right" if col == "id" else "left", overflow="fold")
+    for v in versions:
+        table.add_row(
+            str(v.id),
+            v.partner,
+            v.source_type,
+            v.file_name,
+            f"{v.rows_read:,} read\n{v.rows_accepted:,} accepted\n"
+            f"{v.rows_quarantined:,} quarantined",
+            f"{v.loaded_at:%Y-%m-%d %H:%M}\nby {v.loaded_by}",
+            v.status if v.superseded_by is None else f"superseded by {v.superseded_by}",
+        )
+    console.print(table if versions else "No datasets loaded yet: use `sharewell ingest`.")
 
 
 # --- governance: partnership, agreements, audit, retention ----------------------------------
@@ -681,8 +795,484 @@ def retention_run(
 
 # --- linkage ------------------------------------------------------------------------------
 
+link_app = typer.Typer(
+    help="Link records of the same person across partners (Splink) and review the links.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(link_app, name="link")
+
+
+def _progress(as_json: bool) -> Any:
+    """A step reporter: rich status on the console, silent when printing JSON."""
+    from contextlib import nullcontext
+
+    if as_json:
+        return nullcontext(lambda _msg: None)
+
+    class _Steps:
+        def __enter__(self) -> Any:
+            self.status = err_console.status("linking…")
+            self.status.__enter__()
+            return self.step
+
+        def step(self, msg: str) -> None:
+            err_console.log(msg)
+            self.status.update(msg + "…")
+
+        def __exit__(self, *exc: object) -> None:
+            self.status.__exit__(None, None, None)
+
+    return _Steps()
+
+
+@link_app.callback()
+def link(
+    ctx: typer.Context,
+    hub: HubOption = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="Match probability to link at (default: chosen from the data)."),
+    ] = None,
+    engine: Annotated[
+        str | None, typer.Option(help="duckdb (default) or spark; overrides SHAREWELL_ENGINE.")
+    ] = None,
+    incremental: Annotated[
+        bool,
+        typer.Option(help="Link only records new since the last run, with its saved model."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Link every person record into persons (train, predict, cluster); see `link --help`."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from sharewell.errors import LinkageError
+    from sharewell.linkage import link_workspace
+    from sharewell.linkage.incremental import link_new_records
+
+    if engine not in (None, "duckdb", "spark"):
+        raise LinkageError(f"--engine {engine}: choose duckdb or spark")
+    settings = settings_for(hub)
+    if engine is not None:
+        settings = settings.model_copy(update={"engine": engine})
+    with _progress(as_json) as step:
+        if incremental:
+            summary = link_new_records(settings, step=step)
+        else:
+            summary = link_workspace(settings, threshold=threshold, step=step)
+    if as_json:
+        emit_json(summary)
+        return
+    console.print(
+        key_value_table(
+            f"Linkage run {summary.run_id} ({summary.kind}, {summary.engine})",
+            {
+                "records": f"{summary.records:,} ({summary.new_records:,} linked this run)",
+                "pairs scored": f"{summary.pairs_scored:,}",
+                "links": f"{summary.links:,}",
+                "persons": f"{summary.persons:,}",
+                "threshold": f"{summary.threshold:.4f} ({summary.threshold_method})",
+                "for review": f"{summary.review_pairs:,} pairs (sharewell link review)",
+                "model": summary.model_path,
+                "time": f"{summary.seconds:.1f} s",
+            },
+        )
+    )
+
+
+@link_app.command("review")
+def link_review(
+    hub: HubOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many pairs to show.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """Show undecided pairs nearest the threshold, both records side by side."""
+    from sharewell.linkage.review import SHOWN, review_queue
+
+    pairs = review_queue(settings_for(hub), limit=limit)
+    if as_json:
+        emit_json(pairs)
+        return
+    for p in pairs:
+        table = Table(
+            title=f"{p.unique_id_l}  vs  {p.unique_id_r}   p={p.match_probability:.4f}",
+            title_justify="left",
+        )
+        table.add_column("field", style="bold")
+        table.add_column("left")
+        table.add_column("right")
+        for f in SHOWN:
+            table.add_row(f, str(p.left[f] or ""), str(p.right[f] or ""))
+        console.print(table)
+    if not pairs:
+        console.print("Nothing to review.")
+
+
+@link_app.command("decide")
+def link_decide(
+    record_a: Annotated[str, typer.Argument(help="unique_id of one record.")],
+    record_b: Annotated[str, typer.Argument(help="unique_id of the other record.")],
+    decision: Annotated[str, typer.Argument(help="accept (same person) or reject.")],
+    hub: HubOption = None,
+    note: Annotated[str, typer.Option(help="Why, for the record.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Accept or reject a pair; every later run respects the decision."""
+    from sharewell.linkage.review import decide
+
+    settings = settings_for(hub)
+    pair = decide(
+        settings,
+        record_a,
+        record_b,
+        decision,  # type: ignore[arg-type]
+        reviewer=settings.user,
+        note=note,
+    )
+    if as_json:
+        emit_json({"unique_id_l": pair[0], "unique_id_r": pair[1], "decision": decision})
+        return
+    console.print(f"Recorded: {decision} {pair[0]} / {pair[1]} (applies from the next run)")
+
+
+@link_app.command("report")
+def link_report(
+    out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path("linkage-report.html"),
+    hub: HubOption = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="CSV of unique_id (or record_id), person_id: adds accuracy."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write an HTML quality report of the latest run (Splink charts; accuracy with --truth)."""
+    from sharewell.linkage.report import write_report
+
+    summary = write_report(settings_for(hub), out, truth=truth)
+    if as_json:
+        emit_json(summary)
+        return
+    console.print(f"Wrote {summary.out}")
+    if summary.accuracy is not None:
+        a = summary.accuracy
+        console.print(
+            f"pairwise precision {a.precision:.4f}, recall {a.recall:.4f}, F1 {a.f1:.4f}; "
+            f"persons exactly recovered {a.persons_exact_share:.2%}"
+        )
+
+
+@app.command("link-files")
+def link_files_command(
+    left: Annotated[Path, typer.Argument(help="A person file (CSV or Parquet).")],
+    right: Annotated[
+        Path | None, typer.Argument(help="Another file to link to; omit to find duplicates.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Pairs to write (.csv or .parquet).")] = Path(
+        "links.csv"
+    ),
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="[FIELD:]LEFTCOL[=RIGHTCOL], repeatable; default: match column names.",
+        ),
+    ] = None,
+    id_: Annotated[
+        str | None, typer.Option("--id", help="Record id columns LEFTCOL[=RIGHTCOL].")
+    ] = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="Match probability to link at (default: from data).")
+    ] = None,
+    all_pairs: Annotated[
+        bool, typer.Option("--all-pairs", help="Also write scored pairs below the threshold.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Link two person files (or dedupe one) without a hub, training on the files."""
+    from sharewell.linkage.files import link_files
+
+    ids: tuple[str | None, str | None] = (None, None)
+    if id_:
+        lid, _, rid = id_.partition("=")
+        ids = (lid, rid or lid)
+    with _progress(as_json) as step:
+        summary = link_files(
+            left,
+            right,
+            map_ or [],
+            out,
+            threshold=threshold,
+            id_columns=ids,
+            include_unlinked=all_pairs,
+            step=step,
+        )
+    if as_json:
+        emit_json(summary)
+        return
+    rows = {
+        "records": f"{summary.records_left:,}"
+        + (f" + {summary.records_right:,}" if summary.right else ""),
+        "fields": ", ".join(
+            f"{m.field}={m.left}" + (f"/{m.right}" if summary.right else "")
+            for m in summary.mapping
+        ),
+        "pairs scored": f"{summary.pairs_scored:,}",
+        "links": f"{summary.links:,}",
+        "threshold": f"{summary.threshold:.4f} ({summary.threshold_method})",
+        "written": summary.out,
+    }
+    console.print(key_value_table(f"link-files ({summary.mode})", rows))
+    for bad in summary.invalid:
+        err_console.print(
+            f"[yellow]{bad.count} unreadable {bad.field} value(s) in {bad.file} file "
+            f"(treated as missing), e.g. records {', '.join(bad.examples)}[/yellow]"
+        )
+
 
 # --- views --------------------------------------------------------------------------------
+
+risk_app = typer.Typer(help="Fire risk: the Safe and Well visit list and its calibration.")
+crisis_app = typer.Typer(help="Mental health crisis care: the cohort in repeated crisis.")
+app.add_typer(risk_app, name="risk")
+app.add_typer(crisis_app, name="crisis")
+
+UserOption = Annotated[
+    str, typer.Option("--user", help="Who is asking (a user of the hub); the policy decides.")
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Date the view is drawn up for (YYYY-MM-DD; default today)."),
+]
+
+
+def _as_of(value: str | None) -> date:
+    from datetime import date as _date
+
+    from sharewell.errors import ConfigError
+
+    if value is None:
+        return _date.today()
+    try:
+        return _date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--as-of {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+@contextmanager
+def _linked_hub(hub: Path | None) -> Iterator[tuple[Any, Any]]:
+    """The hub's operational engine and a read-only workspace connection."""
+    from sharewell.partnership import hub_engine
+    from sharewell.store import Workspace
+
+    settings = settings_for(hub)
+    engine = hub_engine(settings)
+    try:
+        with Workspace(settings.workspace_path(), read_only=True) as ws:
+            yield engine, ws.conn
+    finally:
+        engine.dispose()
+
+
+@risk_app.command("list")
+def risk_list(
+    user: UserOption,
+    as_of: AsOfOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="Households to show.")] = 20,
+    export: Annotated[
+        Path | None, typer.Option(help="Also write the whole list to a .csv or .xlsx file.")
+    ] = None,
+    weights: Annotated[
+        Path | None, typer.Option(help="Risk weights file (default: the shipped weights).")
+    ] = None,
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The ranked Safe and Well visit list, with reasons, as the user's agreement allows."""
+    from sharewell.views.export import export_visit_list
+    from sharewell.views.fire_risk import load_weights
+    from sharewell.views.safe_and_well import safe_and_well_list
+
+    when = _as_of(as_of)
+    with _linked_hub(hub) as (engine, conn):
+        visits = safe_and_well_list(
+            engine, conn, username=user, as_of=when, weights=load_weights(weights)
+        )
+        written = export_visit_list(engine, visits, export, username=user) if export else None
+    shown = visits.households[:limit]
+    if as_json:
+        emit_json(
+            {
+                "as_of": when,
+                "weights_version": visits.weights_version,
+                "households": [
+                    {
+                        "rank": i,
+                        "address": h.address,
+                        "postcode": h.postcode,
+                        "uprn": h.uprn,
+                        "people": list(h.names),
+                        "score": h.risk.score,
+                        "reasons": h.risk.reasons,
+                    }
+                    for i, h in enumerate(shown, start=1)
+                ],
+                "not_available": list(visits.withheld),
+                "exported": written,
+            }
+        )
+        return
+    table = Table(title=f"Safe and Well visits, {when} (weights v{visits.weights_version})")
+    for col in ("#", "address", "people", "score", "why"):
+        table.add_column(col, overflow="fold")
+    for i, h in enumerate(shown, start=1):
+        table.add_row(
+            str(i),
+            f"{h.address}, {h.postcode}",
+            "; ".join(h.names),
+            f"{h.risk.score:.4f}",
+            h.risk.reasons,
+        )
+    console.print(table)
+    if visits.withheld:
+        console.print("Not available to you under your agreements: " + ", ".join(visits.withheld))
+    if written is not None:
+        console.print(f"Exported {written} households to {export} (audited).")
+
+
+@risk_app.command("calibrate")
+def risk_calibrate(
+    user: UserOption,
+    cutoff: Annotated[str, typer.Option(help="Fit on the year before, test on the year after.")],
+    out: Annotated[Path | None, typer.Option(help="Write the fitted weights (YAML) here.")] = None,
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fit risk weights to past dwelling fires; report ranking quality against age-only."""
+    import yaml
+
+    from sharewell.views.safe_and_well import calibrate_from_history
+
+    when = _as_of(cutoff)
+    with _linked_hub(hub) as (engine, conn):
+        result = calibrate_from_history(engine, conn, username=user, cutoff=when)
+    if out is not None:
+        out.write_text(yaml.safe_dump(result.weights.model_dump(mode="json"), sort_keys=False))
+    if as_json:
+        emit_json(result)
+        return
+    table = Table(title=f"Ranking quality on dwelling fires in the year after {when}")
+    for col in ("targeting", "AUC", "fires in top 10% of households"):
+        table.add_column(col)
+    for name, q in (("shared risk factors", result.model), ("age only", result.age_only)):
+        table.add_row(name, f"{q.auc:.3f}", f"{q.top_decile_capture:.1%} of {q.fires}")
+    console.print(table)
+    if out is not None:
+        console.print(f"Fitted weights (version {result.weights.version}) written to {out}")
+
+
+@crisis_app.command("cohort")
+def crisis_cohort_command(
+    user: UserOption,
+    as_of: AsOfOption = None,
+    window_days: Annotated[int, typer.Option(min=1, help="Look-back window in days.")] = 365,
+    min_contacts: Annotated[int, typer.Option(min=1, help="Crisis contacts to qualify.")] = 3,
+    summary: Annotated[
+        bool, typer.Option("--summary", help="Only counts, small cells suppressed.")
+    ] = False,
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """People in repeated mental health crisis across agencies, with their timelines."""
+    from sharewell.views.crisis_care import cohort_summary, crisis_cohort_for
+
+    when = _as_of(as_of)
+    with _linked_hub(hub) as (engine, conn):
+        cohort = crisis_cohort_for(
+            engine,
+            conn,
+            username=user,
+            as_of=when,
+            window_days=window_days,
+            min_contacts=min_contacts,
+        )
+    if summary:
+        cells = cohort_summary(cohort)
+        if as_json:
+            emit_json(cells)
+        else:
+            console.print(
+                _rows_table(
+                    "Crisis cohort (cells under 10 suppressed)",
+                    ["agencies involved", "referred to safe haven", "people"],
+                    [
+                        [
+                            c["agencies_involved"],
+                            c["referred_to_safe_haven"],
+                            "<10" if c["suppressed"] else c["count"],
+                        ]
+                        for c in cells
+                    ],
+                )
+            )
+        return
+    if as_json:
+        emit_json({"as_of": when, "members": cohort.members, "names": cohort.names})
+        return
+    table = Table(title=f"People in repeated crisis, {window_days} days to {when}")
+    for col in ("person", "contacts", "agencies", "last contact", "safe haven"):
+        table.add_column(col)
+    for m in cohort.members:
+        table.add_row(
+            cohort.names.get(m.person_id, m.person_id),
+            str(m.crisis_contacts),
+            ", ".join(m.agencies),
+            str(m.last_contact),
+            "yes" if m.referred_to_safe_haven else "",
+        )
+    console.print(table)
+
+
+@app.command("lookup")
+def lookup_command(
+    user: UserOption,
+    purpose: Annotated[str, typer.Option(help="Why you are looking, e.g. mh_crisis_care.")],
+    given_name: Annotated[str | None, typer.Option(help="Given name.")] = None,
+    family_name: Annotated[str | None, typer.Option(help="Family name.")] = None,
+    dob: Annotated[str | None, typer.Option(help="Date of birth, e.g. 03/04/1950.")] = None,
+    postcode: Annotated[str | None, typer.Option(help="Postcode.")] = None,
+    nhs_number: Annotated[str | None, typer.Option(help="NHS number.")] = None,
+    as_of: AsOfOption = None,
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Point-of-contact flag lookup: identify one person safely and show granted flags only."""
+    from sharewell.views.lookup import lookup
+
+    details = {
+        "given_name": given_name,
+        "family_name": family_name,
+        "date_of_birth": dob,
+        "postcode": postcode,
+        "nhs_number": nhs_number,
+    }
+    with _linked_hub(hub) as (engine, conn):
+        result = lookup(
+            engine, conn, username=user, purpose=purpose, details=details, as_of=_as_of(as_of)
+        )
+    if as_json:
+        emit_json(result)
+        return
+    for field_name, problem in result.problems.items():
+        console.print(f"[yellow]{field_name}[/yellow]: {problem} (ignored)")
+    ident = result.identification
+    if not ident.identified:
+        console.print(ident.reason)
+        return
+    console.print(f"Identified on {', '.join(ident.matched_on)}.")
+    if not result.flags:
+        console.print("No flags to show.")
+    for flag in result.flags:
+        console.print(f"[bold]{flag.label}[/bold] — held by {flag.owner}")
 
 
 # --- savings ------------------------------------------------------------------------------

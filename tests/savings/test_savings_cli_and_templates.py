@@ -141,7 +141,7 @@ def test_evidence_from_a_hub_without_linked_data_says_what_is_missing(
     assert main(["init", str(tmp_path / "hub")]) == 0
     capsys.readouterr()
     assert main(["savings", "evidence", "--hub", str(tmp_path / "hub")]) == ExitCode.BAD_INPUT
-    assert "no table 'police_mh_incident'" in capsys.readouterr().err
+    assert "no table 'records_police_mh_incident'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("slug", TEMPLATES)

@@ -23,23 +23,23 @@ def _workspace_from(con: duckdb.DuckDBPyConnection) -> None:
             UNION ALL
             SELECT person_id, 'safe_haven_referral', index_date FROM cohort
         );
-        CREATE TABLE police_mh_incident AS
+        CREATE TABLE records_police_mh_incident AS
         SELECT 'westshire_police:police.mh_incident:' || n AS unique_id,
                event_date AS incident_date,
                CASE event_type WHEN 's136_detention' THEN 'section_136'
                     ELSE 'mental_health' END AS incident_type
         FROM records WHERE event_type IN ('police_mh_incident', 's136_detention');
-        CREATE TABLE ambulance_mh_callout AS
+        CREATE TABLE records_ambulance_mh_callout AS
         SELECT 'westshire_ambulance:ambulance.mh_callout:' || n AS unique_id,
                event_date AS callout_date
         FROM records WHERE event_type = 'ambulance_callout';
-        CREATE TABLE mh_trust_crisis_contact AS
+        CREATE TABLE records_mh_trust_crisis_contact AS
         SELECT 'westshire_mht:mh_trust.crisis_contact:' || n AS unique_id,
                event_date AS contact_date, 'safe_haven_referral' AS contact_type
         FROM records WHERE event_type = 'safe_haven_referral';
         CREATE TABLE person_index AS
         SELECT unique_id, 'old' || substr(unique_id, -3) AS person_id, 1 AS run_id
-        FROM police_mh_incident
+        FROM records_police_mh_incident
         UNION ALL
         SELECT 'westshire_police:police.mh_incident:' || n, person_id, 2 FROM records
         UNION ALL
@@ -91,5 +91,5 @@ def test_safe_haven_outcomes_are_measured_from_the_linked_workspace() -> None:
 
 def test_a_workspace_without_linkage_is_refused_with_a_reason() -> None:
     con = duckdb.connect()
-    with pytest.raises(SavingsError, match="no table 'police_mh_incident'"):
+    with pytest.raises(SavingsError, match="no table 'records_police_mh_incident'"):
         create_event_views(con)

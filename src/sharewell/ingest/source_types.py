@@ -64,6 +64,11 @@ class SourceType(BaseModel):
     columns: dict[str, Column] = Field(default_factory=dict)
 
     @property
+    def table_name(self) -> str:
+        """The workspace table holding this type's records: ``records_`` + name, dots as _."""
+        return "records_" + self.name.replace(".", "_")
+
+    @property
     def required_columns(self) -> tuple[str, ...]:
         """Columns whose absence or invalidity quarantines a row."""
         return tuple(name for name, col in self.columns.items() if col.required)

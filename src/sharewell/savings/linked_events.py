@@ -41,8 +41,10 @@ SAFE_HAVEN_OUTCOMES: dict[str, str] = {
 
 
 def default_table_name(source_type: str) -> str:
-    """Workspace table of a source type: dots become underscores (``police_mh_incident``)."""
-    return source_type.replace(".", "_")
+    """Workspace table of a source type, as ingest names it (``records_police_mh_incident``)."""
+    from sharewell.ingest.source_types import source_type as lookup
+
+    return lookup(source_type).table_name
 
 
 def create_event_views(

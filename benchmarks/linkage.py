@@ -1,0 +1,308 @@
+"""Linkage: accuracy against truth, and speed/memory against Splink called directly.
+
+Each side runs in its own process on the same workspace so peak memory is measured per
+side (``os.wait4``). The baseline calls Splink 5 directly with sharewell's settings and
+training plan (u by sampling, EM per training rule, predict, connected components);
+sharewell adds its own steps (preparing from the workspace, vetoes, constrained
+clustering, review queue, writing the index and run record). Overhead = ratio - 1.
+
+Data: the synthetic partnership (``sharewell.synth``), read into ``person_records`` by a
+small stand-in for ingest (the partners' mapping files plus linkage's link-files
+normaliser) until ingest is merged; ``--data maker`` uses tests/linkage/people.py instead.
+Run alone with ``python -m benchmarks.linkage --people N``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _people_module() -> Any:
+    spec = importlib.util.spec_from_file_location("people", ROOT / "tests/linkage/people.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["people"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_hub(root: Path, n_people: int) -> dict[str, Any]:
+    """A hub whose workspace holds ~2.5 records per person, and a truth CSV beside it."""
+    from sharewell.config import Settings
+    from sharewell.store import init_hub
+
+    people = _people_module()
+    settings = Settings(hub_dir=root / "hub")
+    init_hub(settings)
+    made = people.make_people(n_people, seed=2026)
+    people.write_person_records(settings.workspace_path(), made)
+    people.write_truth_csv(root / "truth.csv", made)
+    return {"records": len(made.records)}
+
+
+def _cell(value: object) -> str | None:
+    """An Excel cell as text; date cells as ISO dates."""
+    from datetime import date, datetime
+
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def make_hub_from_synth(root: Path, n_people: int) -> dict[str, Any]:
+    """A hub holding the synthetic partnership's person records; truth from its truth/."""
+    import duckdb
+    import pyarrow as pa
+    import yaml
+    from openpyxl import load_workbook
+
+    from sharewell.config import Settings
+    from sharewell.linkage.normalise import RAW_FIELDS, normalised_sql
+    from sharewell.store import init_hub
+    from sharewell.synth import SynthConfig, generate, write_partnership
+
+    out = root / "partnership"
+    manifest = write_partnership(generate(SynthConfig(people=n_people, seed=2026)), out)
+    settings = Settings(hub_dir=root / "hub")
+    init_hub(settings)
+    con = duckdb.connect(str(settings.workspace_path()))
+    con.execute(
+        "CREATE TABLE sw_raw (unique_id VARCHAR, source_dataset VARCHAR, "
+        + ", ".join(f"{f} VARCHAR" for f in RAW_FIELDS)
+        + ")"
+    )
+    for extract in manifest.extracts:
+        mapping = yaml.safe_load((out / extract.mapping).read_text())
+        path = out / extract.file
+        if path.suffix == ".xlsx":
+            sheet = load_workbook(path, read_only=True)[mapping.get("sheet") or 0]
+            rows = list(sheet.iter_rows(values_only=True))
+            header = [str(h) for h in rows[0]]
+            cols = {
+                h: [_cell(v) for v in col]
+                for h, col in zip(header, zip(*rows[1:], strict=True), strict=True)
+            }
+            frame = pa.table(cols)  # noqa: F841 - read by DuckDB by name
+            con.execute("CREATE OR REPLACE TEMP TABLE sw_file AS SELECT * FROM frame")
+        else:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE sw_file AS "
+                f"SELECT * FROM read_csv('{path}', all_varchar = true, header = true)"
+            )
+        by_field = {canon: col for col, canon in mapping["columns"].items()}
+        sex_codes = mapping.get("values", {}).get("sex", {})
+        sex = by_field.get("sex")
+        sex_sql = (
+            "CASE "
+            + " ".join(f"WHEN \"{sex}\" = '{k}' THEN '{v}'" for k, v in sex_codes.items())
+            + f' ELSE "{sex}" END'
+            if sex
+            else "NULL"
+        )
+        fields = [
+            sex_sql if f == "sex" else (f'"{by_field[f]}"' if f in by_field else "NULL")
+            for f in RAW_FIELDS
+        ]
+        con.execute(
+            f"INSERT INTO sw_raw SELECT '{extract.partner}:{extract.source_type}:' || "
+            f"\"{by_field['record_id']}\", '{extract.partner}', "
+            + ", ".join(fields)
+            + " FROM sw_file"
+        )
+    con.execute(
+        "CREATE TABLE person_records AS SELECT * REPLACE (split_part(unique_id, ':', 2) AS "
+        "source, source_dataset AS partner) FROM (" + normalised_sql("sw_raw") + ")"
+    )
+    con.execute(
+        "COPY (SELECT unique_id, person_id FROM "
+        f"read_csv('{out / 'truth/records.csv'}', all_varchar = true)) "
+        f"TO '{root / 'truth.csv'}' (HEADER)"
+    )
+    n = int(con.execute("SELECT count(*) FROM person_records").fetchall()[0][0])
+    con.close()
+    return {"records": n}
+
+
+def run_sharewell(root: Path) -> dict[str, Any]:
+    """sharewell's full run, then its accuracy against the truth file."""
+    import duckdb
+
+    from sharewell.config import Settings
+    from sharewell.linkage import link_workspace
+    from sharewell.linkage.evaluation import accuracy, load_truth
+
+    settings = Settings(hub_dir=root / "hub")
+    t0 = time.perf_counter()
+    summary = link_workspace(settings)
+    seconds = time.perf_counter() - t0
+    con = duckdb.connect(":memory:")
+    con.execute(f"ATTACH '{settings.workspace_path()}' AS ws (READ_ONLY)")
+    load_truth(con, root / "truth.csv")
+    acc = accuracy(con, "ws.person_index", "sw_truth")
+    con.close()
+    return {
+        "seconds": seconds,
+        "pairs": summary.pairs_scored,
+        "threshold": summary.threshold,
+        "timings": summary.timings,
+        "accuracy": acc.__dict__,
+    }
+
+
+def run_splink(root: Path) -> dict[str, Any]:
+    """Splink 5 called directly with the same settings and training plan."""
+    import logging
+
+    import duckdb
+    from splink import DuckDBAPI, Linker
+    from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+    from sharewell.linkage.engines import DUCKDB_MEMORY_LIMIT
+    from sharewell.linkage.model import DETERMINISTIC_RECALL, ModelSpec, person_settings
+    from sharewell.linkage.prepare import prepared_records_sql
+    from sharewell.linkage.run import present_fields
+    from sharewell.linkage.training import EM_MAX_PAIRS, U_PAIRS_MAX, U_PAIRS_MIN
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    t0 = time.perf_counter()
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.execute(f"SET temp_directory = '{root / 'splink-tmp'}'")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(f"ATTACH '{root / 'hub/workspace.duckdb'}' AS ws (READ_ONLY)")
+    con.execute("CREATE TABLE records AS " + prepared_records_sql("ws.person_records"))
+    n = int(con.execute("SELECT count(*) FROM records").fetchall()[0][0])
+    spec = ModelSpec(present=present_fields(con, "records"))
+    db_api = DuckDBAPI(connection=con)
+    linker = Linker(db_api.register("records"), person_settings(spec), log_level=None)
+    linker.training.estimate_probability_two_random_records_match(
+        [r.creator() for r in spec.deterministic_rules()], recall=DETERMINISTIC_RECALL
+    )
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=min(max(U_PAIRS_MIN, n * 5.0), U_PAIRS_MAX), seed=42
+    )
+    for rule in spec.training_rules():
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule.creator(), max_pairs=EM_MAX_PAIRS
+        )
+    predictions = linker.inference.predict(threshold_match_probability=0.01)
+    clusters = cluster_pairwise_predictions_at_threshold(
+        "records", predictions, db_api, "unique_id", threshold_match_probability=0.95
+    )
+    persons = con.execute(
+        f"SELECT count(DISTINCT cluster_id) FROM {clusters.physical_name}"
+    ).fetchall()[0][0]
+    return {"seconds": time.perf_counter() - t0, "persons": persons}
+
+
+def _measure(role: str, root: Path) -> dict[str, Any]:
+    """Run ``role`` in a child process; its result plus its own peak memory (MB)."""
+    out = root / f"{role}.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.linkage", "--role", role, "--root", str(root)],
+        cwd=ROOT,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark role {role} failed ({proc.returncode})")
+    result: dict[str, Any] = json.loads(out.read_text())
+    result["peak_mb"] = round(usage.ru_maxrss / 1024)
+    return result
+
+
+def linkage(
+    quick: bool = False, n_people: int | None = None, data: str = "synth"
+) -> list[dict[str, Any]]:
+    """Rows for the benchmark table: accuracy, time and memory vs Splink direct."""
+    n_people = n_people or (20_000 if quick else 100_000)
+    with tempfile.TemporaryDirectory(prefix="sharewell-bench-linkage-") as tmp:
+        root = Path(tmp)
+        made = _measure_make(root, n_people, data)
+        sp = _measure("splink", root)
+        sw = _measure("sharewell", root)
+    acc = sw["accuracy"]
+    size = made["records"]
+    ratio = sw["seconds"] / sp["seconds"]
+    detail = {"timings": sw["timings"], "pairs": sw["pairs"], "threshold": sw["threshold"]}
+    print(json.dumps({"records": size, "sharewell": sw, "splink": sp}, indent=2, default=str))
+    return [
+        {
+            "benchmark": f"linkage end to end (train+predict+cluster, DuckDB; {data})",
+            "size": size,
+            "value": f"{sw['seconds']:.1f} s, {sw['peak_mb']} MB",
+            "baseline": f"{sp['seconds']:.1f} s, {sp['peak_mb']} MB",
+            "baseline_name": "Splink 5 direct, same settings",
+            "ratio": ratio,
+            "target": "1M records < 180 s, < 4 GB; overhead <= 15%",
+            "detail": detail,
+        },
+        {
+            "benchmark": "linkage pairwise precision / recall",
+            "size": size,
+            "value": f"{acc['precision']:.4f} / {acc['recall']:.4f}",
+            "baseline": "-",
+            "baseline_name": "truth file",
+            "ratio": None,
+            "target": ">= 0.995 / >= 0.98",
+        },
+        {
+            "benchmark": "linkage persons exactly recovered",
+            "size": size,
+            "value": f"{acc['persons_exact_share']:.4f}",
+            "baseline": "-",
+            "baseline_name": "truth file",
+            "ratio": None,
+            "target": ">= 0.99",
+        },
+    ]
+
+
+def _measure_make(root: Path, n_people: int, data: str) -> dict[str, Any]:
+    (root / "people.txt").write_text(str(n_people))
+    (root / "data.txt").write_text(data)
+    return _measure("make", root)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--role", choices=("make", "sharewell", "splink"))
+    parser.add_argument("--root", type=Path)
+    parser.add_argument("--people", type=int, default=None)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--data", choices=("synth", "maker"), default="synth")
+    args = parser.parse_args()
+    if args.role:
+        if args.role == "make":
+            n_people = int((args.root / "people.txt").read_text())
+            if (args.root / "data.txt").read_text() == "synth":
+                result = make_hub_from_synth(args.root, n_people)
+            else:
+                result = make_hub(args.root, n_people)
+        elif args.role == "sharewell":
+            result = run_sharewell(args.root)
+        else:
+            result = run_splink(args.root)
+        (args.root / f"{args.role}.json").write_text(json.dumps(result, default=str))
+        return
+    for row in linkage(quick=args.quick, n_people=args.people, data=args.data):
+        print(row)
+
+
+if __name__ == "__main__":
+    main()

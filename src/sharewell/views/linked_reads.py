@@ -1,0 +1,118 @@
+"""Governed reads of linked records: every view gets its data here, through the policy.
+
+A view asks for one source type at one level for one purpose; ``governed_read`` decides,
+audits and minimises, and the fetch below only runs once the policy has allowed it — and
+only selects the fields the decision permits. Flags are derived per linked person from
+that person's records with the governance flag rules, so no view re-implements them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import duckdb
+from sqlalchemy import Engine
+
+from sharewell.agreements import Decision, GovernedResult, Level, derive_flags, governed_read
+from sharewell.agreements.flags import FLAGS
+from sharewell.errors import LinkageError
+from sharewell.ingest.source_types import source_type
+
+__all__ = ["linked_read", "require_person_index"]
+
+
+def require_person_index(conn: duckdb.DuckDBPyConnection) -> None:
+    """Raise a clear error when linkage has not run yet (views need person ids)."""
+    found = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'person_index'"
+    ).fetchone()
+    if not found or not found[0]:
+        raise LinkageError("no person index in the workspace yet: run `sharewell link` first")
+
+
+def _table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    row = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _records(
+    conn: duckdb.DuckDBPyConnection,
+    source: str,
+    columns: Sequence[str],
+    person_ids: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Linked records of one source type: person_id, partner and the named columns."""
+    table = source_type(source).table_name
+    if not _table_exists(conn, table):
+        return []
+    cols = "".join(f', r."{c}"' for c in columns)
+    where = ""
+    params: list[Any] = []
+    if person_ids is not None:
+        where = f" WHERE i.person_id IN ({', '.join('?' for _ in person_ids) or 'NULL'})"
+        params = list(person_ids)
+    cursor = conn.execute(
+        f"SELECT i.person_id, r.partner{cols} FROM {table} r "
+        f"JOIN person_index i USING (unique_id){where} ORDER BY i.person_id",
+        params,
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def linked_read(
+    engine: Engine,
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    username: str,
+    purpose: str,
+    source: str,
+    level: Level,
+    fields: Sequence[str],
+    as_of: date,
+    action: str = "access",
+    person_ids: Sequence[str] | None = None,
+    provider: str | None = None,
+) -> GovernedResult:
+    """Read ``fields`` of one source type for linked persons, decided and audited.
+
+    For ``flag_only`` the fields are flag names (see ``sharewell.agreements.flags``): one row
+    per person with a true/false per flag. Otherwise one row per record with ``person_id``,
+    ``partner`` and the permitted fields. ``person_ids`` restricts the read to those
+    persons (a lookup reads one person, and its audit entry names only that person).
+    """
+    require_person_index(conn)
+    stype = source_type(source)
+
+    def fetch(decision: Decision) -> list[dict[str, Any]]:
+        if decision.level == "flag_only":
+            reads = sorted({c for f in decision.fields for c in FLAGS[f].reads.get(source, ())})
+            by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for row in _records(conn, source, reads, person_ids):
+                by_person[row["person_id"]].append(row)
+            return [
+                {"person_id": pid, **derive_flags(source, decision.fields, events, as_of)}
+                for pid, events in by_person.items()
+            ]
+        permitted = [f for f in decision.fields if f in stype.columns]
+        rows = _records(conn, source, permitted, person_ids)
+        if stype.event_date and stype.event_date in permitted:
+            rows = [r for r in rows if r[stype.event_date] is None or r[stype.event_date] <= as_of]
+        return rows
+
+    return governed_read(
+        engine,
+        username=username,
+        purpose=purpose,
+        dataset=source,
+        fields=fields,
+        level=level,
+        fetch=fetch,
+        provider=provider,
+        action=action,  # type: ignore[arg-type]
+    )

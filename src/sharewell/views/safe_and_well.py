@@ -1,0 +1,351 @@
+"""The Safe and Well visit list: households ranked by fire risk from every partner's shared data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+from sqlalchemy import Engine
+
+from sharewell.errors import AccessDenied
+from sharewell.views.fire_risk import (
+    HouseholdRisk,
+    PersonRisk,
+    RiskWeights,
+    load_weights,
+    rank_households,
+    score_household,
+)
+from sharewell.views.linked_reads import linked_read
+from sharewell.views.risk_calibration import (
+    CalibrationResult,
+    HouseholdOutcome,
+    calibrate,
+    ranking_quality,
+)
+
+__all__ = [
+    "Household",
+    "SafeAndWellList",
+    "calibrate_from_history",
+    "collect_people",
+    "fires_after",
+    "households_of",
+    "safe_and_well_list",
+]
+
+PURPOSE = "fire_prevention"
+IDENTITY = ["given_name", "family_name", "date_of_birth", "address", "postcode", "uprn"]
+# Registers that say who lives where, most trusted first (the GP register is kept current).
+REGISTERS = ("nhs.over65_register", "asc.client")
+# Partner flags a fire crew may be granted, and the risk factor each one evidences.
+FLAG_FACTORS: dict[str, dict[str, str]] = {
+    "asc.client": {
+        "lives_alone": "lives_alone",
+        "reduced_mobility": "reduced_mobility",
+        "hoarding_concern": "hoarding",
+    },
+    "police.mh_incident": {"mh_crisis_contact_last_12m": "mh_crisis_last_12m"},
+    "mh_trust.crisis_contact": {"mh_crisis_contact_last_12m": "mh_crisis_last_12m"},
+    "ambulance.mh_callout": {"mh_crisis_contact_last_12m": "mh_crisis_last_12m"},
+}
+
+
+@dataclass(frozen=True)
+class Household:
+    """A household to visit: where it is, who lives there (as allowed), and its risk."""
+
+    household_id: str
+    address: str | None
+    postcode: str | None
+    uprn: str | None
+    risk: HouseholdRisk
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SafeAndWellList:
+    """Households ranked for Safe and Well visits, with the audit entries of the reads."""
+
+    as_of: date
+    weights_version: int
+    households: tuple[Household, ...]
+    audit_seqs: tuple[int, ...] = field(default=())
+    withheld: tuple[str, ...] = field(default=())
+
+
+@dataclass
+class _Person:
+    person_id: str
+    name: str | None = None
+    date_of_birth: date | None = None
+    address: str | None = None
+    postcode: str | None = None
+    uprn: str | None = None
+    factors: set[str] = field(default_factory=set)
+    sources: dict[str, str] = field(default_factory=dict)
+    last_visit: date | None = None
+    known_by: date | None = None  # earliest date we knew of this person (registers: always)
+
+
+def _age(dob: date | None, as_of: date) -> int | None:
+    if dob is None:
+        return None
+    return as_of.year - dob.year - ((as_of.month, as_of.day) < (dob.month, dob.day))
+
+
+def _take_identity(person: _Person, row: dict[str, Any]) -> None:
+    # The first register to name a person wins; later ones only fill gaps.
+    if person.name is None and (row.get("given_name") or row.get("family_name")):
+        person.name = " ".join(
+            str(p).title() for p in (row.get("given_name"), row.get("family_name")) if p
+        )
+    for key in ("date_of_birth", "address", "postcode", "uprn"):
+        if getattr(person, key) is None and row.get(key) is not None:
+            setattr(person, key, row[key])
+
+
+def _household_key(person: _Person) -> str | None:
+    if person.uprn:
+        return f"uprn:{person.uprn}"
+    if person.address and person.postcode:
+        return f"addr:{person.postcode}|{person.address}"
+    return None
+
+
+class _Reader:
+    """Reads for one user and date, collecting audit entries and what was withheld."""
+
+    def __init__(
+        self, engine: Engine, conn: duckdb.DuckDBPyConnection, username: str, as_of: date
+    ) -> None:
+        self.engine, self.conn, self.username, self.as_of = engine, conn, username, as_of
+        self.audit: list[int] = []
+        self.withheld: list[str] = []
+
+    def read(self, source: str, level: str, fields: list[str]) -> tuple[list[dict[str, Any]], str]:
+        try:
+            result = linked_read(
+                self.engine,
+                self.conn,
+                username=self.username,
+                purpose=PURPOSE,
+                source=source,
+                level=level,  # type: ignore[arg-type]
+                fields=fields,
+                as_of=self.as_of,
+            )
+        except AccessDenied:
+            # Not granted is not an error for a list built from many sources: the list is
+            # made from what the agreement allows and says what it could not use.
+            self.withheld.append(f"{source} ({level})")
+            return [], ""
+        self.audit.append(result.audit_seq)
+        provider = ", ".join(result.decision.providers) or source
+        return result.rows, provider
+
+
+def collect_people(
+    engine: Engine, conn: duckdb.DuckDBPyConnection, *, username: str, as_of: date
+) -> tuple[dict[str, _Person], _Reader]:
+    """Everyone the fire service may see, with risk factors established as of ``as_of``."""
+    reader = _Reader(engine, conn, username, as_of)
+    people: dict[str, _Person] = {}
+
+    def person(pid: str) -> _Person:
+        return people.setdefault(pid, _Person(pid))
+
+    for source in REGISTERS:
+        rows, _ = reader.read(
+            source,
+            "identifiable",
+            [*IDENTITY, "referral_date"] if source == "asc.client" else IDENTITY,
+        )
+        for row in rows:
+            p = person(row["person_id"])
+            _take_identity(p, row)
+            known = row.get("referral_date") or date.min
+            p.known_by = min(p.known_by or known, known)
+
+    visits, _ = reader.read(
+        "fire.safe_and_well_visit",
+        "identifiable",
+        [*IDENTITY, "visit_date", "smoker", "working_smoke_alarm"],
+    )
+    for row in sorted(visits, key=lambda r: r.get("visit_date") or date.min):
+        p = person(row["person_id"])
+        _take_identity(p, row)
+        when = row.get("visit_date")
+        p.known_by = min(p.known_by or when, when) if when else p.known_by
+        p.last_visit = max(filter(None, (p.last_visit, when)), default=None)
+        # the latest visit decides: a smoker who quit, an alarm since fitted
+        for factor, present in (
+            ("smoker", row.get("smoker") is True),
+            ("no_working_alarm", row.get("working_smoke_alarm") is False),
+        ):
+            if present:
+                p.factors.add(factor)
+                p.sources[factor] = "fire service visit"
+            else:
+                p.factors.discard(factor)
+
+    fires, _ = reader.read(
+        "fire.incident", "identifiable", [*IDENTITY, "incident_date", "incident_type"]
+    )
+    for row in fires:
+        if row.get("incident_type") != "dwelling_fire":
+            continue
+        p = person(row["person_id"])
+        _take_identity(p, row)
+        when = row.get("incident_date")
+        p.known_by = min(p.known_by or when, when) if when else p.known_by
+        p.factors.add("previous_fire")
+
+    for source, flags in FLAG_FACTORS.items():
+        rows, provider = reader.read(source, "flag_only", list(flags))
+        for row in rows:
+            if row["person_id"] not in people:
+                continue  # flags attach to people the fire service may see, never add people
+            p = people[row["person_id"]]
+            for flag, factor in flags.items():
+                if row.get(flag) is True:
+                    p.factors.add(factor)
+                    p.sources.setdefault(factor, provider)
+    return people, reader
+
+
+def households_of(people: Iterable[_Person], weights: RiskWeights, as_of: date) -> list[Household]:
+    """Group people by address and score each household."""
+    groups: dict[str, list[_Person]] = defaultdict(list)
+    for p in people:
+        key = _household_key(p)
+        if key is not None:
+            groups[key].append(p)
+    households = []
+    for key, members in groups.items():
+        risk = score_household(
+            key,
+            [
+                PersonRisk(
+                    m.person_id,
+                    _age(m.date_of_birth, as_of),
+                    frozenset(m.factors),
+                    dict(m.sources),
+                    m.name,
+                )
+                for m in members
+            ],
+            weights,
+            as_of=as_of,
+            last_visit=max((m.last_visit for m in members if m.last_visit), default=None),
+        )
+        first = members[0]
+        households.append(
+            Household(
+                household_id=key,
+                address=first.address,
+                postcode=first.postcode,
+                uprn=first.uprn,
+                risk=risk,
+                names=tuple(sorted(m.name for m in members if m.name)),
+            )
+        )
+    return households
+
+
+def safe_and_well_list(
+    engine: Engine,
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    username: str,
+    as_of: date,
+    weights: RiskWeights | None = None,
+    limit: int | None = None,
+) -> SafeAndWellList:
+    """The ranked visit list for ``username`` as of a date, from what the policy allows."""
+    weights = weights or load_weights()
+    people, reader = collect_people(engine, conn, username=username, as_of=as_of)
+    if not reader.audit:
+        raise AccessDenied(
+            f"{username} may not read any of the data behind the Safe and Well list "
+            f"for {PURPOSE}: " + ", ".join(reader.withheld)
+        )
+    ranked = {h.risk.household_id: h for h in households_of(people.values(), weights, as_of)}
+    order = rank_households([h.risk for h in ranked.values()])
+    chosen = [ranked[r.household_id] for r in order[: limit or None]]
+    return SafeAndWellList(
+        as_of=as_of,
+        weights_version=weights.version,
+        households=tuple(chosen),
+        audit_seqs=tuple(reader.audit),
+        withheld=tuple(reader.withheld),
+    )
+
+
+def fires_after(
+    engine: Engine,
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    username: str,
+    start: date,
+    days: int = 365,
+) -> set[str]:
+    """Person ids involved in a dwelling fire in the ``days`` after ``start`` (governed)."""
+    reader = _Reader(engine, conn, username, start + timedelta(days=days))
+    rows, _ = reader.read("fire.incident", "identifiable", ["incident_date", "incident_type"])
+    end = start + timedelta(days=days)
+    return {
+        r["person_id"]
+        for r in rows
+        if r.get("incident_type") == "dwelling_fire"
+        and r.get("incident_date") is not None
+        and start < r["incident_date"] <= end
+    }
+
+
+def _outcomes(households: list[Household], fire_people: set[str]) -> list[HouseholdOutcome]:
+    return [
+        HouseholdOutcome(h.risk, any(p.person_id in fire_people for p in h.risk.people))
+        for h in households
+    ]
+
+
+def calibrate_from_history(
+    engine: Engine,
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    username: str,
+    cutoff: date,
+    train_years: int = 3,
+    weights: RiskWeights | None = None,
+) -> CalibrationResult:
+    """Fit weights on the ``train_years`` before ``cutoff`` and test them on the year after.
+
+    Households are scored as they stood at the start of each year (only records dated on or
+    before it), so a fire never explains itself; each training year adds a row per household,
+    because one year of one county holds few fires. The ranking's quality on the year after
+    the cut-off is reported beside the fire service's usual age-only targeting, measured on
+    the same households.
+    """
+    weights = weights or load_weights()
+    train: list[HouseholdOutcome] = []
+    for years_back in range(train_years, 0, -1):
+        start = cutoff - timedelta(days=365 * years_back)
+        people, _ = collect_people(engine, conn, username=username, as_of=start)
+        train += _outcomes(
+            households_of(people.values(), weights, start),
+            fires_after(engine, conn, username=username, start=start),
+        )
+    first = cutoff - timedelta(days=365 * train_years)
+    fitted = calibrate(train, weights, fitted_on=f"dwelling fires {first} to {cutoff}")
+    people, _ = collect_people(engine, conn, username=username, as_of=cutoff)
+    test = _outcomes(
+        households_of(people.values(), fitted, cutoff),
+        fires_after(engine, conn, username=username, start=cutoff),
+    )
+    model, age_only = ranking_quality(test)
+    return CalibrationResult(weights=fitted, model=model, age_only=age_only)

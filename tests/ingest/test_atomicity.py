@@ -1,0 +1,129 @@
+"""A load appears in full or not at all: real failures mid-load leave the previous state."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from ingest_support import POLICE_HEADER, POLICE_ROWS, load, snapshot, write_csv
+
+from sharewell.errors import IngestError
+from sharewell.ingest import source_type
+from sharewell.ingest.tables import source_table_columns
+from sharewell.store import Workspace
+
+
+def test_a_constraint_violation_mid_load_rolls_everything_back(
+    workspace: Workspace, tmp_path: Path, police_csv: Path, police_mapping: Path
+) -> None:
+    # The typed table is made by hand with a rule the second extract breaks, so the load
+    # fails after it has already registered a version and superseded the first one.
+    stype = source_type("police.mh_incident")
+    columns = ", ".join(f'"{name}" {kind}' for name, kind in source_table_columns(stype))
+    workspace.conn.execute(
+        f"CREATE TABLE {stype.table_name} ({columns}, CHECK (family_name <> 'forbidden'))"
+    )
+    load(workspace, police_csv, police_mapping)
+    before = snapshot(workspace)
+
+    bad = write_csv(
+        tmp_path / "bad.csv", [POLICE_HEADER, *POLICE_ROWS, "P4,Ann,Forbidden,,,,,2024-01-01,MH,"]
+    )
+    with pytest.raises(IngestError, match="rolled back"):
+        load(workspace, bad, police_mapping)
+    assert snapshot(workspace) == before
+    # and the workspace still works afterwards
+    fixed = write_csv(
+        tmp_path / "fixed.csv", [POLICE_HEADER, *POLICE_ROWS, "P4,Ann,Allowed,,,,,2024-01-01,MH,"]
+    )
+    assert load(workspace, fixed, police_mapping).rows_accepted == 4
+
+
+def _consistent(hub_workspace: Path) -> tuple[int, int]:
+    """(current versions, records) after a crash; asserts registry and records agree."""
+    with Workspace(hub_workspace) as ws:
+        versions = ws.conn.execute(
+            "SELECT id, rows_accepted FROM dataset_versions WHERE status = 'current'"
+        ).fetchall()
+        assert len(versions) == 1, versions
+        ((version, accepted),) = versions
+        by_version = ws.conn.execute(
+            "SELECT dataset_version, count(*) FROM person_records GROUP BY 1"
+        ).fetchall()
+        assert by_version == [(version, accepted)], (versions, by_version)
+        return version, accepted
+
+
+@pytest.mark.slow
+def test_a_process_killed_mid_load_leaves_the_previous_version_whole(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parents[2]))
+    from benchmarks.ingest import MAPPING, write_extract
+
+    hub = tmp_path / "hub"
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "sharewell.cli", "init", str(hub)], capture_output=True
+        ).returncode
+        == 0
+    )
+    mapping = tmp_path / "police.yaml"
+    mapping.write_text(MAPPING)
+    small, big = tmp_path / "small.csv", tmp_path / "big.csv"
+    write_extract(small, 50)
+    write_extract(big, 150_000)
+    cmd = [
+        sys.executable,
+        "-m",
+        "sharewell.cli",
+        "ingest",
+        "--partner",
+        "westshire_police",
+        "--mapping",
+        str(mapping),
+        "--hub",
+        str(hub),
+    ]
+    assert subprocess.run([*cmd, str(small)], capture_output=True).returncode == 0
+    workspace = hub / "workspace.duckdb"
+    first = _consistent(workspace)
+
+    start = time.perf_counter()
+    assert subprocess.run([*cmd, str(big)], capture_output=True).returncode == 0
+    full = time.perf_counter() - start
+    loaded = _consistent(workspace)
+    assert loaded[1] > first[1]
+    assert subprocess.run([*cmd, str(small)], capture_output=True).returncode == 0
+
+    # Kill -9 (a crash) or Ctrl-C (SIGINT) the same load at points spread over its run:
+    # whatever the moment, the workspace holds exactly one whole current version.
+    killed = interrupted = 0
+    for fraction, sig in (
+        (0.3, signal.SIGKILL),
+        (0.55, signal.SIGINT),
+        (0.8, signal.SIGKILL),
+        (0.9, signal.SIGINT),
+        (0.95, signal.SIGKILL),
+    ):
+        process = subprocess.Popen(
+            [*cmd, str(big)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        time.sleep(full * fraction)
+        process.send_signal(sig)
+        _out, err = process.communicate()
+        # SIGINT can also end the process outright if it lands where DuckDB has restored the
+        # default handler: that is a crash like SIGKILL, and must be just as harmless.
+        if process.returncode in (-signal.SIGKILL, -signal.SIGINT):
+            killed += 1
+        elif process.returncode == 130:  # Ctrl-C, as the CLI reports it
+            interrupted += 1
+        else:
+            assert process.returncode == 0, err
+        _version, records = _consistent(workspace)
+        assert records in (first[1], loaded[1])
+        if records == loaded[1]:  # the commit got through before the kill: undo for the next try
+            assert subprocess.run([*cmd, str(small)], capture_output=True).returncode == 0
+    assert killed + interrupted >= 3

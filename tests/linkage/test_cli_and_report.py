@@ -1,0 +1,98 @@
+"""The linkage commands: link, review, decide, report and link-files, end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from people import make_people, write_truth_csv
+
+from conftest import hub_with_people
+from sharewell.cli import ExitCode, main
+
+
+@pytest.fixture(scope="module")
+def cli_hub(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    people = make_people(400, seed=17)
+    root = tmp_path_factory.mktemp("cli")
+    hub_with_people(root / "hub", people)
+    write_truth_csv(root / "truth.csv", people)
+    return root / "hub", root / "truth.csv"
+
+
+def test_link_json_reports_the_run(
+    cli_hub: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub, _ = cli_hub
+    assert main(["link", "--hub", str(hub), "--json"]) == ExitCode.OK
+    report = json.loads(capsys.readouterr().out)
+    assert report["kind"] == "full" and report["records"] > 400
+    assert 0.95 <= report["threshold"] <= 0.999
+    assert main(["link", "--hub", str(hub), "--incremental", "--json"]) == ExitCode.OK
+    assert json.loads(capsys.readouterr().out)["new_records"] == 0
+
+
+def test_report_writes_html_with_splink_charts_and_accuracy(
+    cli_hub: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub, truth = cli_hub
+    assert main(["link", "--hub", str(hub), "--threshold", "0.99", "--json"]) == ExitCode.OK
+    capsys.readouterr()
+    out = tmp_path / "report.html"
+    args = ["link", "report", "--hub", str(hub), "--out", str(out), "--truth", str(truth)]
+    assert main([*args, "--json"]) == ExitCode.OK
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["accuracy"]["precision"] >= 0.99
+    page = out.read_text()
+    for title in (
+        "Match weights",
+        "m and u parameters",
+        "Scored pairs",
+        "Why pairs scored as they did",
+        "Cluster sizes",
+        "pairwise precision",
+    ):
+        assert title in page
+    assert "vegaEmbed" in page and "cdn.jsdelivr" not in page.split("<body>")[1]
+
+
+def test_review_and_decide_from_the_command_line(
+    cli_hub: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub, _ = cli_hub
+    assert main(["link", "--hub", str(hub), "--json"]) == ExitCode.OK
+    capsys.readouterr()
+    assert main(["link", "review", "--hub", str(hub), "--limit", "3", "--json"]) == ExitCode.OK
+    queue = json.loads(capsys.readouterr().out)
+    if not queue:
+        pytest.skip("no pairs near the threshold in this sample")
+    a, b = queue[0]["unique_id_l"], queue[0]["unique_id_r"]
+    assert main(["link", "decide", a, b, "reject", "--hub", str(hub), "--json"]) == ExitCode.OK
+    assert json.loads(capsys.readouterr().out)["decision"] == "reject"
+    assert main(["link", "decide", a, b, "maybe", "--hub", str(hub)]) == ExitCode.BAD_INPUT
+
+
+def test_link_without_a_hub_is_not_found(tmp_path: Path) -> None:
+    assert main(["link", "--hub", str(tmp_path / "none")]) == ExitCode.NOT_FOUND
+
+
+def test_link_files_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    people = make_people(150, seed=23)
+    path = tmp_path / "people.csv"
+    lines = ["record_id,given_name,family_name,date_of_birth,postcode"]
+    for r in people.records:
+        dob = r["date_of_birth"].isoformat() if r["date_of_birth"] else "not known"
+        lines.append(
+            f"{r['record_id']},{r['given_name']},{r['family_name']},{dob},{r['postcode'] or ''}"
+        )
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "dupes.csv"
+    code = main(["link-files", str(path), "--out", str(out), "--id", "record_id", "--json"])
+    assert code == ExitCode.OK
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["mode"] == "dedupe" and summary["links"] > 0
+    assert any(i["field"] == "date_of_birth" for i in summary["invalid"])
+    assert out.read_text().startswith("id_l,id_r,match_probability,match_weight")
