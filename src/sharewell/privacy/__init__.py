@@ -17,7 +17,7 @@ from sharewell.privacy.link import (
     load_encodings,
     pairwise_accuracy,
 )
-from sharewell.privacy.normalise import PersonIdentifiers, normalise_person
+from sharewell.privacy.normalise import PersonIdentifiers, normalise_people, normalise_person
 
 __all__ = [
     "ClkSettings",
@@ -33,6 +33,7 @@ __all__ = [
     "link_encodings",
     "load_encodings",
     "load_schema",
+    "normalise_people",
     "normalise_person",
     "pairwise_accuracy",
     "read_secret",

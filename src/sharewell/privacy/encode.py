@@ -31,7 +31,7 @@ from sharewell.privacy.blocking import (
 )
 from sharewell.privacy.bloom import ClkSettings, as_bytes, encode_clks
 from sharewell.privacy.keys import SecretKey
-from sharewell.privacy.normalise import normalise_person
+from sharewell.privacy.normalise import normalise_people
 
 __all__ = [
     "METADATA_KEY",
@@ -202,7 +202,7 @@ def encode_rows(
     partner: str,
 ) -> pa.Table:
     """Encode canonical rows into the upload table (no I/O)."""
-    people = [normalise_person(r) for r in rows]
+    people = normalise_people(rows)
     settings = schema.clk_settings()
     clks = encode_clks(people, key, settings)
     columns: dict[str, Any] = {

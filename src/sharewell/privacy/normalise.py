@@ -1,178 +1,35 @@
-"""Normalisation of identifiers before encoding: the one place the encoder normalises.
+"""Normalisation of identifiers before encoding: ingest's own normalisers, on the partner's machine.
 
-Encodings only agree when both partners normalise alike, so every identifier goes through
-``normalise_person`` before it is hashed. Ingest's normalisers (SQL, for the workspace) are
-the reference; this mirrors them for a partner's own machine, where no workspace exists.
+Encodings only agree when every partner normalises alike, so every identifier goes through
+``normalise_people``: the DuckDB SQL normalisers of ``sharewell.ingest.normalisers`` (the
+ones the workspace is loaded with) run over an in-memory table, plus ingest's nickname
+table for the canonical given name. On top of that, Jnr/Snr are dropped from family names:
+they are on some of a person's records only, and the date of birth tells father from son.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
-__all__ = ["PersonIdentifiers", "normalise_person", "soundex"]
+import duckdb
+import pyarrow as pa
 
-_TITLES = frozenset(
-    [
-        "mr",
-        "mrs",
-        "miss",
-        "ms",
-        "mx",
-        "master",
-        "dr",
-        "prof",
-        "professor",
-        "rev",
-        "revd",
-        "reverend",
-        "sir",
-        "dame",
-        "lady",
-        "lord",
-        "fr",
-    ]
+from sharewell.ingest.normalisers import (
+    clean_text_sql,
+    mapped_sql,
+    missing_markers,
+    nicknames,
+    normaliser_for,
+    render,
+    too_long_sql,
 )
-_NULLS = frozenset(["", "n/a", "null", "nil", "none", "-", "--", "?", "#n/a", "not known"])
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
-    )
-}
-# Common English nicknames and spelling variants, so Bob and Robert encode alike.
-_NICKNAMES = {
-    "bob": "robert",
-    "rob": "robert",
-    "robbie": "robert",
-    "bobby": "robert",
-    "bill": "william",
-    "will": "william",
-    "billy": "william",
-    "liam": "william",
-    "jim": "james",
-    "jimmy": "james",
-    "jamie": "james",
-    "dave": "david",
-    "davy": "david",
-    "mike": "michael",
-    "mick": "michael",
-    "tom": "thomas",
-    "tommy": "thomas",
-    "chris": "christopher",
-    "steve": "stephen",
-    "steven": "stephen",
-    "tony": "anthony",
-    "andy": "andrew",
-    "drew": "andrew",
-    "dan": "daniel",
-    "danny": "daniel",
-    "joe": "joseph",
-    "ted": "edward",
-    "ed": "edward",
-    "eddie": "edward",
-    "ken": "kenneth",
-    "kenny": "kenneth",
-    "pete": "peter",
-    "nick": "nicholas",
-    "matt": "matthew",
-    "sam": "samuel",
-    "ben": "benjamin",
-    "alex": "alexander",
-    "harry": "henry",
-    "jack": "john",
-    "johnny": "john",
-    "jon": "john",
-    "ron": "ronald",
-    "ronnie": "ronald",
-    "reg": "reginald",
-    "fred": "frederick",
-    "freddie": "frederick",
-    "charlie": "charles",
-    "chas": "charles",
-    "geoff": "geoffrey",
-    "jeff": "geoffrey",
-    "phil": "philip",
-    "phillip": "philip",
-    "les": "leslie",
-    "kate": "katherine",
-    "katie": "katherine",
-    "kathy": "katherine",
-    "catherine": "katherine",
-    "kathryn": "katherine",
-    "cath": "katherine",
-    "liz": "elizabeth",
-    "beth": "elizabeth",
-    "betty": "elizabeth",
-    "lizzie": "elizabeth",
-    "maggie": "margaret",
-    "peggy": "margaret",
-    "meg": "margaret",
-    "jenny": "jennifer",
-    "jen": "jennifer",
-    "sue": "susan",
-    "susie": "susan",
-    "pat": "patricia",
-    "patsy": "patricia",
-    "trish": "patricia",
-    "debbie": "deborah",
-    "debra": "deborah",
-    "deb": "deborah",
-    "vicky": "victoria",
-    "becky": "rebecca",
-    "mandy": "amanda",
-    "sandy": "sandra",
-    "jackie": "jacqueline",
-    "jo": "joanne",
-    "val": "valerie",
-    "dot": "dorothy",
-    "dottie": "dorothy",
-    "annie": "anne",
-    "ann": "anne",
-    "jan": "janet",
-    "gill": "gillian",
-    "jill": "gillian",
-    "pam": "pamela",
-    "sally": "sarah",
-    "sara": "sarah",
-    "abby": "abigail",
-    "ellie": "eleanor",
-    "nell": "eleanor",
-    "em": "emily",
-    "mo": "maureen",
-    "bev": "beverley",
-    "tracey": "tracy",
-    "allan": "alan",
-    "allen": "alan",
-    "jeffrey": "geoffrey",
-    "terry": "terence",
-    "tel": "terence",
-    "den": "dennis",
-    "ray": "raymond",
-    "stan": "stanley",
-    "wally": "walter",
-    "walt": "walter",
-    "bert": "albert",
-    "alf": "alfred",
-    "alfie": "alfred",
-    "ernie": "ernest",
-    "sid": "sidney",
-    "syd": "sidney",
-    "len": "leonard",
-    "lenny": "leonard",
-    "vic": "victor",
-    "doug": "douglas",
-    "greg": "gregory",
-    "tim": "timothy",
-    "ollie": "oliver",
-    "olly": "oliver",
-    "josh": "joshua",
-    "jake": "jacob",
-    "zach": "zachary",
-    "nate": "nathan",
-}
+from sharewell.ingest.source_types import source_type
+
+__all__ = ["PersonIdentifiers", "normalise_people", "normalise_person", "soundex"]
 
 
 @dataclass(frozen=True)
@@ -199,98 +56,94 @@ class PersonIdentifiers:
         return self.date_of_birth[:4] if self.date_of_birth else None
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and value.strip().lower() in _NULLS)
+# Jnr/Snr are written on some records of a person only; the date of birth tells them apart.
+_SUFFIXES = frozenset(["jnr", "snr", "jr", "sr", "junior", "senior", "ii", "iii"])
+_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "postcode", "nhs_number", "uprn")
 
 
-def _name(value: object) -> str | None:
-    if _blank(value):
+def _text(value: object) -> str | None:
+    if value is None:
         return None
-    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"[^a-z\s-]", "", text).replace("-", " ")
-    words = [w for w in text.split() if w not in _TITLES]
-    return " ".join(words) or None
-
-
-def _date(value: object) -> str | None:
-    if _blank(value):
-        return None
-    if isinstance(value, datetime):
+    if isinstance(value, datetime):  # Excel date cells
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value).strip()
-    try:
-        if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", text):
-            return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
-        if m := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text):
-            return date(int(m[3]), int(m[2]), int(m[1])).isoformat()  # British day first
-        if m := re.fullmatch(r"(\d{1,2}) ([A-Za-z]{3})[a-z]* (\d{4})", text):
-            return date(int(m[3]), _MONTHS[m[2].lower()], int(m[1])).isoformat()
-    except (ValueError, KeyError):
-        return None
-    return None
+    if isinstance(value, float) and value.is_integer():  # spreadsheets turn 1234 into 1234.0
+        return str(int(value))
+    return str(value)
 
 
-def _postcode(value: object) -> str | None:
-    if _blank(value):
-        return None
-    text = re.sub(r"\s+", "", str(value)).upper()
-    if not re.fullmatch(r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}", text):
-        return None
-    return f"{text[:-3]} {text[-3:]}"
+def _normalised_sql(name: str) -> str:
+    """SQL of ingest's normalised value of column ``name`` of table ``people``."""
+    column = source_type("person").columns[name]
+    norm = normaliser_for(column)
+    cleaned = clean_text_sql(f'"{name}"', free_text=norm.free_text)
+    mapped = mapped_sql("c", None, missing_markers(column))
+    return (
+        f"SELECT n, CASE WHEN {too_long_sql('x')} THEN NULL ELSE "
+        f"{render(norm.value, 'x', 'p')} END::{norm.sql_type} AS v FROM ("
+        f"SELECT n, x, {render(norm.prep, 'x')} AS p FROM ("
+        f"SELECT n, {mapped} AS x FROM (SELECT n, {cleaned} AS c FROM people)))"
+    )
 
 
-def _nhs_number(value: object) -> str | None:
-    if _blank(value):
-        return None
-    digits = re.sub(r"[\s-]", "", str(value))
-    if not re.fullmatch(r"\d{10}", digits):
-        return None
-    check = 11 - sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True)) % 11
-    check = 0 if check == 11 else check
-    return digits if check != 10 and check == int(digits[9]) else None
+@lru_cache(maxsize=1)
+def _nicknames() -> dict[tuple[str, str], str]:
+    return {(nick, sex): canonical for nick, canonical, sex in nicknames()}
 
 
-def _uprn(value: object) -> str | None:
-    if _blank(value):
-        return None
-    digits = str(value).strip().split(".")[0]  # spreadsheets turn 1234 into 1234.0
-    return digits.lstrip("0") or None if digits.isdigit() and len(digits) <= 12 else None
-
-
-def _sex(value: object) -> str | None:
-    if _blank(value):
-        return None
-    text = str(value).strip().lower()
-    return text if text in ("female", "male") else None
-
-
-# Jnr/Snr are written on some records of a person only; the date of birth tells them apart.
-_SUFFIXES = frozenset(["jnr", "snr", "jr", "sr", "junior", "senior", "ii", "iii"])
-
-
-def _family(value: object) -> str | None:
-    name = _name(value)
+def _family(name: str | None) -> str | None:
     if name is None:
         return None
     return " ".join(w for w in name.split() if w not in _SUFFIXES) or None
 
 
-def normalise_person(raw: dict[str, object]) -> PersonIdentifiers:
-    """Normalise one record's canonical identifier fields (values already code-mapped)."""
-    given = _name(raw.get("given_name"))
-    first = given.split()[0] if given else None
-    return PersonIdentifiers(
-        given_name=given,
-        given_name_canonical=_NICKNAMES.get(first, first) if first else None,
-        family_name=_family(raw.get("family_name")),
-        date_of_birth=_date(raw.get("date_of_birth")),
-        sex=_sex(raw.get("sex")),
-        postcode=_postcode(raw.get("postcode")),
-        nhs_number=_nhs_number(raw.get("nhs_number")),
-        uprn=_uprn(raw.get("uprn")),
+def normalise_people(rows: Sequence[Mapping[str, object]]) -> list[PersonIdentifiers]:
+    """Normalise records' canonical identifier fields (codes already mapped), as ingest does."""
+    if not rows:
+        return []
+    table = pa.table(
+        {"n": pa.array(range(len(rows)), pa.int64())}
+        | {f: pa.array([_text(r.get(f)) for r in rows], pa.string()) for f in _FIELDS}
     )
+    con = duckdb.connect()
+    try:
+        con.register("people", table)
+        values = {
+            f: [
+                None if v is None else str(v)
+                for (v,) in con.execute(
+                    f"SELECT v FROM ({_normalised_sql(f)}) ORDER BY n"
+                ).fetchall()
+            ]
+            for f in _FIELDS
+        }
+    finally:
+        con.close()
+    nick = _nicknames()
+    out = []
+    for i in range(len(rows)):
+        given, sex = values["given_name"][i], values["sex"][i]
+        first = given.split()[0] if given else None
+        canonical = nick.get((first, sex or ""), nick.get((first, ""), first)) if first else None
+        out.append(
+            PersonIdentifiers(
+                given_name=given,
+                given_name_canonical=canonical,
+                family_name=_family(values["family_name"][i]),
+                date_of_birth=values["date_of_birth"][i],
+                sex=sex if sex in ("female", "male") else None,
+                postcode=values["postcode"][i],
+                nhs_number=values["nhs_number"][i],
+                uprn=values["uprn"][i],
+            )
+        )
+    return out
+
+
+def normalise_person(raw: Mapping[str, object]) -> PersonIdentifiers:
+    """Normalise one record (see ``normalise_people``, which is faster for many)."""
+    return normalise_people([raw])[0]
 
 
 _SOUNDEX = str.maketrans("bfpvcgjkqsxzdtlmnr", "111122222222334556")
