@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
+from functools import lru_cache
 
 from sharewell.privacy.keys import SecretKey
 from sharewell.privacy.normalise import PersonIdentifiers, soundex
@@ -23,6 +24,12 @@ __all__ = [
 ]
 
 PSEUDONYM_FIELDS = ("nhs_number", "uprn")
+
+
+@lru_cache(maxsize=1 << 18)
+def _keyed(key: bytes, text: str) -> bytes:
+    # Values repeat (dates, names, postcodes): each is hashed once per key.
+    return hmac.digest(key, text.encode(), "sha256")
 
 
 def _names(p: PersonIdentifiers) -> str | None:
@@ -69,11 +76,7 @@ def comparison_keys(person: PersonIdentifiers, key: SecretKey) -> dict[str, byte
     out: dict[str, bytes | None] = {}
     for name, plain in COMPARISON_KEYS.items():
         value = plain(person)
-        out[name] = (
-            None
-            if value is None
-            else hmac.digest(compare_key, f"{name}\x1f{value}".encode(), "sha256")[:8]
-        )
+        out[name] = None if value is None else _keyed(compare_key, f"{name}\x1f{value}")[:8]
     return out
 
 
@@ -83,11 +86,7 @@ def blocking_keys(person: PersonIdentifiers, key: SecretKey) -> dict[str, bytes 
     out: dict[str, bytes | None] = {}
     for name, plain in BLOCKING_KEYS.items():
         value = plain(person)
-        out[name] = (
-            None
-            if value is None
-            else hmac.digest(block_key, f"{name}\x1f{value}".encode(), "sha256")[:8]
-        )
+        out[name] = None if value is None else _keyed(block_key, f"{name}\x1f{value}")[:8]
     return out
 
 
@@ -97,9 +96,5 @@ def pseudonyms(person: PersonIdentifiers, key: SecretKey) -> dict[str, bytes | N
     out: dict[str, bytes | None] = {}
     for name in PSEUDONYM_FIELDS:
         value = getattr(person, name)
-        out[name] = (
-            None
-            if value is None
-            else hmac.digest(pseudo_key, f"{name}\x1f{value}".encode(), "sha256")
-        )
+        out[name] = None if value is None else _keyed(pseudo_key, f"{name}\x1f{value}")
     return out

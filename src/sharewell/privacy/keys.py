@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from sharewell.errors import ConfigError, NotFound
@@ -23,12 +24,17 @@ class SecretKey:
 
     def subkey(self, purpose: str) -> bytes:
         """An independent key for one purpose, so one leaked use does not expose the others."""
-        return hmac.digest(self.secret, b"sharewell/privacy/" + purpose.encode(), "sha256")
+        return _subkey(self.secret, purpose)
 
     @property
     def fingerprint(self) -> str:
         """A short public tag: encodings with different fingerprints cannot be linked."""
         return self.subkey("fingerprint").hex()[:16]
+
+
+@lru_cache(maxsize=64)
+def _subkey(secret: bytes, purpose: str) -> bytes:
+    return hmac.digest(secret, b"sharewell/privacy/" + purpose.encode(), "sha256")
 
 
 def read_secret(path: Path) -> SecretKey:

@@ -149,6 +149,7 @@ def normalise_person(raw: Mapping[str, object]) -> PersonIdentifiers:
 _SOUNDEX = str.maketrans("bfpvcgjkqsxzdtlmnr", "111122222222334556")
 
 
+@lru_cache(maxsize=1 << 16)
 def soundex(name: str) -> str:
     """American Soundex of a normalised name ('smith' -> 'S530'); '' for no letters."""
     letters = re.sub(r"[^a-z]", "", name)
