@@ -15,6 +15,7 @@ from benchmarks.linkage import linkage
 from benchmarks.privacy import bench_privacy
 from benchmarks.savings import bench_monte_carlo
 from benchmarks.synth import bench_synth
+from benchmarks.views import bench_flag_lookup
 
 Row = dict[str, Any]
 Benchmark = Callable[..., list[Row]]
@@ -25,5 +26,6 @@ BENCHMARKS: list[Benchmark] = [
     linkage,
     bench_governance,
     bench_monte_carlo,
+    bench_flag_lookup,
     bench_privacy,
 ]

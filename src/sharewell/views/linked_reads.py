@@ -26,18 +26,12 @@ __all__ = ["linked_read", "require_person_index"]
 
 def require_person_index(conn: duckdb.DuckDBPyConnection) -> None:
     """Raise a clear error when linkage has not run yet (views need person ids)."""
-    found = conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'person_index'"
-    ).fetchone()
-    if not found or not found[0]:
-        raise LinkageError("no person index in the workspace yet: run `sharewell link` first")
-
-
-def _table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
-    row = conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
-    ).fetchone()
-    return bool(row and row[0])
+    try:
+        conn.execute("SELECT 1 FROM person_index LIMIT 1")
+    except duckdb.CatalogException:
+        raise LinkageError(
+            "no person index in the workspace yet: run `sharewell link` first"
+        ) from None
 
 
 def _records(
@@ -48,19 +42,21 @@ def _records(
 ) -> list[dict[str, Any]]:
     """Linked records of one source type: person_id, partner and the named columns."""
     table = source_type(source).table_name
-    if not _table_exists(conn, table):
-        return []
     cols = "".join(f', r."{c}"' for c in columns)
     where = ""
     params: list[Any] = []
     if person_ids is not None:
         where = f" WHERE i.person_id IN ({', '.join('?' for _ in person_ids) or 'NULL'})"
         params = list(person_ids)
-    cursor = conn.execute(
-        f"SELECT i.person_id, r.partner{cols} FROM {table} r "
-        f"JOIN person_index i USING (unique_id){where} ORDER BY i.person_id",
-        params,
-    )
+    try:
+        cursor = conn.execute(
+            f"SELECT i.person_id, r.partner{cols} FROM {table} r "
+            f"JOIN person_index i USING (unique_id){where} ORDER BY i.person_id",
+            params,
+        )
+    except duckdb.CatalogException:
+        require_person_index(conn)
+        return []  # nothing of this source type has been ingested
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -86,7 +82,6 @@ def linked_read(
     ``partner`` and the permitted fields. ``person_ids`` restricts the read to those
     persons (a lookup reads one person, and its audit entry names only that person).
     """
-    require_person_index(conn)
     stype = source_type(source)
 
     def fetch(decision: Decision) -> list[dict[str, Any]]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import duckdb
@@ -13,13 +15,20 @@ from sharewell.agreements import current_agreements
 from sharewell.agreements.flags import FLAGS
 from sharewell.audit import AuditEvent, entries, record
 from sharewell.errors import AccessDenied
-from sharewell.ingest.normalisers import nicknames, normalise_sql
+from sharewell.ingest.normalisers import nicknames, normalise_sql, quote_literal
 from sharewell.ingest.source_types import load_source_types
 from sharewell.partnership import get_user
 from sharewell.views.flag_lookup import CandidateRecord, Flag, Identification, LookupQuery, identify
 from sharewell.views.linked_reads import linked_read, require_person_index
 
-__all__ = ["LookupResult", "flag_access_report", "lookup", "normalise_query"]
+__all__ = [
+    "CandidateIndex",
+    "LookupResult",
+    "candidate_index",
+    "flag_access_report",
+    "lookup",
+    "normalise_query",
+]
 
 QUERY_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode", "nhs_number")
 
@@ -34,50 +43,139 @@ class LookupResult:
     audit_seqs: tuple[int, ...]
 
 
+@lru_cache
+def _normalise_sql(field: str) -> str:
+    """Ingest's own normaliser for ``field``, over one parameter instead of a literal."""
+    column = load_source_types()["person"].columns[field]
+    placeholder = "sharewell lookup placeholder"
+    sql = normalise_sql(column, [placeholder])
+    literal = quote_literal(placeholder)
+    if sql.count(literal) != 1:
+        raise RuntimeError("ingest's normaliser SQL no longer embeds its input once")
+    return sql.replace(literal, "?::VARCHAR")
+
+
+@lru_cache
+def _canonical_given_names() -> dict[str, str]:
+    return {nick: canon for nick, canon, _sex in nicknames()}
+
+
+_cursors: dict[int, duckdb.DuckDBPyConnection] = {}
+
+
+def _normaliser_cursor(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor for one-value normalisation: DuckDB's optimiser is built for a million rows
+    and spends most of a one-row query's time planning it, so it is off here (only here)."""
+    cursor = _cursors.get(id(conn))
+    if cursor is None:
+        cursor = _cursors[id(conn)] = conn.cursor()
+        cursor.execute("PRAGMA disable_optimizer")
+    return cursor
+
+
+@lru_cache(maxsize=65_536)
+def _normalise_one(conn_id: int, field: str, text: str) -> tuple[Any, str | None]:
+    # Names, dates of birth and postcodes repeat across lookups; each is normalised once.
+    row = _cursors[conn_id].execute(_normalise_sql(field), [text]).fetchone()
+    return (row[1], row[2]) if row else (None, "not understood")
+
+
 def normalise_query(
     conn: duckdb.DuckDBPyConnection, raw: dict[str, str | None]
 ) -> tuple[LookupQuery, dict[str, str]]:
     """The worker's details normalised exactly as ingest normalises records; bad ones named."""
-    columns = load_source_types()["person"].columns
     values: dict[str, Any] = {}
     problems: dict[str, str] = {}
+    _normaliser_cursor(conn)
     for name in QUERY_FIELDS:
         text = (raw.get(name) or "").strip()
         if not text:
             continue
-        row = conn.execute(normalise_sql(columns[name], [text])).fetchone()
-        value, problem = (row[1], row[2]) if row else (None, "not understood")
+        value, problem = _normalise_one(id(conn), name, text)
         if value is None:
             problems[name] = problem or "not understood"
         else:
             values[name] = value
     if "given_name" in values:
-        canonical = {nick: canon for nick, canon, _sex in nicknames()}
+        canonical = _canonical_given_names()
         values["given_name"] = canonical.get(values["given_name"], values["given_name"])
     return LookupQuery(**values), problems
 
 
-def _candidates(conn: duckdb.DuckDBPyConnection, q: LookupQuery) -> list[CandidateRecord]:
-    rows = conn.execute(
-        "SELECT i.person_id, coalesce(r.given_name_canonical, r.given_name), r.family_name, "
-        "r.date_of_birth, r.postcode, r.nhs_number "
-        "FROM person_records r JOIN person_index i USING (unique_id) "
-        "WHERE r.nhs_number = ? OR (r.family_name = ? AND r.date_of_birth = ?)",
-        [q.nhs_number, q.family_name, q.date_of_birth],
-    ).fetchall()
-    return [CandidateRecord(*row) for row in rows]
+class CandidateIndex:
+    """Every linked record's matching fields in memory, keyed for a lookup's two questions.
+
+    A point-of-contact lookup must answer in milliseconds over a county's million records;
+    scanning the workspace each time cannot. The index is rebuilt when the person index
+    changes (a new linkage run), which ``current`` checks cheaply on every lookup.
+    """
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        self.stamp = self._stamp(conn)
+        self.by_nhs: dict[str, list[CandidateRecord]] = defaultdict(list)
+        self.by_name_dob: dict[tuple[str, date], list[CandidateRecord]] = defaultdict(list)
+        rows = conn.execute(
+            "SELECT i.person_id, coalesce(r.given_name_canonical, r.given_name), r.family_name, "
+            "r.date_of_birth, r.postcode, r.nhs_number "
+            "FROM person_records r JOIN person_index i USING (unique_id)"
+        ).fetchall()
+        for row in rows:
+            record = CandidateRecord(*row)
+            if record.nhs_number:
+                self.by_nhs[record.nhs_number].append(record)
+            if record.family_name and record.date_of_birth:
+                self.by_name_dob[(record.family_name, record.date_of_birth)].append(record)
+
+    @staticmethod
+    def _stamp(conn: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+        row = conn.execute("SELECT count(*), max(run_id) FROM person_index").fetchone()
+        return tuple(row or ())
+
+    def current(self, conn: duckdb.DuckDBPyConnection) -> bool:
+        """Whether the person index is unchanged since this index was built."""
+        return self._stamp(conn) == self.stamp
+
+    def candidates(self, q: LookupQuery) -> list[CandidateRecord]:
+        """Records sharing the query's NHS number, or its family name and date of birth."""
+        found = list(self.by_nhs.get(q.nhs_number or "", ()))
+        if q.family_name and q.date_of_birth:
+            found += self.by_name_dob.get((q.family_name, q.date_of_birth), ())
+        return found
 
 
-def _flag_sources(engine: Engine, organisation: str, purpose: str) -> dict[str, list[str]]:
-    """Source types the user's organisation is granted flags from for the purpose."""
-    sources: dict[str, list[str]] = {}
-    for agreement in current_agreements(engine):
+_indexes: dict[int, CandidateIndex] = {}
+
+
+def candidate_index(conn: duckdb.DuckDBPyConnection) -> CandidateIndex:
+    """The in-memory candidate index for this workspace connection, fresh."""
+    index = _indexes.get(id(conn))
+    if index is None or not index.current(conn):
+        index = _indexes[id(conn)] = CandidateIndex(conn)
+    return index
+
+
+def _flag_sources(
+    engine: Engine, organisation: str, purpose: str
+) -> dict[str, tuple[list[str], list[str]]]:
+    """Source types the organisation may be granted flags from: flag names and their owners.
+
+    This only chooses what to ask for; ``governed_read`` still decides (and audits) each read.
+    """
+    agreements = current_agreements(engine)
+    sources: dict[str, tuple[list[str], list[str]]] = {}
+    for agreement in agreements:
         for recipient in agreement.recipients:
             if recipient.organisation != organisation or purpose not in recipient.purposes:
                 continue
             for grant in recipient.datasets:
                 if grant.level == "flag_only":
-                    sources.setdefault(grant.source_type, []).extend(grant.fields)
+                    names, owners = sources.setdefault(grant.source_type, ([], []))
+                    names.extend(grant.fields)
+                    owners.extend(
+                        p.organisation
+                        for p in agreement.providers
+                        if grant.source_type in p.datasets
+                    )
     return sources
 
 
@@ -98,7 +196,8 @@ def lookup(
     require_person_index(conn)
     user = get_user(engine, username)
     query, problems = normalise_query(conn, details)
-    ident = identify(query, _candidates(conn, query) if query.has_enough_detail() else [])
+    candidates = candidate_index(conn).candidates(query) if query.has_enough_detail() else []
+    ident = identify(query, candidates)
     if not ident.identified:
         entry = record(
             engine,
@@ -117,16 +216,11 @@ def lookup(
 
     flags: list[Flag] = []
     seqs: list[int] = []
-    for source, names in sorted(_flag_sources(engine, user.organisation, purpose).items()):
+    for source, (names, owners) in sorted(
+        _flag_sources(engine, user.organisation, purpose).items()
+    ):
         wanted = sorted({n for n in names if n in FLAGS and source in FLAGS[n].reads})
-        providers = sorted(
-            {
-                p.organisation
-                for a in current_agreements(engine)
-                for p in a.providers
-                if source in p.datasets
-            }
-        )
+        providers = sorted(set(owners))
         try:
             result = linked_read(
                 engine,
