@@ -12,6 +12,7 @@ from typing import Any
 from benchmarks.governance import bench_governance
 from benchmarks.ingest import bench_ingest
 from benchmarks.linkage import linkage
+from benchmarks.privacy import bench_privacy
 from benchmarks.savings import bench_monte_carlo
 from benchmarks.synth import bench_synth
 from benchmarks.views import bench_flag_lookup
@@ -28,4 +29,5 @@ BENCHMARKS: list[Benchmark] = [
     bench_monte_carlo,
     bench_flag_lookup,
     bench_web,
+    bench_privacy,
 ]

@@ -1480,6 +1480,152 @@ def savings_evidence(
         console.print(f"Safe haven outcomes now measured: {', '.join(applied)}")
 
 
+# --- privacy ---------------------------------------------------------------------------
+
+pprl_app = typer.Typer(
+    help="Privacy-preserving linkage at the hub: link partners' encodings, reveal by agreement.",
+    no_args_is_help=True,
+)
+app.add_typer(pprl_app, name="pprl")
+SecretFileOption = Annotated[
+    Path, typer.Option("--secret-file", help="The partnership's secret key (never the hub's).")
+]
+SchemaOption = Annotated[
+    Path, typer.Option("--schema", help="Schema YAML: an ingest mapping file, + pass_through.")
+]
+
+
+@app.command()
+def encode(
+    file: Annotated[Path, typer.Argument(help="The partner's extract (CSV, XLSX or Parquet).")],
+    secret_file: SecretFileOption,
+    schema: SchemaOption,
+    out: Annotated[Path, typer.Option(help="Parquet file to upload to the hub.")],
+    partner: Annotated[
+        str | None, typer.Option(help="Partner slug (default: the schema's `partner`).")
+    ] = None,
+    pass_through: Annotated[
+        str | None, typer.Option(help="Non-identifying columns to pass in clear, comma-separated.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Encode an extract on the partner's machine: pseudonyms, Bloom filters, blocking keys."""
+    from sharewell.privacy import encode_file, load_schema, read_secret
+
+    extra = [c.strip() for c in (pass_through or "").split(",") if c.strip()]
+    report = encode_file(
+        file, load_schema(schema, extra), read_secret(secret_file), out, partner=partner
+    )
+    if as_json:
+        emit_json(report)
+        return
+    console.print(
+        key_value_table(
+            f"Encoded {report.records} records to {report.out}",
+            {
+                "partner / source": f"{report.partner} / {report.source}",
+                "key fingerprint": report.key_fingerprint,
+                "encoding": f"{report.encoded_bits} bits, hardening {', '.join(report.hardening)}",
+                "passed through": ", ".join(report.pass_through) or "(nothing)",
+            },
+        )
+    )
+
+
+@pprl_app.command("link")
+def pprl_link(
+    files: Annotated[list[Path], typer.Argument(help="Encoded files from `sharewell encode`.")],
+    hub: HubOption = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="Dice threshold (default: suits the hardening).")
+    ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="CSV of unique_id, person_id to measure accuracy.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Link encodings into the workspace's person index (as plaintext linkage does)."""
+    from sharewell.privacy import PprlSettings, link_encodings, load_encodings
+    from sharewell.privacy.link import pairwise_accuracy, read_truth, write_person_index
+    from sharewell.store.workspace import Workspace
+
+    settings = settings_for(hub)
+    records = load_encodings(files)
+    result = link_encodings(records, PprlSettings(threshold=threshold))
+    settings.hub_dir.mkdir(parents=True, exist_ok=True)
+    with Workspace(settings.workspace_path()) as ws:
+        run_id = write_person_index(ws.conn, result, records)
+    summary: dict[str, Any] = {
+        "run_id": run_id,
+        "records": result.records,
+        "candidate_pairs": result.candidate_pairs,
+        "share_of_all_pairs": round(result.candidate_pairs / max(result.all_pairs, 1), 6),
+        "threshold": result.threshold,
+        "links": result.links,
+        "persons": result.persons,
+        "seconds": round(result.seconds, 2),
+    }
+    if truth is not None:
+        summary.update(pairwise_accuracy(list(result.person_ids), read_truth(truth, result)))
+    if as_json:
+        emit_json(summary)
+        return
+    console.print(key_value_table(f"PPRL run {run_id}", summary))
+
+
+@pprl_app.command("reveal")
+def pprl_reveal(
+    file: Annotated[Path, typer.Argument(help="The provider's own extract.")],
+    schema: SchemaOption,
+    ids: Annotated[Path, typer.Option(help="Text file of pseudonymous ids, one a line.")],
+    fields: Annotated[str, typer.Option(help="Fields the agreement grants, comma-separated.")],
+    out: Annotated[Path, typer.Option(help="CSV to hand to the recipient.")],
+    purpose: Annotated[str, typer.Option(help="The agreed purpose, e.g. fire_prevention.")],
+    recipient: Annotated[str, typer.Option(help="Who receives the records (organisation).")],
+    partner: Annotated[str, typer.Option(help="This provider's partner slug.")],
+    log: Annotated[Path, typer.Option(help="The provider's reveal log.")] = Path("reveals.jsonl"),
+    agreement: Annotated[
+        str | None, typer.Option(help="The agreement that grants the reveal (for the audit).")
+    ] = None,
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run by the data provider: its own records for the hub's ids, logged and audited."""
+    from sharewell.privacy import load_schema
+    from sharewell.privacy.reveal import reveal_file
+    from sharewell.store import operational_engine
+
+    # With --hub the reveal is also written to the hub's audit log.
+    engine = operational_engine(settings_for(hub).operational_url()) if hub else None
+
+    result = reveal_file(
+        file,
+        load_schema(schema),
+        ids,
+        [f.strip() for f in fields.split(",") if f.strip()],
+        out,
+        partner=partner,
+        purpose=purpose,
+        recipient=recipient,
+        log=log,
+        audit=engine,
+        agreement_id=agreement,
+    )
+    if engine is not None:
+        engine.dispose()
+    summary = {
+        "requested": result.requested,
+        "revealed": len(result.rows),
+        "not_found": len(result.not_found),
+        "out": str(out),
+        "log": str(log),
+    }
+    if as_json:
+        emit_json(summary)
+        return
+    console.print(key_value_table("Reveal", summary))
+
+
 # --- web ---------------------------------------------------------------------------------
 
 token_app = typer.Typer(help="API tokens: one organisation's systems calling /api/v1.")
