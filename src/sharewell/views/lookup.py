@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -60,38 +61,38 @@ def _canonical_given_names() -> dict[str, str]:
     return {nick: canon for nick, canon, _sex in nicknames()}
 
 
-_cursors: dict[int, duckdb.DuckDBPyConnection] = {}
+_normaliser_lock = threading.Lock()
 
 
-def _normaliser_cursor(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """A cursor for one-value normalisation: DuckDB's optimiser is built for a million rows
-    and spends most of a one-row query's time planning it, so it is off here (only here)."""
-    cursor = _cursors.get(id(conn))
-    if cursor is None:
-        cursor = _cursors[id(conn)] = conn.cursor()
-        cursor.execute("PRAGMA disable_optimizer")
-    return cursor
+@lru_cache(maxsize=1)
+def _normaliser_connection() -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB for one-value normalisation (it needs no workspace data).
+
+    DuckDB's optimiser is built for a million rows and spends most of a one-row query's time
+    planning it, so it is off here (only here).
+    """
+    conn = duckdb.connect()
+    conn.execute("PRAGMA disable_optimizer")
+    return conn
 
 
 @lru_cache(maxsize=65_536)
-def _normalise_one(conn_id: int, field: str, text: str) -> tuple[Any, str | None]:
+def _normalise_one(field: str, text: str) -> tuple[Any, str | None]:
     # Names, dates of birth and postcodes repeat across lookups; each is normalised once.
-    row = _cursors[conn_id].execute(_normalise_sql(field), [text]).fetchone()
+    with _normaliser_lock:
+        row = _normaliser_connection().execute(_normalise_sql(field), [text]).fetchone()
     return (row[1], row[2]) if row else (None, "not understood")
 
 
-def normalise_query(
-    conn: duckdb.DuckDBPyConnection, raw: dict[str, str | None]
-) -> tuple[LookupQuery, dict[str, str]]:
+def normalise_query(raw: dict[str, str | None]) -> tuple[LookupQuery, dict[str, str]]:
     """The worker's details normalised exactly as ingest normalises records; bad ones named."""
     values: dict[str, Any] = {}
     problems: dict[str, str] = {}
-    _normaliser_cursor(conn)
     for name in QUERY_FIELDS:
         text = (raw.get(name) or "").strip()
         if not text:
             continue
-        value, problem = _normalise_one(id(conn), name, text)
+        value, problem = _normalise_one(name, text)
         if value is None:
             problems[name] = problem or "not understood"
         else:
@@ -143,15 +144,22 @@ class CandidateIndex:
         return found
 
 
-_indexes: dict[int, CandidateIndex] = {}
+_indexes: dict[str, CandidateIndex] = {}
+_indexes_lock = threading.Lock()
 
 
 def candidate_index(conn: duckdb.DuckDBPyConnection) -> CandidateIndex:
-    """The in-memory candidate index for this workspace connection, fresh."""
-    index = _indexes.get(id(conn))
-    if index is None or not index.current(conn):
-        index = _indexes[id(conn)] = CandidateIndex(conn)
-    return index
+    """The in-memory candidate index of this connection's workspace file, fresh."""
+    row = conn.execute(
+        "SELECT coalesce(path, database_name) FROM duckdb_databases() "
+        "WHERE database_name = current_database()"
+    ).fetchone()
+    key = str(row[0]) if row else ""
+    with _indexes_lock:
+        index = _indexes.get(key)
+        if index is None or not index.current(conn):
+            index = _indexes[key] = CandidateIndex(conn)
+        return index
 
 
 def _flag_sources(
@@ -195,7 +203,7 @@ def lookup(
     """
     require_person_index(conn)
     user = get_user(engine, username)
-    query, problems = normalise_query(conn, details)
+    query, problems = normalise_query(details)
     candidates = candidate_index(conn).candidates(query) if query.has_enough_detail() else []
     ident = identify(query, candidates)
     if not ident.identified:

@@ -20,7 +20,7 @@ from sharewell.errors import (
     SharewellError,
 )
 from sharewell.web.deps import SESSION_COOKIE, SignInRequired, signed_in_user
-from sharewell.web.routers import agreements, audit, auth, home, savings
+from sharewell.web.routers import agreements, audit, auth, frontline, home, savings
 from sharewell.web.templating import GOVUK_ASSETS_DIR, STATIC_DIR, render
 
 __all__ = ["HTTP_STATUS", "SECURITY_HEADERS", "create_app"]
@@ -151,7 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/assets", StaticFiles(directory=GOVUK_ASSETS_DIR), name="assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(auth.pages)
-    for module in (home, agreements, audit, savings):
+    for module in (home, agreements, audit, savings, frontline):
         app.include_router(module.pages)
         app.include_router(module.api)
     return app

@@ -25,6 +25,7 @@ Permission = Literal[
     "audit.search",  # audit entries of the organisation (admin: all)
     "audit.verify",  # check the hash chain is intact
     "savings",  # savings scenarios: the answer, the table and the charts
+    "frontline",  # the front-line views: Safe and Well list, crisis cohort, flag lookup
 ]
 
 PERMISSIONS: dict[Permission, frozenset[str]] = {
@@ -33,6 +34,8 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     "audit.search": frozenset({"admin", "ig_lead"}),
     "audit.verify": frozenset({"admin", "ig_lead", "system"}),
     "savings": frozenset({"analyst", "system"}),
+    # The agreements decide what each front-line user sees; the role only opens the door.
+    "frontline": frozenset({"frontline"}),
 }
 
 ROLE_TITLES = {
@@ -115,6 +118,24 @@ ACTIVITIES: tuple[Activity, ...] = (
         "/savings",
         "Savings scenarios",
         "Will an initiative save your organisation money? The answer, figures and charts.",
+    ),
+    Activity(
+        "frontline",
+        "/safe-and-well",
+        "Safe and Well visit list",
+        "Households to visit first, with the reasons, as the fire prevention agreement allows.",
+    ),
+    Activity(
+        "frontline",
+        "/crisis-cohort",
+        "Crisis cohort",
+        "People in repeated mental health crisis across agencies, with their timelines.",
+    ),
+    Activity(
+        "frontline",
+        "/lookup",
+        "Flag lookup",
+        "Check whether partners hold a flag about someone in front of you.",
     ),
 )
 

@@ -1,0 +1,104 @@
+"""Front-line pages on a linked synthetic county: the crew's list, the crisis cohort, lookups."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sharewell.audit import entries
+from sharewell.config import Settings
+from sharewell.demo import build_linked_hub
+from sharewell.partnership import hub_engine
+from sharewell.store import Workspace
+from sharewell.web import create_app
+from sharewell.web.accounts import set_password
+from tests.web.conftest import PASSWORD, form_csrf, signed_in_client
+
+AS_OF = "2024-12-31"
+CREW = "westshire_fire.frontline"
+OFFICER = "westshire_police.frontline"
+CRISIS_TEAM = "westshire_mht.frontline"
+
+
+@dataclass
+class LinkedWeb:
+    """A linked hub and its web app."""
+
+    settings: Settings
+    app: Any
+
+    def client(self, username: str) -> TestClient:
+        return signed_in_client(self.app, username)
+
+
+@pytest.fixture(scope="module")
+def linked_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LinkedWeb]:
+    root: Path = tmp_path_factory.mktemp("linked-web")
+    settings, _ = build_linked_hub(root, people=3000, seed=42, settings=Settings())
+    engine = hub_engine(settings)
+    for user in (CREW, OFFICER, CRISIS_TEAM):
+        set_password(engine, user, PASSWORD, actor="test")
+    engine.dispose()
+    app = create_app(settings)
+    yield LinkedWeb(settings, app)
+    if getattr(app.state, "engine", None) is not None:
+        app.state.engine.dispose()
+
+
+def test_crew_sees_the_ranked_list_with_reasons(linked_web: LinkedWeb) -> None:
+    page = linked_web.client(CREW).get(f"/safe-and-well?as_of={AS_OF}")
+    assert page.status_code == 200
+    rows = re.findall(r'<tr class="govuk-table__row">\s*<td', page.text)
+    assert len(rows) == 50
+    assert "shared by westshire_cc" in page.text
+    assert "diagnosis" not in page.text.lower()
+
+
+def test_a_crisis_team_member_gets_no_fire_list_and_the_refusal_is_audited(
+    linked_web: LinkedWeb,
+) -> None:
+    page = linked_web.client(CRISIS_TEAM).get(f"/safe-and-well?as_of={AS_OF}")
+    assert page.status_code == 403
+    engine = hub_engine(linked_web.settings)
+    refused = [e for e in entries(engine) if e.actor == CRISIS_TEAM and e.outcome == "deny"]
+    engine.dispose()
+    assert refused
+
+
+def test_crisis_team_sees_the_cohort_with_timelines(linked_web: LinkedWeb) -> None:
+    page = linked_web.client(CRISIS_TEAM).get(f"/crisis-cohort?as_of={AS_OF}")
+    assert page.status_code == 200
+    assert "govuk-details" in page.text and "Section 136" in page.text or "crisis" in page.text
+
+
+def test_officer_lookup_identifies_and_shows_only_granted_flags(linked_web: LinkedWeb) -> None:
+    with Workspace(linked_web.settings.workspace_path(), read_only=True) as ws:
+        given, family, dob, postcode = ws.conn.execute(
+            "SELECT given_name, family_name, strftime(date_of_birth, '%d/%m/%Y'), postcode "
+            "FROM records_mh_trust_crisis_contact WHERE contact_date > DATE '2024-03-01' "
+            "AND given_name IS NOT NULL AND date_of_birth IS NOT NULL AND postcode IS NOT NULL "
+            "ORDER BY family_name LIMIT 1"
+        ).fetchone()
+    client = linked_web.client(OFFICER)
+    form = {
+        "csrf_token": form_csrf(client.get("/lookup").text),
+        "purpose": "mh_crisis_care",
+        "given_name": given,
+        "family_name": family,
+        "date_of_birth": dob,
+        "postcode": postcode,
+        "as_of": AS_OF,
+    }
+    page = client.post("/lookup", data=form)
+    assert page.status_code == 200
+    assert "Identified" in page.text
+    assert "held by westshire_mht" in page.text
+    assert dob not in page.text.split('id="lookup-result"')[1].split("</div>")[0]
+    # without the CSRF token the lookup is refused
+    assert client.post("/lookup", data={**form, "csrf_token": "x"}).status_code == 403
