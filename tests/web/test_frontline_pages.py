@@ -74,7 +74,8 @@ def test_a_crisis_team_member_gets_no_fire_list_and_the_refusal_is_audited(
 def test_crisis_team_sees_the_cohort_with_timelines(linked_web: LinkedWeb) -> None:
     page = linked_web.client(CRISIS_TEAM).get(f"/crisis-cohort?as_of={AS_OF}")
     assert page.status_code == 200
-    assert "govuk-details" in page.text and "Section 136" in page.text or "crisis" in page.text
+    assert page.text.count('class="govuk-details"') >= 5
+    assert re.search(r"2024-\d\d-\d\d — [^<]+ \(westshire_(police|mht|ambulance)\)", page.text)
 
 
 def test_officer_lookup_identifies_and_shows_only_granted_flags(linked_web: LinkedWeb) -> None:
