@@ -183,18 +183,30 @@ def ingest(
 ) -> None:
     """Load a partner extract: validate, normalise, quarantine bad rows, all or nothing."""
     from sharewell.ingest import ingest_file
+    from sharewell.ingest.audited import audited_ingest
+    from sharewell.partnership import hub_engine
 
     settings = settings_for(hub)
-    with _open_workspace(hub) as workspace, err_console.status("Starting") as status:
-        report = ingest_file(
-            workspace,
-            partner=partner,
-            path=file,
-            source_type=source,
-            mapping=mapping,
-            loaded_by=settings.user,
-            progress=lambda message: status.update(message) if not as_json else None,
-        )
+    engine = hub_engine(settings)
+    try:
+        with _open_workspace(hub) as workspace, err_console.status("Starting") as status:
+            report = audited_ingest(
+                engine,
+                lambda: ingest_file(
+                    workspace,
+                    partner=partner,
+                    path=file,
+                    source_type=source,
+                    mapping=mapping,
+                    loaded_by=settings.user,
+                    progress=lambda message: status.update(message) if not as_json else None,
+                ),
+                actor=settings.user,
+                partner=partner,
+                file=file,
+            )
+    finally:
+        engine.dispose()
     if as_json:
         emit_json(report)
         return

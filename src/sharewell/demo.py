@@ -37,6 +37,7 @@ def build_linked_hub(
     """Hub, synthetic partnership, demo agreements, ingest and linkage: data ready for views."""
     from sharewell.agreements import seed_demo_partnership
     from sharewell.ingest import ingest_manifest
+    from sharewell.ingest.audited import record_ingest
     from sharewell.linkage import link_workspace
     from sharewell.partnership import hub_engine
     from sharewell.synth import SynthConfig, synthesise
@@ -61,6 +62,10 @@ def build_linked_hub(
     engine = hub_engine(settings)
     try:
         seeded = seed_demo_partnership(engine, actor="demo")
+        with Workspace(settings.workspace_path()) as workspace:
+            reports = ingest_manifest(workspace, extracts, loaded_by="demo")
+        for report in reports:
+            record_ingest(engine, report, actor="demo")
     finally:
         engine.dispose()
     summary.stages["partnership and agreements"] = {
@@ -69,8 +74,6 @@ def build_linked_hub(
         **{f"agreement {k}": v for k, v in seeded.agreements.items()},
     }
 
-    with Workspace(settings.workspace_path()) as workspace:
-        reports = ingest_manifest(workspace, extracts, loaded_by="demo")
     summary.stages["ingest"] = {
         "extracts": len(reports),
         "rows read": sum(r.rows_read for r in reports),
