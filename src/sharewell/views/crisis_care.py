@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sharewell.agreements import aggregate_counts
 from sharewell.errors import AccessDenied
 from sharewell.views.crisis_cohort import CohortMember, CrisisEvent, crisis_cohort
-from sharewell.views.linked_reads import linked_read
+from sharewell.views.linked_reads import display_name, linked_read
 
 __all__ = ["CRISIS_SOURCES", "CrisisCohort", "cohort_summary", "crisis_cohort_for"]
 
@@ -74,10 +74,9 @@ def crisis_cohort_for(
             if row.get(date_col) is None or row.get(kind_col) is None:
                 continue
             events.append(CrisisEvent(pid, row[date_col], agency, str(row[kind_col])))
-            if pid not in names and (row.get("given_name") or row.get("family_name")):
-                names[pid] = " ".join(
-                    str(p).title() for p in (row.get("given_name"), row.get("family_name")) if p
-                )
+            name = display_name(row) if pid not in names else None
+            if name:
+                names[pid] = name
     if not audit:
         raise AccessDenied(
             f"{username} may not read any crisis source for {PURPOSE}: " + ", ".join(withheld)

@@ -21,7 +21,13 @@ from sharewell.agreements.flags import FLAGS
 from sharewell.errors import LinkageError
 from sharewell.ingest.source_types import source_type
 
-__all__ = ["linked_read", "require_person_index"]
+__all__ = ["display_name", "linked_read", "require_person_index"]
+
+
+def display_name(row: dict[str, Any]) -> str | None:
+    """A person's name as a crew would read it ("Robert Hughes"), or None when not granted."""
+    parts = [str(p).title() for p in (row.get("given_name"), row.get("family_name")) if p]
+    return " ".join(parts) or None
 
 
 def require_person_index(conn: duckdb.DuckDBPyConnection) -> None:

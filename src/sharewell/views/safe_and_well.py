@@ -20,7 +20,7 @@ from sharewell.views.fire_risk import (
     rank_households,
     score_household,
 )
-from sharewell.views.linked_reads import linked_read
+from sharewell.views.linked_reads import display_name, linked_read
 from sharewell.views.risk_calibration import (
     CalibrationResult,
     HouseholdOutcome,
@@ -100,10 +100,8 @@ def _age(dob: date | None, as_of: date) -> int | None:
 
 def _take_identity(person: _Person, row: dict[str, Any]) -> None:
     # The first register to name a person wins; later ones only fill gaps.
-    if person.name is None and (row.get("given_name") or row.get("family_name")):
-        person.name = " ".join(
-            str(p).title() for p in (row.get("given_name"), row.get("family_name")) if p
-        )
+    if person.name is None:
+        person.name = display_name(row)
     for key in ("date_of_birth", "address", "postcode", "uprn"):
         if getattr(person, key) is None and row.get(key) is not None:
             setattr(person, key, row[key])

@@ -6,10 +6,10 @@ only renders what came back. The workspace is opened read-only for each request.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import duckdb
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -54,6 +54,23 @@ def _as_of(text: str) -> tuple[date, str | None]:
         return date.today(), "Enter a real date, for example 2024-12-31"
 
 
+def _dated_view(
+    request: Request,
+    user: Principal,
+    settings: Settings,
+    template: str,
+    as_of: str,
+    build: Callable[[duckdb.DuckDBPyConnection, date], dict[str, Any]],
+) -> Response:
+    """A view drawn up for a date: the date checked, then the view built and rendered."""
+    when, error = _as_of(as_of)
+    if error:
+        return render(request, template, user, as_of=as_of, error=error, status_code=422)
+    with _workspace(settings) as conn:
+        context = build(conn, when)
+    return render(request, template, user, as_of=when.isoformat(), error=None, **context)
+
+
 @pages.get("/safe-and-well")
 def safe_and_well_page(
     request: Request,
@@ -63,28 +80,12 @@ def safe_and_well_page(
     as_of: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
     """The ranked visit list for the signed-in crew member, with reasons."""
-    when, error = _as_of(as_of)
-    if error:
-        return render(
-            request,
-            "frontline/safe_and_well.html",
-            user,
-            as_of=as_of,
-            error=error,
-            visits=None,
-            status_code=422,
-        )
-    with _workspace(settings) as conn:
+
+    def build(conn: duckdb.DuckDBPyConnection, when: date) -> dict[str, Any]:
         visits = safe_and_well_list(engine, conn, username=user.name, as_of=when)
-    return render(
-        request,
-        "frontline/safe_and_well.html",
-        user,
-        as_of=when.isoformat(),
-        error=None,
-        visits=visits,
-        households=visits.households[:LIST_LENGTH],
-    )
+        return {"visits": visits, "households": visits.households[:LIST_LENGTH]}
+
+    return _dated_view(request, user, settings, "frontline/safe_and_well.html", as_of, build)
 
 
 @pages.get("/crisis-cohort")
@@ -96,27 +97,11 @@ def crisis_cohort_page(
     as_of: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
     """People in repeated crisis across agencies, for the crisis care partners."""
-    when, error = _as_of(as_of)
-    if error:
-        return render(
-            request,
-            "frontline/crisis_cohort.html",
-            user,
-            as_of=as_of,
-            error=error,
-            cohort=None,
-            status_code=422,
-        )
-    with _workspace(settings) as conn:
-        cohort = crisis_cohort_for(engine, conn, username=user.name, as_of=when)
-    return render(
-        request,
-        "frontline/crisis_cohort.html",
-        user,
-        as_of=when.isoformat(),
-        error=None,
-        cohort=cohort,
-    )
+
+    def build(conn: duckdb.DuckDBPyConnection, when: date) -> dict[str, Any]:
+        return {"cohort": crisis_cohort_for(engine, conn, username=user.name, as_of=when)}
+
+    return _dated_view(request, user, settings, "frontline/crisis_cohort.html", as_of, build)
 
 
 @pages.get("/lookup")
