@@ -390,7 +390,25 @@ def user_add(
         secret = sys.stdin.readline().rstrip("\r\n")
     elif password:
         secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    added = add_user(engine, user, actor=actor)
+    from sharewell.errors import NotFound
+    from sharewell.partnership import get_user
+
+    try:
+        existing = get_user(engine, username)
+    except NotFound:
+        existing = None
+    if (
+        existing is not None
+        and secret is not None
+        and (existing.organisation, existing.role)
+        == (
+            org,
+            role,
+        )
+    ):
+        added = False  # the same person again, to set a new password: keep their details
+    else:
+        added = add_user(engine, user, actor=actor)
     if secret is not None:
         set_password(engine, user.username, secret, actor=actor)
     if as_json:

@@ -188,4 +188,10 @@ def test_cli_creates_the_first_admin_with_a_password_and_an_api_token(
     token = json.loads(capsys.readouterr().out)["token"]
     assert token_organisation(engine, token) == "westshire_cc"
     assert main(["token", "add", "--org", "nowhere", "--hub", hub]) == ExitCode.NOT_FOUND
+    # the same person again with a new password: a reset, their details kept
+    monkeypatch.setattr("sys.stdin", io.StringIO("another long password\n"))
+    capsys.readouterr()
+    assert main([*args, "--password-stdin", "--hub", hub, "--json"]) == ExitCode.OK
+    assert json.loads(capsys.readouterr().out)["added"] is False
+    assert sign_in(engine, "first.admin", "another long password").user.role == "admin"
     engine.dispose()
