@@ -789,28 +789,17 @@ def retention_run(
     as_json: JsonOption = False,
 ) -> None:
     """Delete dataset versions past their agreements' retention; audit the counts."""
-    import importlib
-
     from sharewell.agreements import current_agreements, run_retention
-    from sharewell.errors import StoreError
+    from sharewell.ingest import delete_dataset_version, list_dataset_versions
     from sharewell.store import Workspace
 
     engine, actor = _governance_hub(hub)
-    # Ingest provides the listing and deletion of dataset versions (looked up, not imported,
-    # so this command still explains itself in a build without them).
-    ingest = importlib.import_module("sharewell.ingest")
-    list_versions = getattr(ingest, "list_dataset_versions", None)
-    delete_version = getattr(ingest, "delete_dataset_version", None)
-    if list_versions is None or delete_version is None:
-        raise StoreError(
-            "retention needs ingest's dataset versions, which this build does not have"
-        )
     with Workspace(settings_for(hub).workspace_path()) as workspace:
         report = run_retention(
             engine,
-            list_versions(workspace),
+            list_dataset_versions(workspace),
             current_agreements(engine),
-            lambda version_id: _deletion_counts(delete_version(workspace, version_id)),
+            lambda version_id: _deletion_counts(delete_dataset_version(workspace, version_id)),
             actor=actor,
             dry_run=dry_run,
         )
