@@ -34,7 +34,8 @@ def test_home_page_lists_what_each_role_can_do(web_hub: WebHub) -> None:
     analyst = web_hub.sign_in("analyst").get("/").text
     assert "Savings scenarios" in analyst and "Search the audit log" not in analyst
     frontline = web_hub.sign_in("frontline").get("/").text
-    assert "nothing for your role" in frontline
+    assert "Safe and Well visit list" in frontline and "Flag lookup" in frontline
+    assert "Savings scenarios" not in frontline and "Search the audit log" not in frontline
 
 
 def test_ig_lead_uploads_a_new_version_and_sees_it(web_hub: WebHub) -> None:
