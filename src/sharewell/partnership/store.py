@@ -124,7 +124,7 @@ def add_user(engine: Engine, user: User, *, actor: str) -> bool:
             )
         row = conn.execute(select(users).where(users.c.username == user.username)).first()
         if row is not None:
-            existing = _user_from_row(row)
+            existing = user_from_row(row)
             if existing != user:
                 raise SharewellError(
                     f"user {user.username!r} already exists ({existing.organisation}, "
@@ -147,7 +147,8 @@ def add_user(engine: Engine, user: User, *, actor: str) -> bool:
     return True
 
 
-def _user_from_row(row: object) -> User:
+def user_from_row(row: object) -> User:
+    """A ``User`` from a row of the users table."""
     m = row._mapping  # type: ignore[attr-defined]
     return User(
         username=m["username"],
@@ -164,7 +165,7 @@ def get_user(engine: Engine, username: str) -> User:
         row = conn.execute(select(users).where(users.c.username == username)).first()
     if row is None:
         raise NotFound(f"unknown user {username!r}; add them with `sharewell user add`")
-    return _user_from_row(row)
+    return user_from_row(row)
 
 
 def list_users(engine: Engine, organisation: str | None = None) -> list[User]:
@@ -173,7 +174,7 @@ def list_users(engine: Engine, organisation: str | None = None) -> list[User]:
     if organisation is not None:
         query = query.where(users.c.organisation == organisation)
     with engine.connect() as conn:
-        return [_user_from_row(r) for r in conn.execute(query)]
+        return [user_from_row(r) for r in conn.execute(query)]
 
 
 def ensure_purposes(engine: Engine, wanted: tuple[Purpose, ...] = DEFAULT_PURPOSES) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sharewell.audit import AuditEvent, append, audit_transaction
 from sharewell.errors import NotFound, SharewellError
 from sharewell.partnership import User, get_organisation
+from sharewell.partnership.store import user_from_row
 from sharewell.store.tables import api_tokens, users, web_sessions, web_sign_in_failures
 from sharewell.web.security import (
     LOCKOUT_FOR,
@@ -67,17 +68,6 @@ def _user_row(conn: object, username: str) -> object | None:
     return conn.execute(select(users).where(users.c.username == username)).first()  # type: ignore[attr-defined]
 
 
-def _user(row: object) -> User:
-    m = row._mapping  # type: ignore[attr-defined]
-    return User(
-        username=m["username"],
-        display_name=m["display_name"],
-        organisation=m["organisation"],
-        role=m["role"],
-        active=bool(m["active"]),
-    )
-
-
 def set_password(engine: Engine, username: str, password: str, *, actor: str) -> None:
     """Set a user's password (stored as an argon2id hash). Audited."""
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -90,7 +80,7 @@ def set_password(engine: Engine, username: str, password: str, *, actor: str) ->
         row = _user_row(conn, username)
         if row is None:
             raise NotFound(f"unknown user {username!r}; add them with `sharewell user add`")
-        user = _user(row)
+        user = user_from_row(row)
         conn.execute(update(users).where(users.c.username == username).values(password_hash=stored))
         # A new password ends every session and lock-out made under the old one.
         conn.execute(delete(web_sessions).where(web_sessions.c.username == username))
@@ -129,7 +119,7 @@ def sign_in(
     typed = username.strip()[:64] or "(blank)"
     with audit_transaction(engine) as conn:
         row = _user_row(conn, typed)
-        user = _user(row) if row is not None else None
+        user = user_from_row(row) if row is not None else None
         stored_hash = row._mapping["password_hash"] if row is not None else None  # type: ignore[attr-defined]
         failed = conn.execute(
             select(web_sign_in_failures).where(web_sign_in_failures.c.username == typed)
@@ -232,7 +222,7 @@ def session_user(engine: Engine, token: str, *, now: datetime | None = None) -> 
         ).first()
     if row is None or _utc(row.expires_at) <= at or not row.active:
         return None
-    return _user(row)
+    return user_from_row(row)
 
 
 def sign_out(engine: Engine, token: str) -> None:
