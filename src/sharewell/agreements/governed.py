@@ -76,7 +76,10 @@ def governed_read(
     organisation = user.organisation if user else None
     role = user.role if user else None
     target = f"{dataset}{f' from {provider}' if provider else ''} at {level}"
-    asked = {"requested_fields": list(fields), "level": level}
+    asked: dict[str, Any] = {"requested_fields": list(fields), "level": level}
+    if provider:
+        # the data's owner, so it can be told who read its data (as CP-IS tells social care)
+        asked["provider"] = provider
 
     if user is None or not user.active:
         decision = Decision(False, f"user {username!r} is unknown or no longer active")

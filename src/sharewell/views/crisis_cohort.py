@@ -28,7 +28,6 @@ CRISIS_EVENT_KINDS: dict[str, str] = {
     "treated_on_scene": "ambulance call-out, treated on scene",
     "referred": "ambulance call-out, referred on",
     "no_further_action": "ambulance call-out, no further action",
-    "ambulance_callout": "ambulance mental health call-out",
 }
 
 # A referral is a response to crisis, not a crisis: it shows on the timeline but is not counted.

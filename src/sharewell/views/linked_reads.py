@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 from sqlalchemy import Engine
@@ -77,7 +77,7 @@ def linked_read(
     level: Level,
     fields: Sequence[str],
     as_of: date,
-    action: str = "access",
+    action: Literal["access", "reveal", "export"] = "access",
     person_ids: Sequence[str] | None = None,
     provider: str | None = None,
 ) -> GovernedResult:
@@ -115,5 +115,5 @@ def linked_read(
         level=level,
         fetch=fetch,
         provider=provider,
-        action=action,  # type: ignore[arg-type]
+        action=action,
     )

@@ -287,5 +287,5 @@ def flag_access_report(engine: Engine, owner: str) -> list[dict[str, Any]]:
         if e.action == "access"
         and e.outcome == "allow"
         and e.detail.get("level") == "flag_only"
-        and e.target.endswith(f"from {owner} at flag_only")
+        and e.detail.get("provider") == owner
     ]

@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 from sqlalchemy import Engine
 
+from sharewell.agreements import Level
 from sharewell.errors import AccessDenied
 from sharewell.views.fire_risk import (
     HouseholdRisk,
@@ -125,7 +126,9 @@ class _Reader:
         self.audit: list[int] = []
         self.withheld: list[str] = []
 
-    def read(self, source: str, level: str, fields: list[str]) -> tuple[list[dict[str, Any]], str]:
+    def read(
+        self, source: str, level: Level, fields: list[str]
+    ) -> tuple[list[dict[str, Any]], str]:
         try:
             result = linked_read(
                 self.engine,
@@ -133,7 +136,7 @@ class _Reader:
                 username=self.username,
                 purpose=PURPOSE,
                 source=source,
-                level=level,  # type: ignore[arg-type]
+                level=level,
                 fields=fields,
                 as_of=self.as_of,
             )

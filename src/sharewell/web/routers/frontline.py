@@ -104,19 +104,35 @@ def crisis_cohort_page(
     return _dated_view(request, user, settings, "frontline/crisis_cohort.html", as_of, build)
 
 
-@pages.get("/lookup")
-def lookup_form(request: Request, user: Frontline) -> Response:
-    """The lookup form (a POST, so personal details never appear in an address or a log)."""
+def _lookup_page(
+    request: Request,
+    user: Principal,
+    *,
+    details: dict[str, str | None] | None = None,
+    purpose: str = "",
+    as_of: str = "",
+    result: object = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     return render(
         request,
         "frontline/lookup.html",
         user,
         purposes=PURPOSES,
-        result=None,
-        details={},
-        purpose="",
-        as_of="",
+        result=result,
+        details=details or {},
+        purpose=purpose,
+        as_of=as_of,
+        error=error,
+        status_code=status_code,
     )
+
+
+@pages.get("/lookup")
+def lookup_form(request: Request, user: Frontline) -> Response:
+    """The lookup form (a POST, so personal details never appear in an address or a log)."""
+    return _lookup_page(request, user)
 
 
 @pages.post("/lookup", dependencies=[CsrfChecked])
@@ -141,46 +157,19 @@ def lookup_submit(
         "postcode": postcode,
         "nhs_number": nhs_number,
     }
+
+    def page(**outcome: Any) -> Response:
+        return _lookup_page(request, user, details=details, purpose=purpose, as_of=as_of, **outcome)
+
     when, error = _as_of(as_of)
     if purpose not in PURPOSES or error:
         message = error or "Select why you are looking"
-        return render(
-            request,
-            "frontline/lookup.html",
-            user,
-            purposes=PURPOSES,
-            result=None,
-            details=details,
-            purpose=purpose,
-            as_of=as_of,
-            error=message,
-            status_code=422,
-        )
+        return page(error=message, status_code=422)
     with _workspace(settings) as conn:
         try:
             result = lookup(
                 engine, conn, username=user.name, purpose=purpose, details=details, as_of=when
             )
         except AccessDenied as exc:
-            return render(
-                request,
-                "frontline/lookup.html",
-                user,
-                purposes=PURPOSES,
-                result=None,
-                details=details,
-                purpose=purpose,
-                as_of=as_of,
-                error=str(exc),
-                status_code=403,
-            )
-    return render(
-        request,
-        "frontline/lookup.html",
-        user,
-        purposes=PURPOSES,
-        result=result,
-        details=details,
-        purpose=purpose,
-        as_of=as_of,
-    )
+            return page(error=str(exc), status_code=403)
+    return page(result=result)
