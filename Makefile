@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ASSETS := src/sharewell/web/static/govuk
+CHARTS := src/sharewell/web/static/vega
 DEMO_DIR ?= demo-hub
 
 .PHONY: venv assets system-deps demo test lint bench serve clean
@@ -16,14 +17,16 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) $(ASSETS)/.built
 
-# GOV.UK Frontend from npm, copied where the web app serves it.
+# GOV.UK Frontend and Vega (the charts) from npm, copied where the web app serves them.
 $(ASSETS)/.built: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
-	rm -rf $(ASSETS)
-	mkdir -p $(ASSETS)
+	rm -rf $(ASSETS) $(CHARTS)
+	mkdir -p $(ASSETS) $(CHARTS)
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css \
 	   node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(ASSETS)/
 	cp -r node_modules/govuk-frontend/dist/govuk/assets $(ASSETS)/assets
+	cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js \
+	   node_modules/vega-embed/build/vega-embed.min.js $(CHARTS)/
 	touch $@
 
 assets: $(ASSETS)/.built
@@ -53,4 +56,4 @@ serve: venv
 	$(BIN)/sharewell serve
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) $(ASSETS) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DIR) $(ASSETS) $(CHARTS) node_modules .pytest_cache .mypy_cache .ruff_cache

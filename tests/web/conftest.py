@@ -40,13 +40,14 @@ CHROMIUM_ARGS = [
 ]
 
 PASSWORD = "correct horse battery staple"
-# One person per role, and an IG lead of an organisation that is not party to fire-prevention.
+# One person per role, and an IG lead and analyst of an organisation not party to fire-prevention.
 PEOPLE = {
     "ig_lead": "westshire_fire.ig_lead",
     "analyst": "westshire_fire.analyst",
     "frontline": "westshire_fire.frontline",
     "admin": "hub.admin",
     "other_ig_lead": "westshire_ambulance.ig_lead",
+    "other_analyst": "westshire_ambulance.analyst",
 }
 
 

@@ -20,8 +20,17 @@ from sharewell.errors import (
     SharewellError,
 )
 from sharewell.web.deps import SESSION_COOKIE, SignInRequired, signed_in_user
-from sharewell.web.routers import agreements, audit, auth, frontline, home, savings
-from sharewell.web.templating import GOVUK_ASSETS_DIR, STATIC_DIR, render
+from sharewell.web.routers import (
+    agreements,
+    audit,
+    auth,
+    frontline,
+    home,
+    linkage,
+    savings,
+    uploads,
+)
+from sharewell.web.templating import CHART_ASSETS_DIR, GOVUK_ASSETS_DIR, STATIC_DIR, render
 
 __all__ = ["HTTP_STATUS", "SECURITY_HEADERS", "create_app"]
 
@@ -144,14 +153,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         return _error(request, 422, "InvalidRequest", problems)
 
-    if not GOVUK_ASSETS_DIR.is_dir():
-        raise SharewellError(
-            f"GOV.UK Frontend assets are missing from {GOVUK_ASSETS_DIR}; run `make assets`"
-        )
+    for assets in (GOVUK_ASSETS_DIR, CHART_ASSETS_DIR):
+        if not assets.is_dir():
+            raise SharewellError(
+                f"front-end assets (GOV.UK Frontend, Vega) are missing from {assets}; "
+                "run `make assets`"
+            )
     app.mount("/assets", StaticFiles(directory=GOVUK_ASSETS_DIR), name="assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(auth.pages)
-    for module in (home, agreements, audit, savings, frontline):
+    for module in (home, agreements, audit, uploads, linkage, savings, frontline):
         app.include_router(module.pages)
         app.include_router(module.api)
     return app

@@ -25,6 +25,10 @@ Permission = Literal[
     "audit.search",  # audit entries of the organisation (admin: all)
     "audit.verify",  # check the hash chain is intact
     "savings",  # savings scenarios: the answer, the table and the charts
+    "uploads",  # load an extract of the organisation's own data
+    "uploads.read",  # the organisation's loads and their quarantine reports
+    "linkage.read",  # linkage runs and their quality (figures and model, no person's data)
+    "linkage.review",  # clerical review: pairs the agreements let the analyst see, decided
     "frontline",  # the front-line views: Safe and Well list, crisis cohort, flag lookup
 ]
 
@@ -34,6 +38,11 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     "audit.search": frozenset({"admin", "ig_lead"}),
     "audit.verify": frozenset({"admin", "ig_lead", "system"}),
     "savings": frozenset({"analyst", "system"}),
+    "uploads": frozenset({"analyst"}),
+    "uploads.read": frozenset({"analyst", "system"}),
+    "linkage.read": frozenset({"admin", "analyst", "system"}),
+    # The agreements decide which pairs an analyst sees; the role only opens the door.
+    "linkage.review": frozenset({"analyst"}),
     # The agreements decide what each front-line user sees; the role only opens the door.
     "frontline": frozenset({"frontline"}),
 }
@@ -118,6 +127,24 @@ ACTIVITIES: tuple[Activity, ...] = (
         "/savings",
         "Savings scenarios",
         "Will an initiative save your organisation money? The answer, figures and charts.",
+    ),
+    Activity(
+        "uploads",
+        "/uploads",
+        "Upload an extract",
+        "Load your organisation's data; see what was accepted and what was quarantined, and why.",
+    ),
+    Activity(
+        "linkage.read",
+        "/linkage",
+        "Linkage runs",
+        "How records were linked into people: each run's figures and the model's match weights.",
+    ),
+    Activity(
+        "linkage.review",
+        "/linkage/review",
+        "Clerical review",
+        "Decide pairs of records the model was unsure about: the same person, or not.",
     ),
     Activity(
         "frontline",

@@ -13,12 +13,13 @@ from starlette.responses import Response
 from sharewell.web.deps import SIGN_IN_COOKIE, ensure_sign_in_nonce, form_token, set_cookie
 from sharewell.web.roles import Principal
 
-__all__ = ["GOVUK_ASSETS_DIR", "STATIC_DIR", "render", "templates"]
+__all__ = ["CHART_ASSETS_DIR", "GOVUK_ASSETS_DIR", "STATIC_DIR", "render", "templates"]
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
 # Built by `make assets` from the govuk-frontend npm package (see Makefile).
 GOVUK_ASSETS_DIR = STATIC_DIR / "govuk" / "assets"
+CHART_ASSETS_DIR = STATIC_DIR / "vega"
 
 _env = Environment(
     loader=ChoiceLoader(

@@ -6,8 +6,7 @@ only renders what came back. The workspace is opened read-only for each request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -16,14 +15,14 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from sharewell.config import Settings
-from sharewell.errors import AccessDenied, StoreError
-from sharewell.store import Workspace
+from sharewell.errors import AccessDenied
 from sharewell.views.crisis_care import crisis_cohort_for
 from sharewell.views.lookup import lookup
 from sharewell.views.safe_and_well import safe_and_well_list
 from sharewell.web.deps import CsrfChecked, HubEngine, HubSettings, page_permission
 from sharewell.web.roles import Principal
 from sharewell.web.templating import render
+from sharewell.web.workspace import workspace_connection
 
 __all__ = ["api", "pages"]
 
@@ -34,15 +33,6 @@ Frontline = Annotated[Principal, Depends(page_permission("frontline"))]
 # How many households a page shows; crews export the whole list from the CLI.
 LIST_LENGTH = 50
 PURPOSES = ("mh_crisis_care", "fire_prevention", "safeguarding")
-
-
-@contextmanager
-def _workspace(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    path = settings.workspace_path()
-    if not path.exists():
-        raise StoreError("no partner data has been loaded into this hub yet")
-    with Workspace(path, read_only=True) as ws:
-        yield ws.conn
 
 
 def _as_of(text: str) -> tuple[date, str | None]:
@@ -66,7 +56,7 @@ def _dated_view(
     when, error = _as_of(as_of)
     if error:
         return render(request, template, user, as_of=as_of, error=error, status_code=422)
-    with _workspace(settings) as conn:
+    with workspace_connection(settings) as conn:
         context = build(conn, when)
     return render(request, template, user, as_of=when.isoformat(), error=None, **context)
 
@@ -165,7 +155,7 @@ def lookup_submit(
     if purpose not in PURPOSES or error:
         message = error or "Select why you are looking"
         return page(error=message, status_code=422)
-    with _workspace(settings) as conn:
+    with workspace_connection(settings) as conn:
         try:
             result = lookup(
                 engine, conn, username=user.name, purpose=purpose, details=details, as_of=when

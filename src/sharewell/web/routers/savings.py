@@ -2,29 +2,21 @@
 
 The page is a GET form, so a scenario is a link people can share and it needs no JavaScript.
 Only the shipped initiative templates can be chosen: a file path from a request is never read.
-The charts are the savings report's own (matplotlib, as SVG), shown as images with a table
-of the same figures beside them.
+The charts are Vega-Lite (drawn in the browser), each with a table of the same figures.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from matplotlib.figure import Figure
 from pydantic import BaseModel
 
 from sharewell.errors import NotFound
 from sharewell.savings import TEMPLATES, answer_for, appraise_file
-from sharewell.savings.report import (
-    AGENCY_HEAD,
-    agency_rows,
-    chart_benefit_by_agency,
-    chart_over_time,
-)
+from sharewell.savings.report import AGENCY_HEAD, agency_rows
+from sharewell.web.charts import cost_benefit_over_time, savings_by_organisation
 from sharewell.web.deps import api_permission, page_permission
 from sharewell.web.roles import Principal
 from sharewell.web.templating import render
@@ -40,13 +32,6 @@ InitiativeName = Literal["safe_haven", "safe_and_well", "street_triage", "inform
 
 # Enough simulations for a stable 90% range on a page that answers in well under a second.
 DRAWS = 1000
-
-
-def _svg_data_uri(fig: Figure) -> str:
-    # As an <img> the SVG is inert: nothing in it can run in the page.
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg")
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _initiative_names() -> list[tuple[str, str]]:
@@ -79,8 +64,10 @@ def savings_scenario(
                 "answer": answer,
                 "head": AGENCY_HEAD,
                 "rows": agency_rows(appraisal),
-                "chart_by_organisation": _svg_data_uri(chart_benefit_by_agency(appraisal)),
-                "chart_over_time": _svg_data_uri(chart_over_time(appraisal)),
+                "charts": [
+                    savings_by_organisation(appraisal),
+                    cost_benefit_over_time(appraisal),
+                ],
             }
     return render(
         request,
@@ -113,6 +100,24 @@ class SavingsAnswer(BaseModel):
     payback_year: int | None
     largest_beneficiary: str
     probability_ahead: float | None
+
+
+class InitiativeBody(BaseModel):
+    """An initiative that can be appraised, and its partners."""
+
+    initiative: str
+    name: str
+    partners: list[str]
+
+
+@api.get("", response_model=list[InitiativeBody])
+def api_savings_initiatives(caller: ApiAnalyst) -> list[InitiativeBody]:
+    """The initiatives a scenario can be run for, and the organisations that are partners."""
+    found = []
+    for slug in TEMPLATES:
+        ini = appraise_file(slug)[0]
+        found.append(InitiativeBody(initiative=slug, name=ini.name, partners=list(ini.partners)))
+    return found
 
 
 @api.get("/{initiative}/{organisation}", response_model=SavingsAnswer)

@@ -1,0 +1,393 @@
+"""Uploads for analysts: load an extract of their organisation's data, watch it load, and read
+the quarantine report (file, row, field, reason) of every load their organisation made.
+
+An analyst loads only as their own organisation (the partner is never taken from the form),
+only source types that kind of organisation sends, and sees only their organisation's loads.
+Loading goes through ingest's audited path, as the CLI does.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import asdict
+from functools import partial
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from sharewell.config import Settings
+from sharewell.errors import AccessDenied, IngestError, NotFound
+from sharewell.ingest import (
+    DatasetVersion,
+    Mapping,
+    get_dataset_version,
+    list_dataset_versions,
+    load_source_types,
+    parse_mapping,
+)
+from sharewell.partnership import get_organisation
+from sharewell.web.deps import CsrfChecked, HubEngine, HubSettings, api_permission, page_permission
+from sharewell.web.roles import Principal
+from sharewell.web.templating import render
+from sharewell.web.upload_jobs import UploadJob, UploadJobs, load_upload
+from sharewell.web.workspace import open_workspace
+
+__all__ = ["api", "pages"]
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1/uploads", tags=["uploads"])
+
+Uploader = Annotated[Principal, Depends(page_permission("uploads"))]
+ApiUploader = Annotated[Principal, Depends(api_permission("uploads"))]
+ApiReader = Annotated[Principal, Depends(api_permission("uploads.read"))]
+
+SUFFIXES = (".csv", ".xlsx", ".parquet")
+# A county's largest extract is tens of megabytes; anything far larger is a mistake.
+MAX_EXTRACT_BYTES = 512 * 1024 * 1024
+MAX_MAPPING_BYTES = 64 * 1024
+# The quarantine report page shows this many problems; the API and the CLI give them all.
+REPORT_ROWS = 500
+
+
+def _jobs(request: Request) -> UploadJobs:
+    jobs: UploadJobs | None = getattr(request.app.state, "upload_jobs", None)
+    if jobs is None:
+        jobs = request.app.state.upload_jobs = UploadJobs()
+    return jobs
+
+
+def source_types_for(engine: Any, organisation: str) -> list[tuple[str, str]]:
+    """Source types this organisation's kind sends: (name, title), as source_types.yaml says."""
+    kind = get_organisation(engine, organisation).type
+    return [
+        (name, st.title)
+        for name, st in load_source_types().items()
+        if kind in st.organisation_types
+    ]
+
+
+def _safe_name(name: str | None) -> str:
+    # Only the base name, in plain characters: it goes into paths, pages and the registry.
+    base = Path(name or "extract").name
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "extract"
+    return cleaned[-120:]
+
+
+async def _save(upload: UploadFile, dest: Path, limit: int) -> int:
+    size = 0
+    with dest.open("wb") as out:
+        while chunk := await upload.read(1024 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise IngestError(
+                    f"{dest.name} is larger than {limit // (1024 * 1024)} MB; split the extract"
+                )
+            out.write(chunk)
+    return size
+
+
+def _staging_dir(settings: Settings) -> Path:
+    root = settings.hub_dir / "uploads"
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="upload-", dir=root))
+
+
+async def _receive(
+    settings: Settings,
+    engine: Any,
+    user: Principal,
+    source_type: str,
+    extract: UploadFile | None,
+    mapping_file: UploadFile | None,
+) -> tuple[dict[str, str], Path | None, Path | None, Mapping | None]:
+    """Check the form and save the extract: (errors by field, staging dir, file, mapping)."""
+    errors: dict[str, str] = {}
+    allowed = dict(source_types_for(engine, user.organisation))
+    if source_type not in allowed:
+        errors["source_type"] = "Select the kind of extract you are uploading"
+    mapping: Mapping | None = None
+    if mapping_file is not None and mapping_file.filename:
+        raw = await mapping_file.read(MAX_MAPPING_BYTES + 1)
+        try:
+            if len(raw) > MAX_MAPPING_BYTES:
+                raise IngestError("the mapping file is too large to be a mapping")
+            mapping = parse_mapping(
+                raw.decode("utf-8-sig"), origin=_safe_name(mapping_file.filename)
+            )
+            if source_type in allowed and mapping.source_type != source_type:
+                raise IngestError(
+                    f"the mapping is for {mapping.source_type}, not {source_type}; choose the "
+                    "mapping that matches the extract"
+                )
+        except (IngestError, UnicodeDecodeError) as exc:
+            errors["mapping_file"] = f"The mapping cannot be used: {exc}"
+    name = _safe_name(extract.filename if extract else None)
+    if extract is None or not extract.filename:
+        errors["extract"] = "Select the extract to upload"
+    elif not name.lower().endswith(SUFFIXES):
+        errors["extract"] = "The extract must be a CSV, Excel (.xlsx) or Parquet file"
+    if errors or extract is None:
+        return errors, None, None, None
+    staging = _staging_dir(settings)
+    path = staging / name
+    try:
+        await _save(extract, path, MAX_EXTRACT_BYTES)
+    except IngestError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        return {"extract": str(exc)}, None, None, None
+    return {}, staging, path, mapping
+
+
+def _upload_form(
+    request: Request,
+    user: Principal,
+    engine: Any,
+    settings: Settings,
+    *,
+    errors: dict[str, str] | None = None,
+    source_type: str = "",
+    status_code: int = 200,
+) -> Response:
+    loads = _own_loads(settings, user)
+    loads.reverse()
+    return render(
+        request,
+        "uploads/upload.html",
+        user,
+        status_code=status_code,
+        title="Upload an extract",
+        errors=errors or {},
+        source_types=source_types_for(engine, user.organisation),
+        source_type=source_type,
+        loads=loads,
+    )
+
+
+def _own_loads(settings: Settings, user: Principal) -> list[DatasetVersion]:
+    if not settings.workspace_path().exists():
+        return []
+    with open_workspace(settings) as ws:
+        return [v for v in list_dataset_versions(ws) if v.partner == user.organisation]
+
+
+@pages.get("/uploads")
+def upload_page(
+    request: Request, user: Uploader, engine: HubEngine, settings: HubSettings
+) -> Response:
+    """The upload form, and the organisation's loads (newest first) with their reports."""
+    return _upload_form(request, user, engine, settings)
+
+
+@pages.post("/uploads", dependencies=[CsrfChecked])
+async def upload_submit(
+    request: Request,
+    user: Uploader,
+    engine: HubEngine,
+    settings: HubSettings,
+    source_type: Annotated[str, Form(max_length=64)] = "",
+    extract: Annotated[UploadFile | None, File()] = None,
+    mapping_file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Check the form, save the file and start loading it; then show its progress."""
+    errors, staging, path, mapping = await _receive(
+        settings, engine, user, source_type, extract, mapping_file
+    )
+    if errors or staging is None or path is None:
+        return _upload_form(
+            request,
+            user,
+            engine,
+            settings,
+            errors=errors,
+            source_type=source_type,
+            status_code=422,
+        )
+    job = _jobs(request).start(
+        settings,
+        engine,
+        upload_dir=staging,
+        path=path,
+        username=user.name,
+        organisation=user.organisation,
+        source_type=source_type,
+        mapping=mapping,
+    )
+    return RedirectResponse(f"/uploads/jobs/{job.id}", status_code=303)
+
+
+def _own_job(request: Request, user: Principal, job_id: str) -> UploadJob:
+    job = _jobs(request).get(job_id)
+    # Someone else's upload is as good as missing: its name alone says something.
+    if job is None or job.username != user.name:
+        raise NotFound(
+            "no upload in progress with that address; your organisation's loads are listed "
+            "on the upload page"
+        )
+    return job
+
+
+@pages.get("/uploads/jobs/{job_id}")
+def upload_progress(request: Request, user: Uploader, job_id: str) -> Response:
+    """How far the load has got (the page refreshes itself); at the end, the report."""
+    job = _own_job(request, user, job_id)
+    if job.done and job.dataset_version is not None:
+        return RedirectResponse(f"/uploads/{job.dataset_version}", status_code=303)
+    return render(
+        request,
+        "uploads/progress.html",
+        user,
+        status_code=422 if job.error else 200,
+        title="Loading your extract" if not job.error else "The extract was not loaded",
+        job=job,
+        steps=len(UploadJob.STAGES),
+    )
+
+
+class QuarantineRow(BaseModel):
+    """One problem in one row of a loaded file."""
+
+    file: str
+    row: int
+    field: str | None
+    column: str | None
+    value: str | None
+    reason: str
+    outcome: str
+
+
+class LoadBody(BaseModel):
+    """One load of an extract: what came in, what was accepted and what was quarantined."""
+
+    dataset_version: int
+    partner: str
+    source_type: str
+    file: str
+    file_format: str
+    status: str
+    loaded_at: datetime
+    loaded_by: str
+    rows_read: int
+    rows_accepted: int
+    rows_quarantined: int
+    values_dropped: int
+
+
+class LoadReport(LoadBody):
+    """A load and its quarantine: every problem, by row and field, with the reason."""
+
+    problems_total: int
+    problems: list[QuarantineRow]
+
+
+def _body(v: DatasetVersion) -> LoadBody:
+    data = asdict(v)
+    return LoadBody(
+        dataset_version=v.id,
+        file=v.file_name,
+        **{k: data[k] for k in LoadBody.model_fields if k in data},
+    )
+
+
+def _report(settings: Settings, user: Principal, version: int, limit: int | None) -> LoadReport:
+    with open_workspace(settings) as ws:
+        found = get_dataset_version(ws, version)
+        if found.partner != user.organisation:
+            raise AccessDenied(
+                f"dataset version {version} was loaded by another organisation; you can see "
+                "only your organisation's loads"
+            )
+        total_row = ws.conn.execute(
+            "SELECT count(*) FROM quarantine WHERE dataset_version = ?", [version]
+        ).fetchone()
+        rows = ws.conn.execute(
+            "SELECT file_name, row_number, field, column_name, value, reason, action "
+            "FROM quarantine WHERE dataset_version = ? ORDER BY row_number, field "
+            + ("LIMIT ?" if limit is not None else ""),
+            [version, limit] if limit is not None else [version],
+        ).fetchall()
+    problems = [
+        QuarantineRow(
+            file=r[0],
+            row=r[1],
+            field=r[2],
+            column=r[3],
+            value=r[4],
+            reason=r[5],
+            outcome="row quarantined" if r[6] == "row_quarantined" else "value dropped",
+        )
+        for r in rows
+    ]
+    return LoadReport(
+        **_body(found).model_dump(),
+        problems_total=int(total_row[0]) if total_row else 0,
+        problems=problems,
+    )
+
+
+@pages.get("/uploads/{dataset_version}")
+def quarantine_report(
+    request: Request, user: Uploader, settings: HubSettings, dataset_version: int
+) -> Response:
+    """One load of the organisation's: the counts, and every problem by row and field."""
+    report = _report(settings, user, dataset_version, REPORT_ROWS)
+    return render(
+        request,
+        "uploads/report.html",
+        user,
+        title=f"Load of {report.file}",
+        report=report,
+        shown=REPORT_ROWS,
+    )
+
+
+@api.get("", response_model=list[LoadBody])
+def api_loads(caller: ApiReader, settings: HubSettings) -> list[LoadBody]:
+    """The organisation's loads, oldest first."""
+    return [_body(v) for v in _own_loads(settings, caller)]
+
+
+@api.get("/{dataset_version}", response_model=LoadReport)
+def api_load_report(caller: ApiReader, settings: HubSettings, dataset_version: int) -> LoadReport:
+    """One of the organisation's loads with its whole quarantine report."""
+    return _report(settings, caller, dataset_version, None)
+
+
+@api.post("", response_model=LoadReport, status_code=201)
+async def api_upload(
+    caller: ApiUploader,
+    engine: HubEngine,
+    settings: HubSettings,
+    source_type: Annotated[str, Form(max_length=64)],
+    extract: Annotated[UploadFile, File(description="CSV, .xlsx or Parquet")],
+    mapping_file: Annotated[UploadFile | None, File(description="mapping YAML")] = None,
+) -> LoadReport:
+    """Load an extract as the caller's organisation and answer with its quarantine report."""
+    errors, staging, path, mapping = await _receive(
+        settings, engine, caller, source_type, extract, mapping_file
+    )
+    if errors or staging is None or path is None:
+        raise IngestError("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    try:
+        # The load blocks for as long as it takes: off the event loop, like a sync route.
+        report = await run_in_threadpool(
+            partial(
+                load_upload,
+                settings,
+                engine,
+                path=path,
+                username=caller.name,
+                organisation=caller.organisation,
+                source_type=source_type,
+                mapping=mapping,
+            )
+        )
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return _report(settings, caller, report.dataset_version, None)
