@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +21,8 @@ from sqlalchemy import Engine, update
 
 from sharewell.agreements import seed_demo_partnership
 from sharewell.config import Settings
-from sharewell.partnership import hub_engine
+from sharewell.demo import build_linked_hub
+from sharewell.partnership import hub_engine, list_users
 from sharewell.store.hub import init_hub
 from sharewell.store.tables import users
 from sharewell.web import create_app
@@ -57,19 +59,57 @@ def _password_hash() -> str:
     return hash_password(PASSWORD)
 
 
+def give_passwords(engine: Engine, usernames: list[str]) -> None:
+    """Give each of ``usernames`` the test PASSWORD (one argon2 hash, shared)."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(users)
+            .where(users.c.username.in_(usernames))
+            .values(password_hash=_password_hash())
+        )
+
+
 def seed_web_hub(settings: Settings) -> Engine:
     """Create a hub with the demo partnership and a password for each of PEOPLE."""
     init_hub(settings)
     engine = hub_engine(settings)
     seed_demo_partnership(engine, actor="test")
     set_password(engine, PEOPLE["ig_lead"], PASSWORD, actor="test")  # the real path, once
-    with engine.begin() as conn:
-        conn.execute(
-            update(users)
-            .where(users.c.username.in_(list(PEOPLE.values())))
-            .values(password_hash=_password_hash())
-        )
+    give_passwords(engine, list(PEOPLE.values()))
     return engine
+
+
+def build_linked_web_hub(root: Path) -> Settings:
+    """The demo county (3,000 people), ingested and linked, everyone with the test password."""
+    settings, _ = build_linked_hub(root, people=3000, seed=42, settings=Settings())
+    engine = hub_engine(settings)
+    try:
+        give_passwords(engine, [u.username for u in list_users(engine)])
+    finally:
+        engine.dispose()
+    return settings
+
+
+@dataclass
+class LinkedWeb:
+    """A linked hub (SQLite, shared by the session's tests) and its web app."""
+
+    settings: Settings
+    app: Any
+
+    def client(self, username: str) -> TestClient:
+        """A client signed in as ``username`` (a PEOPLE key or a demo username)."""
+        return signed_in_client(self.app, PEOPLE.get(username, username))
+
+
+@pytest.fixture(scope="session")
+def linked_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LinkedWeb]:
+    """The demo county ingested and linked, for pages that need people in the data."""
+    settings = build_linked_web_hub(tmp_path_factory.mktemp("linked-web"))
+    app = create_app(settings)
+    yield LinkedWeb(settings, app)
+    if getattr(app.state, "engine", None) is not None:
+        app.state.engine.dispose()
 
 
 @dataclass

@@ -3,52 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-import pytest
-from fastapi.testclient import TestClient
 
 from sharewell.audit import entries
-from sharewell.config import Settings
-from sharewell.demo import build_linked_hub
 from sharewell.partnership import hub_engine
 from sharewell.store import Workspace
-from sharewell.web import create_app
-from sharewell.web.accounts import set_password
-from tests.web.conftest import PASSWORD, form_csrf, signed_in_client
+from tests.web.conftest import LinkedWeb, form_csrf
 
 AS_OF = "2024-12-31"
 CREW = "westshire_fire.frontline"
 OFFICER = "westshire_police.frontline"
 CRISIS_TEAM = "westshire_mht.frontline"
-
-
-@dataclass
-class LinkedWeb:
-    """A linked hub and its web app."""
-
-    settings: Settings
-    app: Any
-
-    def client(self, username: str) -> TestClient:
-        return signed_in_client(self.app, username)
-
-
-@pytest.fixture(scope="module")
-def linked_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LinkedWeb]:
-    root: Path = tmp_path_factory.mktemp("linked-web")
-    settings, _ = build_linked_hub(root, people=3000, seed=42, settings=Settings())
-    engine = hub_engine(settings)
-    for user in (CREW, OFFICER, CRISIS_TEAM):
-        set_password(engine, user, PASSWORD, actor="test")
-    engine.dispose()
-    app = create_app(settings)
-    yield LinkedWeb(settings, app)
-    if getattr(app.state, "engine", None) is not None:
-        app.state.engine.dispose()
 
 
 def test_crew_sees_the_ranked_list_with_reasons(linked_web: LinkedWeb) -> None:

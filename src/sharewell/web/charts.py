@@ -16,8 +16,11 @@ from sharewell.savings.engine import Appraisal
 
 __all__ = [
     "Chart",
+    "LevelWeight",
     "cost_benefit_over_time",
+    "level_weights",
     "match_weights",
+    "pair_weights",
     "risk_distribution",
     "savings_by_organisation",
 ]
@@ -263,5 +266,63 @@ def match_weights(model: dict[str, Any]) -> Chart:
         description,
         spec,
         ("Comparison", "Level", "Match weight"),
+        rows,
+    )
+
+
+def pair_weights(bins: Sequence[tuple[float, int]], threshold_weight: float) -> Chart:
+    """How the scored pairs spread by match weight, with the threshold marked."""
+    values = [
+        {"from": w, "to": w + 0.5, "pairs": n, "side": "linked" if w >= threshold_weight else "not"}
+        for w, n in bins
+    ]
+    description = "Scored pairs by match weight; pairs at or above the threshold are linked"
+    spec = _spec(
+        description,
+        height=220,
+        layer=[
+            {
+                "data": {"values": values},
+                "mark": {"type": "bar", "tooltip": True},
+                "encoding": {
+                    "x": {
+                        "field": "from",
+                        "bin": {"binned": True, "step": 0.5},
+                        "type": "quantitative",
+                        "title": "match weight",
+                    },
+                    "x2": {"field": "to"},
+                    "y": {
+                        "field": "pairs",
+                        "type": "quantitative",
+                        "title": "pairs (log scale)",
+                        "scale": {"type": "symlog"},
+                    },
+                    "color": {
+                        "field": "side",
+                        "type": "nominal",
+                        "title": None,
+                        "scale": {"domain": ["linked", "not"], "range": [CASHABLE, OTHER]},
+                        "legend": {"labelExpr": "datum.value == 'not' ? 'not linked' : 'linked'"},
+                    },
+                },
+            },
+            {
+                "data": {"values": [{"threshold": round(threshold_weight, 2)}]},
+                "mark": {"type": "rule", "color": "#0b0c0c", "strokeDash": [4, 4]},
+                "encoding": {"x": {"field": "threshold", "type": "quantitative"}},
+            },
+        ],
+    )
+    rows = tuple(
+        (f"{w:+.1f} to {w + 0.5:+.1f}", f"{n:,}", "yes" if w >= threshold_weight else "no")
+        for w, n in bins
+    )
+    return Chart(
+        "pair-weights",
+        "Scored pairs by match weight",
+        description,
+        spec,
+        ("Match weight", "Pairs", "Linked"),
         rows,
     )
