@@ -34,6 +34,14 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/audit/person"): IG,
     ("GET", "/audit/verify"): IG,
     ("GET", "/savings"): {"analyst"},
+    ("GET", "/uploads"): {"analyst"},
+    ("POST", "/uploads"): {"analyst"},
+    ("GET", "/uploads/jobs/{job_id}"): {"analyst"},
+    ("GET", "/uploads/{dataset_version}"): {"analyst"},
+    ("GET", "/linkage"): {"admin", "analyst"},
+    ("GET", "/linkage/runs/{run_id}"): {"admin", "analyst"},
+    ("GET", "/linkage/review"): {"analyst"},
+    ("POST", "/linkage/review"): {"analyst"},
     ("GET", "/safe-and-well"): {"frontline"},
     ("GET", "/crisis-cohort"): {"frontline"},
     ("GET", "/lookup"): {"frontline"},
@@ -41,16 +49,37 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/agreements"): IG | {"token"},
     ("GET", "/api/v1/agreements/{agreement_id}"): IG | {"token"},
     ("GET", "/api/v1/audit/verify"): IG | {"token"},
+    ("GET", "/api/v1/savings"): {"analyst", "token"},
     ("GET", "/api/v1/savings/{initiative}/{organisation}"): {"analyst", "token"},
+    ("GET", "/api/v1/uploads"): {"analyst", "token"},
+    ("POST", "/api/v1/uploads"): {"analyst"},
+    ("GET", "/api/v1/uploads/{dataset_version}"): {"analyst", "token"},
+    ("GET", "/api/v1/linkage/runs"): {"admin", "analyst", "token"},
+    ("GET", "/api/v1/linkage/runs/{run_id}"): {"admin", "analyst", "token"},
+    ("GET", "/api/v1/linkage/review"): {"analyst"},
+    ("POST", "/api/v1/linkage/review"): {"analyst"},
+    ("GET", "/api/v1/safe-and-well"): {"frontline"},
+    ("GET", "/api/v1/crisis-cohort"): {"frontline"},
+    ("POST", "/api/v1/lookup"): {"frontline"},
 }
 # Front-line views: the role opens the door, then the agreements decide (a fire crew member
 # asking for the crisis cohort is refused by the policy, and that refusal is audited).
-POLICY_DECIDES = {("GET", "/crisis-cohort"), ("GET", "/safe-and-well"), ("POST", "/lookup")}
+POLICY_DECIDES = {
+    ("GET", "/crisis-cohort"),
+    ("GET", "/safe-and-well"),
+    ("POST", "/lookup"),
+    ("GET", "/api/v1/crisis-cohort"),
+    ("GET", "/api/v1/safe-and-well"),
+    ("POST", "/api/v1/lookup"),
+}
 # Path parameters that name real things the fire service's people may see.
 SAMPLES = {
     "agreement_id": "fire-prevention",
     "initiative": "safe_haven",
     "organisation": "westshire_fire",
+    "job_id": "0" * 32,
+    "dataset_version": "1",
+    "run_id": "no-such-run",
 }
 CALLERS = ("anonymous", "token", "admin", "ig_lead", "analyst", "frontline")
 
