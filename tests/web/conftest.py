@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -79,9 +80,9 @@ def seed_web_hub(settings: Settings) -> Engine:
     return engine
 
 
-def build_linked_web_hub(root: Path) -> Settings:
+def build_linked_web_hub(root: Path, settings: Settings | None = None) -> Settings:
     """The demo county (3,000 people), ingested and linked, everyone with the test password."""
-    settings, _ = build_linked_hub(root, people=3000, seed=42, settings=Settings())
+    settings, _ = build_linked_hub(root, people=3000, seed=42, settings=settings or Settings())
     engine = hub_engine(settings)
     try:
         give_passwords(engine, [u.username for u in list_users(engine)])
@@ -163,14 +164,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``sharewell serve`` on a seeded demo hub in a temporary directory; yields its base URL."""
+@contextmanager
+def serving(hub: Path) -> Iterator[str]:
+    """``sharewell serve`` on the hub in ``hub`` (SQLite); yields its base URL."""
     port = _free_port()
-    hub = tmp_path_factory.mktemp("live") / "hub"
     env = {**os.environ, "SHAREWELL_HUB_DIR": str(hub)}
     env.pop("SHAREWELL_DATABASE_URL", None)
-    seed_web_hub(Settings(hub_dir=hub)).dispose()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sharewell.cli", "serve", "--port", str(port)],
         env=env,
@@ -192,6 +191,32 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``sharewell serve`` on a seeded demo hub in a temporary directory; yields its base URL."""
+    hub = tmp_path_factory.mktemp("live") / "hub"
+    seed_web_hub(Settings(hub_dir=hub)).dispose()
+    with serving(hub) as base:
+        yield base
+
+
+@dataclass
+class LiveHub:
+    """A running ``sharewell serve`` and the settings of the hub it serves."""
+
+    url: str
+    settings: Settings
+
+
+@pytest.fixture(scope="module")
+def linked_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
+    """``sharewell serve`` on the demo county, ingested and linked (SQLite)."""
+    root = tmp_path_factory.mktemp("linked-live")
+    settings = build_linked_web_hub(root, Settings(hub_dir=root / "hub", database_url=None))
+    with serving(settings.hub_dir) as base:
+        yield LiveHub(base, settings)
 
 
 @pytest.fixture

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sharewell.agreements import EXAMPLES_DIR
-from tests.web.conftest import PASSWORD, PEOPLE
+from sharewell.store import Workspace
+from tests.web.conftest import PASSWORD, PEOPLE, LiveHub
 
 pytestmark = pytest.mark.browser
+
+AS_OF = "2024-12-31"
 
 
 def _sign_in(page: Any, base: str, who: str) -> None:
     page.goto(base + "/sign-in")
-    page.fill("#username", PEOPLE[who])
+    page.fill("#username", PEOPLE.get(who, who))
     page.fill("#password", PASSWORD)
     page.click("button:has-text('Sign in')")
     page.wait_for_url(base + "/")
@@ -88,8 +92,102 @@ def test_analyst_runs_a_savings_scenario_and_sees_the_charts(
     answer = page.locator("[data-answer]").inner_text()
     assert answer.startswith("Over 5 years Westshire Police")
     for chart in ("by-organisation", "over-time"):
-        img = page.locator(f"img[data-chart='{chart}']")
-        assert img.evaluate("el => el.complete && el.naturalWidth") > 200
+        # vega-embed drew the Vega-Lite spec as an SVG with marks in it...
+        svg = page.locator(f"[data-chart='{chart}'] svg")
+        svg.wait_for()
+        assert svg.evaluate("el => el.getBoundingClientRect().width") > 200
+        assert page.locator(f"[data-chart='{chart}'] svg .mark-rect path, "
+                            f"[data-chart='{chart}'] svg .mark-line path").count() > 0
+        # ...and folded away the table of the same figures, which is still there to open.
+        table = page.locator(f"#figure-{chart} details[data-chart-table]")
+        assert table.get_attribute("open") is None
+    assert "Westshire Police" in (page.locator("#figure-by-organisation table").text_content() or "")
+
+
+def test_analyst_uploads_an_extract_watches_it_load_and_reads_the_quarantine_report(
+    live_server: str, browser_page: Any, tmp_path: Path
+) -> None:
+    page = browser_page
+    _sign_in(page, live_server, "analyst")
+    extract = tmp_path / "fire-people.csv"
+    extract.write_text(
+        "record_id,given_name,family_name,date_of_birth,postcode\n"
+        "F1,Ann,Smith,1950-02-03,WS1 1AA\n"
+        "F2,Bob,Jones,31/02/1950,WS1 1AB\n"
+        ",Cat,Brown,1960-01-01,WS2 2AA\n",
+        encoding="utf-8",
+    )
+    page.goto(live_server + "/")
+    page.click("a:has-text('Upload an extract')")
+    page.select_option("#source_type", "person")
+    page.set_input_files("#extract", str(extract))
+    page.click("button:has-text('Upload and check')")
+    # The progress page refreshes itself until the load ends, then shows the report.
+    page.wait_for_url(re.compile(r".*/uploads/\d+$"), timeout=60_000)
+    assert page.locator("h1").inner_text() == "Load of fire-people.csv"
+    report = page.locator("#quarantine").inner_text()
+    assert "fire-people.csv" in report and "row quarantined" in report
+    assert "date_of_birth" in report or "date of birth" in report
+    report_url = page.url
+    # An analyst of another organisation cannot open the report by its address.
+    page.context.clear_cookies()
+    _sign_in(page, live_server, "other_analyst")
+    response = page.goto(report_url)
+    assert response.status == 403
+    assert "another organisation" in page.locator("main").inner_text()
+
+
+def test_crew_member_sees_the_visit_list_with_the_risk_chart(
+    linked_live_server: LiveHub, browser_page: Any
+) -> None:
+    page, base = browser_page, linked_live_server.url
+    _sign_in(page, base, "frontline")
+    page.click("a:has-text('Safe and Well visit list')")
+    page.fill("#as_of", AS_OF)
+    page.click("button:has-text('Show')")
+    rows = page.locator("#visit-list tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 50
+    assert "shared by" in rows.first.inner_text()
+    page.locator("[data-chart='risk-distribution'] svg .mark-rect path").first.wait_for()
+    # A crisis team member of another organisation is refused the same address.
+    url = page.url
+    page.context.clear_cookies()
+    _sign_in(page, base, "westshire_mht.frontline")
+    assert page.goto(url).status == 403
+    assert page.locator("h1").inner_text() == "You cannot see this page"
+
+
+def test_officer_does_a_flag_lookup_and_sees_the_crisis_flag(
+    linked_live_server: LiveHub, browser_page: Any
+) -> None:
+    with Workspace(linked_live_server.settings.workspace_path(), read_only=True) as ws:
+        row = ws.conn.execute(
+            "SELECT given_name, family_name, strftime(date_of_birth, '%d/%m/%Y'), postcode "
+            "FROM records_mh_trust_crisis_contact WHERE contact_date > DATE '2024-03-01' "
+            "AND given_name IS NOT NULL AND date_of_birth IS NOT NULL AND postcode IS NOT NULL "
+            "ORDER BY family_name LIMIT 1"
+        ).fetchone()
+    assert row is not None
+    given, family, dob, postcode = row
+    page, base = browser_page, linked_live_server.url
+    _sign_in(page, base, "westshire_police.frontline")
+    page.click("a:has-text('Flag lookup')")
+    page.select_option("#purpose", "mh_crisis_care")
+    for field, value in zip(
+        ("#given_name", "#family_name", "#date_of_birth", "#postcode", "#as_of"),
+        (given, family, dob, postcode, AS_OF),
+        strict=True,
+    ):
+        page.fill(field, value)
+    page.click("button:has-text('Look up')")
+    result = page.locator("#lookup-result")
+    result.wait_for()
+    text = result.inner_text()
+    assert "Identified" in text and "held by westshire_mht" in text
+    assert "This lookup has been recorded" in text
+    # The lookup was a POST: nothing about the person is in the address to be shared.
+    assert family.lower() not in page.url.lower()
 
 
 def test_people_cannot_reach_pages_of_another_role_or_organisation_by_url(
