@@ -106,7 +106,9 @@ class LinkedWeb:
 @pytest.fixture(scope="session")
 def linked_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LinkedWeb]:
     """The demo county ingested and linked, for pages that need people in the data."""
-    settings = build_linked_web_hub(tmp_path_factory.mktemp("linked-web"))
+    # SQLite always: the browser tests serve this same hub from a `sharewell serve` process.
+    root = tmp_path_factory.mktemp("linked-web")
+    settings = build_linked_web_hub(root, Settings(hub_dir=root / "hub", database_url=None))
     app = create_app(settings)
     yield LinkedWeb(settings, app)
     if getattr(app.state, "engine", None) is not None:
@@ -211,12 +213,10 @@ class LiveHub:
 
 
 @pytest.fixture(scope="module")
-def linked_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
-    """``sharewell serve`` on the demo county, ingested and linked (SQLite)."""
-    root = tmp_path_factory.mktemp("linked-live")
-    settings = build_linked_web_hub(root, Settings(hub_dir=root / "hub", database_url=None))
-    with serving(settings.hub_dir) as base:
-        yield LiveHub(base, settings)
+def linked_live_server(linked_web: LinkedWeb) -> Iterator[LiveHub]:
+    """``sharewell serve`` on the session's linked demo county (built once, SQLite)."""
+    with serving(linked_web.settings.hub_dir) as base:
+        yield LiveHub(base, linked_web.settings)
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def _check_every_operation(
                 where = (case.method, case.formatted_path, response.text[:300])
                 assert response.status_code < 500, where
                 if answered is not None:
-                    answered.add((operation.label, response.status_code))
+                    answered.add((case.operation.label, response.status_code))
                 if response.status_code >= 400:
                     body = response.json()
                     assert set(body) == {"error"}, where

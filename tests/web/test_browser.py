@@ -96,12 +96,18 @@ def test_analyst_runs_a_savings_scenario_and_sees_the_charts(
         svg = page.locator(f"[data-chart='{chart}'] svg")
         svg.wait_for()
         assert svg.evaluate("el => el.getBoundingClientRect().width") > 200
-        assert page.locator(f"[data-chart='{chart}'] svg .mark-rect path, "
-                            f"[data-chart='{chart}'] svg .mark-line path").count() > 0
+        assert (
+            page.locator(
+                f"[data-chart='{chart}'] svg .mark-rect path, "
+                f"[data-chart='{chart}'] svg .mark-line path"
+            ).count()
+            > 0
+        )
         # ...and folded away the table of the same figures, which is still there to open.
         table = page.locator(f"#figure-{chart} details[data-chart-table]")
         assert table.get_attribute("open") is None
-    assert "Westshire Police" in (page.locator("#figure-by-organisation table").text_content() or "")
+    figures = page.locator("#figure-by-organisation table").text_content() or ""
+    assert "Westshire Police" in figures
 
 
 def test_analyst_uploads_an_extract_watches_it_load_and_reads_the_quarantine_report(

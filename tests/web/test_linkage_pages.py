@@ -72,7 +72,7 @@ def test_review_queue_shows_only_pairs_the_agreements_let_the_analyst_see(
         "ambulance.mh_callout",
     }
     # Fields the agreement withholds are not shown (fire prevention shares no NHS numbers).
-    if 'data-pair' in fire.text:
+    if "data-pair" in fire.text:
         assert "withheld" in fire.text
     # An analyst with no identifiable grant sees only pairs of their own organisation's records
     # (duplicates within its own data), and how much else is waiting.

@@ -143,7 +143,9 @@ def test_analyst_runs_a_savings_scenario_with_table_and_charts(web_hub: WebHub) 
     assert "Mental health crisis safe haven" in form
     page = client.get("/savings?initiative=safe_haven&organisation=westshire_police").text
     assert "Over 5 years Westshire Police" in page
-    assert page.count('src="data:image/svg+xml;base64,') == 2
+    # Two Vega-Lite charts, each with its spec and the same figures as a table.
+    assert 'id="spec-by-organisation"' in page and 'id="spec-over-time"' in page
+    assert page.count("data-chart-table") == 2
     assert "All public bodies" in page
     mine = client.get("/savings?initiative=safe_and_well").text  # defaults to their own org
     assert "Westshire Fire and Rescue Service spends" in mine

@@ -49,7 +49,7 @@ def follow_to_report(client: TestClient, response: object) -> str:
         if page.status_code == 303:
             location = page.headers["location"]
             continue
-        if page.status_code != 200 or "http-equiv=\"refresh\"" not in page.text:
+        if page.status_code != 200 or 'http-equiv="refresh"' not in page.text:
             return page.text
         assert time.monotonic() < deadline, "the load did not finish"
         time.sleep(0.2)

@@ -132,7 +132,9 @@ class UploadJobs:
         )
         now = datetime.now(UTC)
         with self._lock:
-            for old in [j for j in self._jobs.values() if j.finished and now - j.finished > KEEP_FINISHED]:
+            for old in [
+                j for j in self._jobs.values() if j.finished and now - j.finished > KEEP_FINISHED
+            ]:
                 del self._jobs[old.id]
             self._jobs[job.id] = job
 

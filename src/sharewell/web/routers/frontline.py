@@ -292,7 +292,10 @@ def api_crisis_cohort(
                 referred_to_safe_haven=m.referred_to_safe_haven,
                 timeline=[
                     CrisisEventBody(
-                        event_date=e.event_date, agency=e.agency, kind=e.kind, description=e.description
+                        event_date=e.event_date,
+                        agency=e.agency,
+                        kind=e.kind,
+                        description=e.description,
                     )
                     for e in m.timeline
                 ],

@@ -23,7 +23,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
-from sharewell.agreements import AccessRequest, current_agreements, decide, governed_read
+from sharewell.agreements import (
+    AccessRequest,
+    Decision,
+    current_agreements,
+    decide,
+    governed_read,
+)
 from sharewell.config import Settings
 from sharewell.errors import AccessDenied, LinkageError, NotFound
 from sharewell.linkage.review import SHOWN, ReviewPair, review_queue
@@ -273,6 +279,12 @@ def reviewable(
         assert purpose is not None
         # The audit names the persons seen, so a subject access report finds this look.
         fetched = [{"person_id": person_of.get(uid, uid), **values} for uid, values in members]
+
+        def fetch(
+            _decision: Decision, rows: list[dict[str, Any]] = fetched
+        ) -> list[dict[str, Any]]:
+            return rows
+
         result = governed_read(
             engine,
             username=user.name,
@@ -280,7 +292,7 @@ def reviewable(
             dataset=source,
             fields=SHOWN,
             level="identifiable",
-            fetch=lambda _decision, rows=fetched: rows,
+            fetch=fetch,
             provider=partner,
         )
         withheld = list(result.decision.withheld)

@@ -12,15 +12,15 @@ import re
 import shutil
 import tempfile
 from dataclasses import asdict
-from functools import partial
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from sharewell.config import Settings
 from sharewell.errors import AccessDenied, IngestError, NotFound
