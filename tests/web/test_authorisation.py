@@ -49,6 +49,10 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/agreements"): IG | {"token"},
     ("GET", "/api/v1/agreements/{agreement_id}"): IG | {"token"},
     ("GET", "/api/v1/audit/verify"): IG | {"token"},
+    ("GET", "/api/v1/audit/entries"): IG,
+    ("GET", "/api/v1/audit/persons/{person_id}"): IG,
+    ("POST", "/api/v1/agreements"): {"ig_lead"},
+    ("POST", "/api/v1/agreements/{agreement_id}/suspend"): {"ig_lead"},
     ("GET", "/api/v1/savings"): {"analyst", "token"},
     ("GET", "/api/v1/savings/{initiative}/{organisation}"): {"analyst", "token"},
     ("GET", "/api/v1/uploads"): {"analyst", "token"},
@@ -80,6 +84,7 @@ SAMPLES = {
     "job_id": "0" * 32,
     "dataset_version": "1",
     "run_id": "no-such-run",
+    "person_id": "P-nobody",
 }
 CALLERS = ("anonymous", "token", "admin", "ig_lead", "analyst", "frontline")
 

@@ -198,3 +198,42 @@ def test_cli_creates_the_first_admin_with_a_password_and_an_api_token(
     assert json.loads(capsys.readouterr().out)["added"] is False
     assert sign_in(engine, "first.admin", "another long password").user.role == "admin"
     engine.dispose()
+
+
+def test_ig_lead_uploads_and_suspends_through_the_api(web_hub: WebHub) -> None:
+    client = web_hub.sign_in("ig_lead")
+    text = (EXAMPLES_DIR / "fire_prevention.yaml").read_text(encoding="utf-8")
+    broken = client.post(
+        "/api/v1/agreements",
+        files={"agreement_file": ("v2.yaml", text.replace("start: ", "start: x").encode())},
+    )
+    assert broken.status_code == 422
+    assert broken.json()["error"]["kind"] == "AgreementError"
+    assert "start" in broken.json()["error"]["message"]
+    changed = text.replace("version: 1", "version: 2")
+    stored = client.post(
+        "/api/v1/agreements", files={"agreement_file": ("v2.yaml", changed.encode())}
+    )
+    assert stored.status_code == 201 and stored.json()["versions"] == [1, 2]
+    suspended = client.post(
+        "/api/v1/agreements/fire-prevention/suspend", json={"reason": "breach under review"}
+    )
+    assert suspended.json()["agreement"]["status"] == "suspended"
+    assert suspended.json()["versions"] == [1, 2, 3]
+    other = web_hub.sign_in("other_ig_lead")
+    refused = other.post("/api/v1/agreements/fire-prevention/suspend", json={"reason": "x"})
+    assert refused.status_code == 403
+
+
+def test_ig_lead_searches_the_audit_log_through_the_api(web_hub: WebHub) -> None:
+    web_hub.sign_in("ig_lead")
+    lead = web_hub.sign_in("ig_lead")
+    found = lead.get("/api/v1/audit/entries?action=login").json()
+    assert found and {e["organisation"] for e in found} == {"westshire_fire"}
+    assert found[0]["seq"] > found[-1]["seq"]  # newest first
+    report = lead.get("/api/v1/audit/persons/P-123")
+    assert report.status_code == 200 and report.json() == []
+    looked = lead.get("/api/v1/audit/entries?actor=westshire_fire.ig_lead&action=access").json()
+    assert looked[0]["persons"] == ["P-123"]
+    admin = web_hub.sign_in("admin").get("/api/v1/audit/entries?action=login").json()
+    assert len({e["organisation"] for e in admin}) > 1

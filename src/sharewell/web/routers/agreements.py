@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import yaml
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sharewell.agreements import (
     Agreement,
@@ -41,6 +41,7 @@ api = APIRouter(prefix="/api/v1/agreements", tags=["agreements"])
 Reader = Annotated[Principal, Depends(page_permission("agreements.read"))]
 Changer = Annotated[Principal, Depends(page_permission("agreements.change"))]
 ApiReader = Annotated[Principal, Depends(api_permission("agreements.read"))]
+ApiChanger = Annotated[Principal, Depends(api_permission("agreements.change"))]
 
 # An agreement is a page or two of YAML; anything far larger is not one.
 MAX_UPLOAD_BYTES = 256 * 1024
@@ -282,6 +283,10 @@ def api_agreements(engine: HubEngine, caller: ApiReader) -> list[AgreementSummar
 @api.get("/{agreement_id}", response_model=AgreementVersions)
 def api_agreement(engine: HubEngine, caller: ApiReader, agreement_id: str) -> AgreementVersions:
     """One agreement's newest version, if the caller's organisation is party to it."""
+    return _versions(engine, caller, agreement_id)
+
+
+def _versions(engine: Any, caller: Principal, agreement_id: str) -> AgreementVersions:
     history = _visible_history(engine, caller, agreement_id)
     newest = history[-1].agreement
     return AgreementVersions(
@@ -289,3 +294,40 @@ def api_agreement(engine: HubEngine, caller: ApiReader, agreement_id: str) -> Ag
         versions=[s.agreement.version for s in history],
         status_today=effective_status(newest, _today()),
     )
+
+
+@api.post("", response_model=AgreementVersions, status_code=201)
+async def api_agreement_upload(
+    engine: HubEngine,
+    caller: ApiChanger,
+    agreement_file: Annotated[UploadFile, File(description="the agreement as YAML")],
+) -> AgreementVersions:
+    """Check and store an agreement (or a new version); every problem named if refused."""
+    filename = agreement_file.filename or "agreement.yaml"
+    content = await agreement_file.read(MAX_UPLOAD_BYTES + 1)
+    agreement, problems = _check_upload(engine, caller, filename, content)
+    if agreement is None or problems:
+        raise AgreementError(
+            "; ".join(f"{p.key}: {p.message} — fix: {p.fix}" for p in problems)
+            or f"{filename} is not an agreement"
+        )
+    add_agreement(engine, agreement, actor=caller.name, source_file=f"api upload: {filename}")
+    return _versions(engine, caller, agreement.id)
+
+
+class SuspendBody(BaseModel):
+    """Why an agreement is being suspended."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@api.post("/{agreement_id}/suspend", response_model=AgreementVersions)
+def api_agreement_suspend(
+    engine: HubEngine, caller: ApiChanger, agreement_id: str, body: SuspendBody
+) -> AgreementVersions:
+    """Suspend an agreement at once: a new version with status suspended, and the reason."""
+    _visible_history(engine, caller, agreement_id)
+    if not body.reason.strip():
+        raise AgreementError("say why the agreement is being suspended (reason)")
+    suspend_agreement(engine, agreement_id, actor=caller.name, reason=body.reason.strip())
+    return _versions(engine, caller, agreement_id)

@@ -36,6 +36,7 @@ api = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 Searcher = Annotated[Principal, Depends(page_permission("audit.search"))]
 Verifier = Annotated[Principal, Depends(page_permission("audit.verify"))]
 ApiVerifier = Annotated[Principal, Depends(api_permission("audit.verify"))]
+ApiSearcher = Annotated[Principal, Depends(api_permission("audit.search"))]
 
 # A page of results; narrow the search to see older entries.
 MAX_RESULTS = 200
@@ -88,6 +89,27 @@ def audit_search(
     )
 
 
+def _person_report(engine: Any, user: Principal, person_id: str) -> tuple[Any, list[AuditEntry]]:
+    """The subject access report, cut to the user's slice, and recorded as a look."""
+    report = subject_access_report(engine, person_id)
+    shown = own_slice(user, report.entries)
+    # Looking up who saw a person is itself a look at that person: it goes on the record.
+    record(
+        engine,
+        AuditEvent(
+            actor=user.name,
+            action="access",
+            target="person access report",
+            outcome="allow",
+            organisation=user.organisation,
+            role=user.role,
+            persons=(person_id,),
+            detail={"entries_shown": len(shown)},
+        ),
+    )
+    return report, shown
+
+
 @pages.get("/audit/person")
 def audit_person(
     request: Request,
@@ -99,22 +121,7 @@ def audit_person(
     report: Any = None
     shown: list[AuditEntry] = []
     if person_id.strip():
-        report = subject_access_report(engine, person_id.strip())
-        shown = own_slice(user, report.entries)
-        # Looking up who saw a person is itself a look at that person: it goes on the record.
-        record(
-            engine,
-            AuditEvent(
-                actor=user.name,
-                action="access",
-                target="person access report",
-                outcome="allow",
-                organisation=user.organisation,
-                role=user.role,
-                persons=(person_id.strip(),),
-                detail={"entries_shown": len(shown)},
-            ),
-        )
+        report, shown = _person_report(engine, user, person_id.strip())
     return render(
         request,
         "audit/person.html",
@@ -156,3 +163,72 @@ class VerificationBody(BaseModel):
 def api_audit_verify(engine: HubEngine, caller: ApiVerifier) -> VerificationBody:
     """Check the audit chain: intact, or which entries were changed, removed or reordered."""
     return VerificationBody.model_validate(dataclasses.asdict(verify(engine)))
+
+
+class AuditEntryBody(BaseModel):
+    """One entry of the audit log."""
+
+    seq: int
+    recorded_at: str
+    actor: str
+    action: str
+    target: str
+    outcome: str
+    organisation: str | None
+    role: str | None
+    purpose: str | None
+    agreement_id: str | None
+    agreement_version: int | None
+    persons: list[str]
+    detail: dict[str, Any]
+    hash: str
+
+
+def _entry_body(e: AuditEntry) -> AuditEntryBody:
+    return AuditEntryBody(
+        seq=e.seq,
+        recorded_at=e.recorded_at,
+        actor=e.actor,
+        action=e.action,
+        target=e.target,
+        outcome=e.outcome,
+        organisation=e.organisation,
+        role=e.role,
+        purpose=e.purpose,
+        agreement_id=e.agreement_id,
+        agreement_version=e.agreement_version,
+        persons=list(e.persons),
+        detail=dict(e.detail),
+        hash=e.hash,
+    )
+
+
+@api.get("/entries", response_model=list[AuditEntryBody])
+def api_audit_search(
+    engine: HubEngine,
+    caller: ApiSearcher,
+    actor: Annotated[str, Query(max_length=200)] = "",
+    action: Annotated[str, Query(max_length=40)] = "",
+    outcome: Annotated[str, Query(max_length=20)] = "",
+    agreement_id: Annotated[str, Query(max_length=64)] = "",
+    limit: Annotated[int, Query(ge=1, le=1000)] = MAX_RESULTS,
+) -> list[AuditEntryBody]:
+    """Audit entries of the caller's organisation (all, for the admin), newest first."""
+    filters = {
+        "actor": actor.strip(),
+        "action": action,
+        "outcome": outcome,
+        "agreement_id": agreement_id.strip(),
+    }
+    found = [e for e in own_slice(caller, entries(engine)) if _matches(e, filters)]
+    found.reverse()
+    return [_entry_body(e) for e in found[:limit]]
+
+
+@api.get("/persons/{person_id}", response_model=list[AuditEntryBody])
+def api_audit_person(
+    engine: HubEngine, caller: ApiSearcher, person_id: str
+) -> list[AuditEntryBody]:
+    """Who saw one person's data (the caller's organisation's slice); the look is recorded."""
+    _, shown = _person_report(engine, caller, person_id.strip())
+    return [_entry_body(e) for e in shown]
