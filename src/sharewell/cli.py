@@ -1672,6 +1672,58 @@ def token_add(
         print(token)
 
 
+@token_app.command("list")
+def token_list(
+    org: Annotated[str | None, typer.Option("--org", help="Only this organisation's.")] = None,
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List API tokens by id (never the tokens themselves), revoked ones included."""
+    from sharewell.web.accounts import list_api_tokens
+
+    engine, _ = _governance_hub(hub)
+    tokens = list_api_tokens(engine, org)
+    engine.dispose()
+    if as_json:
+        emit_json(tokens)
+        return
+    console.print(
+        _rows_table(
+            "API tokens",
+            ["id", "organisation", "label", "created", "by", "revoked"],
+            [
+                [
+                    t.id,
+                    t.organisation,
+                    t.label,
+                    f"{t.created_at:%Y-%m-%d %H:%M}",
+                    t.created_by,
+                    "yes" if t.revoked else "",
+                ]
+                for t in tokens
+            ],
+        )
+    )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="The token's id, as `token list` shows it.")],
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke an API token at once: calls with it are refused from now on."""
+    from sharewell.web.accounts import revoke_api_token
+
+    engine, actor = _governance_hub(hub)
+    token = revoke_api_token(engine, token_id, actor=actor)
+    engine.dispose()
+    if as_json:
+        emit_json(token)
+    else:
+        console.print(f"Revoked API token {token.id} of {token.organisation} ({token.label}).")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",

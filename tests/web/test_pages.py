@@ -191,6 +191,14 @@ def test_cli_creates_the_first_admin_with_a_password_and_an_api_token(
     token = json.loads(capsys.readouterr().out)["token"]
     assert token_organisation(engine, token) == "westshire_cc"
     assert main(["token", "add", "--org", "nowhere", "--hub", hub]) == ExitCode.NOT_FOUND
+    capsys.readouterr()
+    assert main(["token", "list", "--hub", hub, "--json"]) == ExitCode.OK
+    listed = json.loads(capsys.readouterr().out)
+    assert [t["organisation"] for t in listed] == ["westshire_cc"]
+    assert token not in json.dumps(listed)  # the list never shows a token itself
+    assert main(["token", "revoke", listed[0]["id"], "--hub", hub]) == ExitCode.OK
+    assert token_organisation(engine, token) is None
+    assert main(["token", "revoke", "0" * 12, "--hub", hub]) == ExitCode.NOT_FOUND
     # the same person again with a new password: a reset, their details kept
     monkeypatch.setattr("sys.stdin", io.StringIO("another long password\n"))
     capsys.readouterr()

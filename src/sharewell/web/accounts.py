@@ -29,9 +29,12 @@ from sharewell.web.security import (
 __all__ = [
     "MIN_PASSWORD_LENGTH",
     "SESSION_LIFETIME",
+    "ApiToken",
     "SignInRefused",
     "SignedIn",
     "add_api_token",
+    "list_api_tokens",
+    "revoke_api_token",
     "session_user",
     "set_password",
     "sign_in",
@@ -269,3 +272,65 @@ def token_organisation(engine: Engine, token: str) -> str | None:
             )
         ).first()
     return row[0] if row is not None else None
+
+
+# A token is named by the start of its hash: enough to tell tokens apart, useless to call with.
+TOKEN_ID_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """An API token as the store knows it (never the token itself)."""
+
+    id: str
+    organisation: str
+    label: str
+    created_at: datetime
+    created_by: str
+    revoked: bool
+
+
+def list_api_tokens(engine: Engine, organisation: str | None = None) -> list[ApiToken]:
+    """Every API token (of ``organisation``, if given), oldest first, revoked ones included."""
+    query = select(api_tokens).order_by(api_tokens.c.created_at)
+    if organisation is not None:
+        query = query.where(api_tokens.c.organisation == organisation)
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [
+        ApiToken(
+            id=row["token_hash"][:TOKEN_ID_LENGTH],
+            organisation=row["organisation"],
+            label=row["label"],
+            created_at=row["created_at"],
+            created_by=row["created_by"],
+            revoked=bool(row["revoked"]),
+        )
+        for row in rows
+    ]
+
+
+def revoke_api_token(engine: Engine, token_id: str, *, actor: str) -> ApiToken:
+    """Revoke the token whose id (as `token list` shows it) is ``token_id``, at once. Audited."""
+    found = [t for t in list_api_tokens(engine) if t.id == token_id.strip().lower()]
+    if len(token_id.strip()) != TOKEN_ID_LENGTH or len(found) != 1:
+        raise NotFound(f"no API token {token_id!r}; `sharewell token list` shows their ids")
+    token = found[0]
+    with audit_transaction(engine) as conn:
+        conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.token_hash.startswith(token.id, autoescape=True))
+            .values(revoked=True)
+        )
+        append(
+            conn,
+            AuditEvent(
+                actor=actor,
+                action="partnership_change",
+                target=f"api token for {token.organisation}",
+                outcome="ok",
+                organisation=token.organisation,
+                detail={"revoked": "api token", "token_id": token.id, "label": token.label},
+            ),
+        )
+    return ApiToken(**{**token.__dict__, "revoked": True})
