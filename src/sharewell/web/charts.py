@@ -31,6 +31,8 @@ COST, CASHABLE, NON_CASHABLE, OTHER = "#d4351c", "#00703c", "#85994b", "#1d70b8"
 # Axis labels in pounds, thousands: £12k, -£3k.
 POUNDS = "(datum.value < 0 ? '-' : '') + '£' + format(abs(datum.value) / 1000, ',.0f') + 'k'"
 FONT = "Arial, sans-serif"
+# Match weights beyond this are drawn to the edge of the chart.
+WEIGHT_LIMIT = 15
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,13 @@ def risk_distribution(scores: Iterable[float], *, bins: int = 12) -> Chart:
                 "title": "chance of a dwelling fire in a year (%)",
             },
             "x2": {"field": "to"},
-            "y": {"field": "households", "type": "quantitative", "title": "households"},
+            # Most households are low risk: a log scale keeps the few high-risk ones visible.
+            "y": {
+                "field": "households",
+                "type": "quantitative",
+                "title": "households (log scale)",
+                "scale": {"type": "symlog"},
+            },
         },
     )
     rows = tuple(
@@ -249,10 +257,23 @@ def match_weights(model: dict[str, Any]) -> Chart:
         data={"values": values},
         transform=[{"calculate": "datum.comparison + ': ' + datum.level", "as": "label"}],
         height={"step": 16},
-        mark={"type": "bar", "tooltip": True},
+        # A level almost never seen among true matches has a weight of -100 or less; drawn to
+        # scale it would flatten every other bar, so bars stop at the edge (the table has all).
+        mark={"type": "bar", "tooltip": True, "clip": True},
         encoding={
-            "y": {"field": "label", "type": "nominal", "title": None, "sort": None},
-            "x": {"field": "weight", "type": "quantitative", "title": "match weight"},
+            "y": {
+                "field": "label",
+                "type": "nominal",
+                "title": None,
+                "sort": None,
+                "axis": {"labelLimit": 360},
+            },
+            "x": {
+                "field": "weight",
+                "type": "quantitative",
+                "title": f"match weight (cut off at ±{WEIGHT_LIMIT})",
+                "scale": {"domain": [-WEIGHT_LIMIT, WEIGHT_LIMIT]},
+            },
             "color": {
                 "condition": {"test": "datum.weight < 0", "value": COST},
                 "value": CASHABLE,

@@ -123,12 +123,6 @@ ACTIVITIES: tuple[Activity, ...] = (
         "Check that no entry of the tamper-evident log was changed, removed or reordered.",
     ),
     Activity(
-        "savings",
-        "/savings",
-        "Savings scenarios",
-        "Will an initiative save your organisation money? The answer, figures and charts.",
-    ),
-    Activity(
         "uploads",
         "/uploads",
         "Upload an extract",
@@ -145,6 +139,12 @@ ACTIVITIES: tuple[Activity, ...] = (
         "/linkage/review",
         "Clerical review",
         "Decide pairs of records the model was unsure about: the same person, or not.",
+    ),
+    Activity(
+        "savings",
+        "/savings",
+        "Savings scenarios",
+        "Will an initiative save your organisation money? The answer, figures and charts.",
     ),
     Activity(
         "frontline",
