@@ -5,11 +5,16 @@ The routes come from the app itself, so a new route fails here until its rule is
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from sharewell.partnership import hub_engine
+from sharewell.store import Workspace
 from sharewell.web.accounts import add_api_token
-from tests.web.conftest import WebHub, form_csrf
+from tests.web.conftest import PEOPLE, LinkedWeb, WebHub, form_csrf
 
 # Open to anyone: the start page, sign-in, health, and the API's description.
 PUBLIC = {
@@ -98,15 +103,17 @@ def _routes(app: object) -> list[tuple[str, str]]:
     return found
 
 
-def _client(web_hub: WebHub, caller: str, app: object) -> tuple[TestClient, dict[str, str]]:
+def _client(
+    sign_in: Callable[[str], TestClient], engine: Engine, caller: str, app: object
+) -> tuple[TestClient, dict[str, str]]:
     if caller == "anonymous":
         return TestClient(app, follow_redirects=False), {}  # type: ignore[arg-type]
     if caller == "token":
-        token = add_api_token(web_hub.engine, "westshire_fire", label="walk", actor="test")
+        token = add_api_token(engine, "westshire_fire", label="walk", actor="test")
         client = TestClient(app, follow_redirects=False)  # type: ignore[arg-type]
         client.headers["Authorization"] = f"Bearer {token}"
         return client, {}
-    client = web_hub.sign_in(caller)
+    client = sign_in(caller)
     return client, {"csrf_token": form_csrf(client.get("/").text)}
 
 
@@ -117,17 +124,44 @@ def test_every_route_has_an_authorisation_rule(web_hub: WebHub) -> None:
 
 
 def test_every_route_refuses_every_caller_its_role_does_not_allow(web_hub: WebHub) -> None:
-    app = web_hub.sign_in("ig_lead").app
+    _walk(web_hub.sign_in, web_hub.engine)
+
+
+def test_every_route_refuses_every_caller_on_a_hub_with_linked_data(
+    linked_web: LinkedWeb,
+) -> None:
+    # With people in the workspace the allowed callers get real pages (review pairs read
+    # through the agreements, visit lists), not "no data yet": the refusals must still hold.
+    with Workspace(linked_web.settings.workspace_path(), read_only=True) as ws:
+        fire_load = ws.conn.execute(
+            "SELECT min(id) FROM dataset_versions WHERE partner = 'westshire_fire'"
+        ).fetchone()
+    assert fire_load is not None
+    engine = hub_engine(linked_web.settings)
+    try:
+        _walk(
+            lambda who: linked_web.client(PEOPLE.get(who, who)),
+            engine,
+            {**SAMPLES, "dataset_version": str(fire_load[0])},
+        )
+    finally:
+        engine.dispose()
+
+
+def _walk(
+    sign_in: Callable[[str], TestClient], engine: Engine, samples: dict[str, str] = SAMPLES
+) -> None:
+    app = sign_in("ig_lead").app
     routes = _routes(app)
     assert len(routes) >= len(ALLOWED)
     for caller in CALLERS:
-        client, form = _client(web_hub, caller, app)
+        client, form = _client(sign_in, engine, caller, app)
         for method, path in routes:
             if (method, path) in PUBLIC:
                 continue
             if (method, path) in SIGNED_IN and caller != "anonymous":
                 continue  # signing out here would sign the caller out of the rest of the walk
-            url = path.format(**SAMPLES)
+            url = path.format(**samples)
             # Empty forms: an allowed caller gets a validation message, nothing is changed.
             response = client.request(method, url, data=form if method == "POST" else None)
             where = f"{caller} {method} {url}"
