@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from sharewell.agreements import EXAMPLES_DIR, add_agreement, load_agreement
+from sharewell.agreements import EXAMPLES_DIR, add_agreement, get_agreement, load_agreement
 from sharewell.audit import entries
 from sharewell.config import Settings
 from sharewell.partnership import User, add_user
@@ -259,3 +259,23 @@ def test_migration_0003_downgrades_and_upgrades_cleanly(web_hub: WebHub) -> None
     assert {"web_sessions", "web_sign_in_failures", "api_tokens"} <= set(
         inspect(engine).get_table_names()
     )
+
+
+def test_api_changes_with_a_session_from_another_site_are_refused(web_hub: WebHub) -> None:
+    client = web_hub.sign_in("ig_lead")
+    body = {"reason": "forged"}
+    forged = client.post(
+        "/api/v1/agreements/fire-prevention/suspend",
+        json=body,
+        headers={"Origin": "https://evil.example"},
+    )
+    assert forged.status_code == 403 and forged.json()["error"]["kind"] == "AccessDenied"
+    assert get_agreement(web_hub.engine, "fire-prevention").agreement.status == "active"
+    # Reading is harmless from anywhere; the service's own origin may change things.
+    assert client.get("/api/v1/agreements", headers={"Origin": "https://evil.example"}).is_success
+    own = client.post(
+        "/api/v1/agreements/fire-prevention/suspend",
+        json=body,
+        headers={"Origin": "http://testserver"},
+    )
+    assert own.status_code == 200

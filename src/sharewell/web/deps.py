@@ -95,6 +95,8 @@ def current_user(request: Request) -> Principal:
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 _bearer = HTTPBearer(auto_error=False, description="An organisation's API token.")
 
 
@@ -113,7 +115,17 @@ def api_caller(
             organisation=organisation,
             role="system",
         )
-    return current_user(request)
+    principal = current_user(request)
+    # A session cookie rides along with any request the browser makes; a change through the
+    # API must come from this service's own pages (browsers always send Origin on a POST).
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    if request.method not in SAFE_METHODS and origin is not None and origin != own:
+        raise AccessDenied(
+            "a signed-in session may change things through the API only from this service's "
+            "own pages; other systems call it with an API token"
+        )
+    return principal
 
 
 ApiCaller = Annotated[Principal, Depends(api_caller)]
