@@ -493,7 +493,8 @@ def _unit_cost_table(ap: Appraisal) -> str:
                 payers,
                 c.confidence_grade,
                 c.origin,
-                c.source,
+                f"{c.source} {c.source_url}".strip(),
+                c.verified or "-",
                 c.verification,
             ]
         )
@@ -506,7 +507,8 @@ def _unit_cost_table(ap: Appraisal) -> str:
             "Grade",
             "National or local",
             "Source",
-            "Verification",
+            "Checked against source",
+            "What was checked",
         ),
         rows,
     )
@@ -562,6 +564,7 @@ def write_report(
         "<p>Method: HM Treasury (2014) cost benefit analysis guidance for local partnerships; "
         "see docs/savings.md. Figures are present values; benefits are fiscal (costs avoided by "
         "public bodies) unless marked economic or social.</p>"
+        + _deflator_note(pairs)
         + "\n".join(sections)
         + portfolio
         + "</body></html>"
@@ -576,6 +579,16 @@ def write_report(
         html=html_path,
         pdf=pdf_path,
         initiatives=tuple(r.appraisal.initiative.slug for r in reports),
+    )
+
+
+def _deflator_note(pairs: Sequence[tuple[Initiative, UnitCostLibrary]]) -> str:
+    """Where the uprating index came from, and how far it was checked (once per library)."""
+    seen = {id(lib): lib for _, lib in pairs}
+    return "".join(
+        f"<p>Unit costs uprated with {html.escape(lib.deflators.source)} "
+        f"<em>{html.escape(lib.deflators.verification)}</em></p>"
+        for lib in seen.values()
     )
 
 
@@ -615,7 +628,8 @@ def _write_pdf(
                 lines.append("")
                 lines += [
                     f"{c.code}: {c.item}, {money(c.total)} ({c.origin}; grade "
-                    f"{c.confidence_grade}; {c.source})"
+                    f"{c.confidence_grade}; checked against source: {c.verified or '-'}; "
+                    f"{c.source})"
                     for c in ap.unit_costs_used
                 ]
                 for page in _text_pages(lines, ap.initiative.name):
