@@ -83,8 +83,7 @@ def test_the_deflator_series_is_rebased_so_only_ratios_matter(tmp_path: Path) ->
     shipped = load_library().deflators
     rebased = tmp_path / "rebased.csv"
     rebased.write_text(
-        "financial_year,index\n"
-        + "".join(f"{y},{v * 3.7}\n" for y, v in shipped.index.items()),
+        "financial_year,index\n" + "".join(f"{y},{v * 3.7}\n" for y, v in shipped.index.items()),
         encoding="utf-8",
     )
     other = load_deflators(rebased)
