@@ -574,7 +574,11 @@ def write_report(
     tmp = html_path.with_suffix(".html.tmp")
     tmp.write_text(doc, encoding="utf-8")
     tmp.replace(html_path)
-    _write_pdf(pdf_path, all_figs, shapley)
+    notes = [
+        f"Unit costs uprated with {lib.deflators.source} {lib.deflators.verification}"
+        for lib in {id(lib): lib for _, lib in pairs}.values()
+    ]
+    _write_pdf(pdf_path, all_figs, shapley, notes)
     return ReportFiles(
         html=html_path,
         pdf=pdf_path,
@@ -616,9 +620,13 @@ def _write_pdf(
     path: Path,
     all_figs: Sequence[tuple[InitiativeReport | None, dict[str, Figure]]],
     shapley: CostShare | None,
+    notes: Sequence[str] = (),
 ) -> None:
     tmp = path.with_suffix(".pdf.tmp")
     with PdfPages(tmp) as pdf:
+        if notes:
+            for page in _text_pages(list(notes), "How the figures were uprated"):
+                pdf.savefig(page)
         for rep, figs in all_figs:
             if rep is not None:
                 ap = rep.appraisal
