@@ -1761,6 +1761,19 @@ def demo(
 # --- entry point --------------------------------------------------------------------------
 
 
+INTERRUPTED_MESSAGE = "[red]Interrupted; nothing half-written was kept.[/red]"
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether an exit was caused, anywhere down its chain, by Ctrl-C."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI, mapping sharewell's errors to exit codes; returns the exit code."""
     try:
@@ -1768,6 +1781,9 @@ def main(argv: list[str] | None = None) -> int:
         # ends in SystemExit; sharewell's own errors propagate out of it to be mapped here.
         app(args=argv, prog_name="sharewell")
     except SystemExit as exc:
+        if _interrupted(exc):
+            # Typer turns Ctrl-C into a silent exit 130; say what the user needs to know.
+            err_console.print(INTERRUPTED_MESSAGE)
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except AccessDenied as exc:
         err_console.print(f"[red]Access denied:[/red] {exc}")
@@ -1779,7 +1795,7 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print(f"[red]Error:[/red] {exc}")
         return ExitCode.BAD_INPUT
     except KeyboardInterrupt:
-        err_console.print("[red]Interrupted; nothing half-written was kept.[/red]")
+        err_console.print(INTERRUPTED_MESSAGE)
         return 130
     except Exception:
         err_console.print_exception()

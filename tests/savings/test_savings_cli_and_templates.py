@@ -100,6 +100,9 @@ def test_report_writes_html_and_pdf_with_charts(
     ):
         assert heading in html
     assert "Over 5 years Westshire County Council" in html
+    # The reader is told where uprating came from and which unit costs were checked.
+    assert "GDP deflators at market prices" in html and "March 2026" in html
+    assert "Checked against source" in html and "<td>no</td>" in html  # NCC.AE is unverified
     assert Path(files["pdf"]).read_bytes()[:5] == b"%PDF-"
 
 

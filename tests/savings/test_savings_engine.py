@@ -145,8 +145,8 @@ def _deflator_index() -> dict[str, float]:
 def test_unit_costs_are_uprated_with_the_gdp_deflator() -> None:
     index = _deflator_index()
     lib = load_library().uprated("2024/25")
-    # Residential care: £538 a week in 2013/14 prices.
-    assert lib.get("SS7.0").total == pytest.approx(538 * index["2024/25"] / index["2013/14"])
+    # Residential care: £538.23 a week in 2013/14 prices (GMCA UCD v1.4, SS7.0).
+    assert lib.get("SS7.0").total == pytest.approx(538.23 * index["2024/25"] / index["2013/14"])
 
 
 def test_section_136_detention_is_built_from_its_parts() -> None:
@@ -154,8 +154,9 @@ def test_section_136_detention_is_built_from_its_parts() -> None:
     lib = load_library().uprated("2023/24")
     s136 = lib.get("S136.DETENTION")
     by_payer = {p.payer: p.amount for p in s136.parts}
-    assert by_payer["police"] == pytest.approx(10.5 * 38.43 * 100 / index["2013/14"])
-    assert by_payer["local_authority"] == pytest.approx(3 * 59.28 * 100 / index["2010/11"])
+    to_2023 = index["2023/24"]
+    assert by_payer["police"] == pytest.approx(10.5 * 38.43 * to_2023 / index["2013/14"])
+    assert by_payer["local_authority"] == pytest.approx(3 * 59.28 * to_2023 / index["2010/11"])
     assert by_payer["icb"] == pytest.approx(199.0)
 
 

@@ -34,8 +34,13 @@ __all__ = [
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 DEFAULT_OPTIMISM_BIAS: dict[int, float] = {1: 0.0, 2: 0.05, 3: 0.10, 4: 0.15, 5: 0.25, 6: 0.40}
-"""Benefits are cut by this share for evidence of each confidence grade (1 best, 6 weakest),
-after the table in HM Treasury (2014) cost benefit analysis guidance for local partnerships."""
+"""Benefits are cut by this share for evidence of each confidence grade (1 best, 6 weakest).
+
+HM Treasury (2014) cost benefit analysis guidance for local partnerships applies optimism bias by
+the confidence grade of the data; its table could not be read to confirm these percentages, so
+they are sharewell's defaults in its spirit: override them with ``optimism_bias:`` (see
+docs/savings.md).
+"""
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Amounts = float | list[float]

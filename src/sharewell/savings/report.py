@@ -493,7 +493,8 @@ def _unit_cost_table(ap: Appraisal) -> str:
                 payers,
                 c.confidence_grade,
                 c.origin,
-                c.source,
+                f"{c.source} {c.source_url}".strip(),
+                c.verified or "-",
                 c.verification,
             ]
         )
@@ -506,7 +507,8 @@ def _unit_cost_table(ap: Appraisal) -> str:
             "Grade",
             "National or local",
             "Source",
-            "Verification",
+            "Checked against source",
+            "What was checked",
         ),
         rows,
     )
@@ -562,6 +564,7 @@ def write_report(
         "<p>Method: HM Treasury (2014) cost benefit analysis guidance for local partnerships; "
         "see docs/savings.md. Figures are present values; benefits are fiscal (costs avoided by "
         "public bodies) unless marked economic or social.</p>"
+        + _deflator_note(pairs)
         + "\n".join(sections)
         + portfolio
         + "</body></html>"
@@ -571,11 +574,25 @@ def write_report(
     tmp = html_path.with_suffix(".html.tmp")
     tmp.write_text(doc, encoding="utf-8")
     tmp.replace(html_path)
-    _write_pdf(pdf_path, all_figs, shapley)
+    notes = [
+        f"Unit costs uprated with {lib.deflators.source} {lib.deflators.verification}"
+        for lib in {id(lib): lib for _, lib in pairs}.values()
+    ]
+    _write_pdf(pdf_path, all_figs, shapley, notes)
     return ReportFiles(
         html=html_path,
         pdf=pdf_path,
         initiatives=tuple(r.appraisal.initiative.slug for r in reports),
+    )
+
+
+def _deflator_note(pairs: Sequence[tuple[Initiative, UnitCostLibrary]]) -> str:
+    """Where the uprating index came from, and how far it was checked (once per library)."""
+    seen = {id(lib): lib for _, lib in pairs}
+    return "".join(
+        f"<p>Unit costs uprated with {html.escape(lib.deflators.source)} "
+        f"<em>{html.escape(lib.deflators.verification)}</em></p>"
+        for lib in seen.values()
     )
 
 
@@ -603,9 +620,13 @@ def _write_pdf(
     path: Path,
     all_figs: Sequence[tuple[InitiativeReport | None, dict[str, Figure]]],
     shapley: CostShare | None,
+    notes: Sequence[str] = (),
 ) -> None:
     tmp = path.with_suffix(".pdf.tmp")
     with PdfPages(tmp) as pdf:
+        if notes:
+            for page in _text_pages(list(notes), "How the figures were uprated"):
+                pdf.savefig(page)
         for rep, figs in all_figs:
             if rep is not None:
                 ap = rep.appraisal
@@ -615,7 +636,8 @@ def _write_pdf(
                 lines.append("")
                 lines += [
                     f"{c.code}: {c.item}, {money(c.total)} ({c.origin}; grade "
-                    f"{c.confidence_grade}; {c.source})"
+                    f"{c.confidence_grade}; checked against source: {c.verified or '-'}; "
+                    f"{c.source})"
                     for c in ap.unit_costs_used
                 ]
                 for page in _text_pages(lines, ap.initiative.name):

@@ -49,9 +49,17 @@ _COLUMNS = (
     "cashable_share",
     "confidence_grade",
     "source",
+    "source_url",
+    "source_ref",
+    "published_value",
+    "published_price_year",
+    "verified",
     "verification",
     "note",
 )
+"""Columns of a unit cost CSV; only code, item, payer, cost_gbp and price_year are required."""
+VERIFIED = ("yes", "partly", "no", "")
+"""Whether a figure was checked against its source: value and price year, value only, or not."""
 
 
 def check_price_year(value: str, where: str) -> str:
@@ -89,6 +97,9 @@ class UnitCost:
     verification: str = ""
     origin: str = "national"
     """``national`` (shipped library) or ``local`` (a partner's override file)."""
+    source_url: str = ""
+    verified: str = ""
+    """``yes``, ``partly`` or ``no`` (see ``VERIFIED``); composites: the weakest of their parts."""
 
     @property
     def total(self) -> float:
@@ -204,6 +215,9 @@ def read_unit_cost_rows(path: Path, origin: str) -> dict[str, UnitCost]:
         parts = []
         first, where0 = rows[0]
         price_year = check_price_year(first.get("price_year") or "", where0)
+        verified = (first.get("verified") or "").strip()
+        if verified not in VERIFIED:
+            raise SavingsError(f"{where0}, verified: {verified!r} is not yes, partly or no")
         for row, where in rows:
             if check_price_year(row.get("price_year") or "", where) != price_year:
                 raise SavingsError(f"{where}: every part of a unit cost needs the same price year")
@@ -236,6 +250,8 @@ def read_unit_cost_rows(path: Path, origin: str) -> dict[str, UnitCost]:
             source=first.get("source") or "",
             verification=first.get("verification") or "",
             origin=origin,
+            source_url=(first.get("source_url") or "").strip(),
+            verified=verified,
         )
     return costs
 
@@ -264,18 +280,24 @@ def _expand_composites(
             local_parts = [
                 p["code"] for p in spec["parts"] if costs[p["code"]].origin != "national"
             ]
+            bases = [costs[p["code"]] for p in spec["parts"]]
+            # A composite is no better evidenced than its weakest part.
+            grade = max([int(spec["confidence_grade"])] + [b.confidence_grade for b in bases])
+            checks = [b.verified or "no" for b in bases]
+            verified = next(v for v in ("no", "partly", "yes") if v in checks)
             costs[spec["code"]] = UnitCost(
                 code=spec["code"],
                 item=spec["item"],
                 unit=spec.get("unit", "event"),
                 price_year=year,
                 parts=tuple(parts),
-                confidence_grade=int(spec["confidence_grade"]),
+                confidence_grade=grade,
                 source=spec["source"],
                 verification="composite of the parts listed",
                 origin=f"national, local parts {', '.join(local_parts)}"
                 if local_parts
                 else "national",
+                verified=verified,
             )
             del pending[spec["code"]]
 
@@ -283,10 +305,11 @@ def _expand_composites(
 def load_library(local: Iterable[Path] = ()) -> UnitCostLibrary:
     """The shipped national library, with any local unit cost files overriding by code."""
     meta = yaml.safe_load(_data_path("library.yaml").read_text(encoding="utf-8"))
+    deflator = meta["deflator"]
     deflators = load_deflators(
-        _data_path(meta["deflator"]["file"]),
-        source=" ".join(meta["deflator"]["source"].split()),
-        verification=" ".join(meta["deflator"]["verification"].split()),
+        _data_path(deflator["file"]),
+        source=" ".join(f"{deflator['source']} Release: {deflator['release']}.".split()),
+        verification=" ".join(deflator["verification"].split()),
     )
     costs = read_unit_cost_rows(_data_path("unit_costs.csv"), origin="national")
     local_codes: set[str] = set()
