@@ -219,9 +219,8 @@ def linked_live_server(linked_web: LinkedWeb) -> Iterator[LiveHub]:
         yield LiveHub(base, linked_web.settings)
 
 
-@pytest.fixture
-def browser_page(tmp_path: Path) -> Iterator[object]:
-    """A Playwright page in headless Chromium."""
+@contextmanager
+def _chromium_page(*, javascript: bool = True) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -229,6 +228,20 @@ def browser_page(tmp_path: Path) -> Iterator[object]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            yield browser.new_page()
+            yield browser.new_page(java_script_enabled=javascript)
         finally:
             browser.close()
+
+
+@pytest.fixture
+def browser_page() -> Iterator[object]:
+    """A Playwright page in headless Chromium."""
+    with _chromium_page() as page:
+        yield page
+
+
+@pytest.fixture
+def no_script_page() -> Iterator[object]:
+    """A Playwright page in headless Chromium with JavaScript turned off."""
+    with _chromium_page(javascript=False) as page:
+        yield page

@@ -62,6 +62,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/savings/{initiative}/{organisation}"): {"analyst", "token"},
     ("GET", "/api/v1/uploads"): {"analyst", "token"},
     ("POST", "/api/v1/uploads"): {"analyst"},
+    ("GET", "/api/v1/uploads/jobs/{job_id}"): {"analyst"},
     ("GET", "/api/v1/uploads/{dataset_version}"): {"analyst", "token"},
     ("GET", "/api/v1/linkage/runs"): {"admin", "analyst", "token"},
     ("GET", "/api/v1/linkage/runs/{run_id}"): {"admin", "analyst", "token"},

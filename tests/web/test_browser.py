@@ -210,3 +210,24 @@ def test_people_cannot_reach_pages_of_another_role_or_organisation_by_url(
     response = page.goto(live_server + "/agreements/fire-prevention")
     assert response.status == 403
     assert "not party to agreement fire-prevention" in page.locator("main").inner_text()
+
+
+def test_without_javascript_an_upload_still_loads_and_charts_are_tables(
+    live_server: str, no_script_page: Any, tmp_path: Path
+) -> None:
+    page = no_script_page
+    _sign_in(page, live_server, "analyst")
+    extract = tmp_path / "plain.csv"
+    extract.write_text("record_id,given_name\nN1,Ann\n,Bob\n", encoding="utf-8")
+    page.goto(live_server + "/uploads")
+    page.select_option("#source_type", "person")
+    page.set_input_files("#extract", str(extract))
+    page.click("button:has-text('Upload and check')")
+    # The progress page refreshes itself (a meta refresh inside <noscript>) until the report.
+    page.wait_for_url(re.compile(r".*/uploads/\d+$"), timeout=60_000)
+    assert "row quarantined" in page.locator("#quarantine").inner_text()
+    page.goto(live_server + "/savings?initiative=safe_haven&organisation=westshire_police")
+    # No chart is drawn, and the figures are there to read, open.
+    assert page.locator("[data-chart='by-organisation'] svg").count() == 0
+    figures = page.locator("#figure-by-organisation table")
+    assert figures.is_visible() and "Westshire Police" in figures.inner_text()

@@ -110,6 +110,11 @@ def test_another_organisation_cannot_open_a_load_or_its_progress(web_hub: WebHub
     version = client.get("/api/v1/uploads").json()[-1]["dataset_version"]
     other = web_hub.sign_in("other_analyst")
     assert other.get(job).status_code == 404
+    job_id = job.rsplit("/", 1)[1]
+    assert other.get(f"/api/v1/uploads/jobs/{job_id}").status_code == 404
+    progress = client.get(f"/api/v1/uploads/jobs/{job_id}").json()
+    assert progress["done"] is True and progress["step"] == progress["steps"] == 4
+    assert progress["dataset_version"] == version
     assert other.get(f"/uploads/{version}").status_code == 403
     assert other.get(f"/api/v1/uploads/{version}").status_code == 403
     assert other.get("/api/v1/uploads").json() == []

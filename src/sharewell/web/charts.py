@@ -170,7 +170,8 @@ def cost_benefit_over_time(appraisal: Appraisal) -> Chart:
 
 def _bins(scores: Sequence[float], count: int) -> list[tuple[float, float, int]]:
     top = max(scores, default=0.0)
-    width = top / count if top > 0 else 1.0
+    # All zero (or too small to divide): one band of width 1 holds everyone.
+    width = top / count if top / count > 0 else 1.0
     counts = [0] * count
     for s in scores:
         counts[min(int(s / width), count - 1)] += 1

@@ -250,6 +250,37 @@ def upload_progress(request: Request, user: Uploader, job_id: str) -> Response:
     )
 
 
+class UploadJobBody(BaseModel):
+    """How far an upload's load has got, and how it ended."""
+
+    job_id: str
+    file: str
+    source_type: str
+    stage: str
+    step: int
+    steps: int
+    done: bool
+    dataset_version: int | None
+    error: str | None
+
+
+@api.get("/jobs/{job_id}", response_model=UploadJobBody)
+def api_upload_progress(request: Request, caller: ApiUploader, job_id: str) -> UploadJobBody:
+    """One of the caller's uploads loading in the background: its stage, or how it ended."""
+    job = _own_job(request, caller, job_id)
+    return UploadJobBody(
+        job_id=job.id,
+        file=job.file_name,
+        source_type=job.source_type,
+        stage=job.stage,
+        step=job.step,
+        steps=len(UploadJob.STAGES),
+        done=job.done,
+        dataset_version=job.dataset_version,
+        error=job.error,
+    )
+
+
 class QuarantineRow(BaseModel):
     """One problem in one row of a loaded file."""
 

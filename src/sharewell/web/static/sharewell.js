@@ -15,3 +15,23 @@ for (const el of document.querySelectorAll("[data-chart-spec]")) {
     })
     .catch((error) => console.error("chart not drawn", error));
 }
+
+// An upload loading: follow its progress in place; at the end go to its report (or show why
+// it failed). Without JavaScript the page refreshes itself instead.
+const upload = document.querySelector("[data-upload-job]");
+if (upload) {
+  const jobId = upload.dataset.uploadJob;
+  const follow = async () => {
+    const response = await fetch(`/api/v1/uploads/jobs/${jobId}`, { credentials: "same-origin" });
+    const job = await response.json();
+    if (!response.ok || job.done) {
+      window.location.assign(`/uploads/jobs/${jobId}`);
+      return;
+    }
+    upload.querySelector("[data-upload-stage]").textContent = job.stage;
+    upload.querySelector("[data-upload-step]").textContent = job.step;
+    upload.querySelector("progress").value = job.step;
+    setTimeout(follow, 500);
+  };
+  setTimeout(follow, 500);
+}
