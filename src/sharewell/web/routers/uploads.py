@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from dataclasses import asdict
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,21 +21,23 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from sharewell.config import Settings
-from sharewell.errors import AccessDenied, IngestError, NotFound
+from sharewell.errors import IngestError, NotFound
 from sharewell.ingest import (
-    DatasetVersion,
     Mapping,
-    get_dataset_version,
-    list_dataset_versions,
-    load_source_types,
     parse_mapping,
 )
-from sharewell.partnership import get_organisation
 from sharewell.web.deps import CsrfChecked, HubEngine, HubSettings, api_permission, page_permission
+from sharewell.web.loads import (
+    LoadBody,
+    LoadReport,
+    load_body,
+    load_report,
+    own_loads,
+    source_types_for,
+)
 from sharewell.web.roles import Principal
 from sharewell.web.templating import render
 from sharewell.web.upload_jobs import UploadJob, UploadJobs, load_upload
-from sharewell.web.workspace import open_workspace
 
 __all__ = ["api", "pages"]
 
@@ -61,16 +61,6 @@ def _jobs(request: Request) -> UploadJobs:
     if jobs is None:
         jobs = request.app.state.upload_jobs = UploadJobs()
     return jobs
-
-
-def source_types_for(engine: Any, organisation: str) -> list[tuple[str, str]]:
-    """Source types this organisation's kind sends: (name, title), as source_types.yaml says."""
-    kind = get_organisation(engine, organisation).type
-    return [
-        (name, st.title)
-        for name, st in load_source_types().items()
-        if kind in st.organisation_types
-    ]
 
 
 def _safe_name(name: str | None) -> str:
@@ -155,7 +145,7 @@ def _upload_form(
     source_type: str = "",
     status_code: int = 200,
 ) -> Response:
-    loads = _own_loads(settings, user)
+    loads = own_loads(settings, user)
     loads.reverse()
     return render(
         request,
@@ -168,13 +158,6 @@ def _upload_form(
         source_type=source_type,
         loads=loads,
     )
-
-
-def _own_loads(settings: Settings, user: Principal) -> list[DatasetVersion]:
-    if not settings.workspace_path().exists():
-        return []
-    with open_workspace(settings) as ws:
-        return [v for v in list_dataset_versions(ws) if v.partner == user.organisation]
 
 
 @pages.get("/uploads")
@@ -281,93 +264,12 @@ def api_upload_progress(request: Request, caller: ApiUploader, job_id: str) -> U
     )
 
 
-class QuarantineRow(BaseModel):
-    """One problem in one row of a loaded file."""
-
-    file: str
-    row: int
-    field: str | None
-    column: str | None
-    value: str | None
-    reason: str
-    outcome: str
-
-
-class LoadBody(BaseModel):
-    """One load of an extract: what came in, what was accepted and what was quarantined."""
-
-    dataset_version: int
-    partner: str
-    source_type: str
-    file: str
-    file_format: str
-    status: str
-    loaded_at: datetime
-    loaded_by: str
-    rows_read: int
-    rows_accepted: int
-    rows_quarantined: int
-    values_dropped: int
-
-
-class LoadReport(LoadBody):
-    """A load and its quarantine: every problem, by row and field, with the reason."""
-
-    problems_total: int
-    problems: list[QuarantineRow]
-
-
-def _body(v: DatasetVersion) -> LoadBody:
-    data = asdict(v)
-    return LoadBody(
-        dataset_version=v.id,
-        file=v.file_name,
-        **{k: data[k] for k in LoadBody.model_fields if k in data},
-    )
-
-
-def _report(settings: Settings, user: Principal, version: int, limit: int | None) -> LoadReport:
-    with open_workspace(settings) as ws:
-        found = get_dataset_version(ws, version)
-        if found.partner != user.organisation:
-            raise AccessDenied(
-                f"dataset version {version} was loaded by another organisation; you can see "
-                "only your organisation's loads"
-            )
-        total_row = ws.conn.execute(
-            "SELECT count(*) FROM quarantine WHERE dataset_version = ?", [version]
-        ).fetchone()
-        rows = ws.conn.execute(
-            "SELECT file_name, row_number, field, column_name, value, reason, action "
-            "FROM quarantine WHERE dataset_version = ? ORDER BY row_number, field "
-            + ("LIMIT ?" if limit is not None else ""),
-            [version, limit] if limit is not None else [version],
-        ).fetchall()
-    problems = [
-        QuarantineRow(
-            file=r[0],
-            row=r[1],
-            field=r[2],
-            column=r[3],
-            value=r[4],
-            reason=r[5],
-            outcome="row quarantined" if r[6] == "row_quarantined" else "value dropped",
-        )
-        for r in rows
-    ]
-    return LoadReport(
-        **_body(found).model_dump(),
-        problems_total=int(total_row[0]) if total_row else 0,
-        problems=problems,
-    )
-
-
 @pages.get("/uploads/{dataset_version}")
 def quarantine_report(
     request: Request, user: Uploader, settings: HubSettings, dataset_version: int
 ) -> Response:
     """One load of the organisation's: the counts, and every problem by row and field."""
-    report = _report(settings, user, dataset_version, REPORT_ROWS)
+    report = load_report(settings, user, dataset_version, REPORT_ROWS)
     return render(
         request,
         "uploads/report.html",
@@ -381,13 +283,13 @@ def quarantine_report(
 @api.get("", response_model=list[LoadBody])
 def api_loads(caller: ApiReader, settings: HubSettings) -> list[LoadBody]:
     """The organisation's loads, oldest first."""
-    return [_body(v) for v in _own_loads(settings, caller)]
+    return [load_body(v) for v in own_loads(settings, caller)]
 
 
 @api.get("/{dataset_version}", response_model=LoadReport)
 def api_load_report(caller: ApiReader, settings: HubSettings, dataset_version: int) -> LoadReport:
     """One of the organisation's loads with its whole quarantine report."""
-    return _report(settings, caller, dataset_version, None)
+    return load_report(settings, caller, dataset_version, None)
 
 
 @api.post("", response_model=LoadReport, status_code=201)
@@ -421,4 +323,4 @@ async def api_upload(
         )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return _report(settings, caller, report.dataset_version, None)
+    return load_report(settings, caller, report.dataset_version, None)
