@@ -13,7 +13,7 @@ from sharewell.config import Settings, get_settings
 from sharewell.errors import ConfigError
 from sharewell.store import Workspace, init_hub
 
-__all__ = ["LINKAGE_CHOICES", "DemoSummary", "build_linked_hub", "run_demo"]
+__all__ = ["LINKAGE_CHOICES", "DemoSummary", "build_linked_hub", "pprl_agreements", "run_demo"]
 
 # plaintext: the hub links names and dates of birth (Splink); pprl: each partner encodes its
 # extracts with the partnership's secret, which the hub never holds, and the hub links those.
@@ -72,7 +72,7 @@ def build_linked_hub(
     engine = hub_engine(settings)
     try:
         if linkage == "pprl":
-            examples = _pprl_agreements(out_dir / "agreements")
+            examples = pprl_agreements(out_dir / "agreements")
             seeded = seed_demo_partnership(engine, actor="demo", examples_dir=examples)
             uploads = _encode_at_partners(extracts, out_dir / "partners", summary)
             reports = _load_uploads(settings, engine, uploads)
@@ -113,7 +113,7 @@ def build_linked_hub(
     return settings, summary
 
 
-def _pprl_agreements(out: Path) -> Path:
+def pprl_agreements(out: Path) -> Path:
     """The example agreements, each saying ``linkage: pprl``, written to ``out``."""
     import yaml
 
