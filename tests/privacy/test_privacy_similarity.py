@@ -54,7 +54,7 @@ def test_kernel_scores_real_encodings_as_dice_defines_them(key):
 
 def test_a_pair_outside_the_filters_is_refused_not_read():
     filters = np.ones((3, 16), dtype=np.uint64)
-    with pytest.raises(IndexError, match="outside the 3 filters"):
+    with pytest.raises(IndexError, match="outside the filters"):
         dice_pairs(filters, np.array([0]), np.array([3]))
     with pytest.raises(ValueError, match="2 left records but 1 right"):
         dice_pairs(filters, np.array([0, 1]), np.array([2]))

@@ -33,15 +33,19 @@ def dice_kernel() -> Callable[..., None]:
 
     @njit(cache=True, nogil=True, boundscheck=False, error_model="numpy")
     def kernel(filters: Any, left: Any, right: Any, counts: Any, out: Any) -> None:
-        words = filters.shape[1]
+        n, words = filters.shape
         for k in range(left.shape[0]):
+            i, j = left[k], right[k]
+            # Checked here, in the same pass, rather than by four NumPy passes beforehand.
+            if i < 0 or j < 0 or i >= n or j >= n:
+                raise IndexError("a pair refers to a record outside the filters")
             # Each row read where it lies: no gathered copy of the pair's two filters.
-            a = filters[left[k]]
-            b = filters[right[k]]
+            a = filters[i]
+            b = filters[j]
             common = np.uint64(0)
             for w in range(words):
                 common += popcount64(a[w] & b[w])  # type: ignore[call-arg]  # numba supplies typingctx
-            total = counts[left[k]] + counts[right[k]]
+            total = counts[i] + counts[j]
             # As the NumPy reference: float64 arithmetic, stored as float32.
             out[k] = 2.0 * np.int64(common) / total if total > 0 else 0.0
 

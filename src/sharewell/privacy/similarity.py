@@ -49,10 +49,6 @@ def dice_pairs(
     left, right = _as_pairs(left, right)
     filters = np.ascontiguousarray(filters, dtype=np.uint64)
     counts = popcounts(filters) if counts is None else np.ascontiguousarray(counts, np.int32)
-    if len(left) and (
-        min(left.min(), right.min()) < 0 or max(left.max(), right.max()) >= len(filters)
-    ):
-        raise IndexError(f"a pair refers to a record outside the {len(filters)} filters")
     out = np.empty(len(left), dtype=np.float32)
     dice_kernel()(filters, left, right, counts, out)
     return out
