@@ -158,6 +158,66 @@ def _load_uploads(settings: Settings, engine: Any, uploads: list[Path]) -> list[
         return [load_upload(workspace, engine, path, loaded_by="demo") for path in uploads]
 
 
+def _reveal_to_crisis_team(
+    settings: Settings, person_ids: list[str], out_dir: Path
+) -> dict[str, Any]:
+    """The hub's ids of the cohort's records go to their providers, who reveal the names.
+
+    The mh-crisis-care agreement grants the crisis team police and ambulance records at
+    the identifiable level. In PPRL mode the hub has no names to give, so it passes each
+    provider the pseudonymous ids of its records of people in the cohort; the provider
+    reveals just the granted fields, logs it, and the hub's audit log records it.
+    """
+    import json
+
+    import pyarrow as pa
+
+    from sharewell.partnership import hub_engine
+    from sharewell.privacy import load_schema
+    from sharewell.privacy.reveal import reveal_file
+
+    extracts, partners = out_dir / "extracts", out_dir / "partners"
+    with Workspace(settings.workspace_path(), read_only=True) as ws:
+        ws.conn.register("sw_cohort", pa.table({"person_id": pa.array(person_ids, pa.string())}))
+        ids = ws.conn.execute(
+            "SELECT unique_id FROM person_index JOIN sw_cohort USING (person_id) ORDER BY 1"
+        ).fetchall()
+        ws.conn.unregister("sw_cohort")
+    manifest = json.loads((extracts / "manifest.json").read_text(encoding="utf-8"))
+    fields = ["given_name", "family_name", "date_of_birth"]
+    out: dict[str, Any] = {}
+    engine = hub_engine(settings)
+    try:
+        for entry in manifest["extracts"]:
+            if entry["source_type"] not in ("police.mh_incident", "ambulance.mh_callout"):
+                continue
+            partner = entry["partner"]
+            prefix = f"{partner}:{entry['source_type']}:"
+            mine = [u for (u,) in ids if u.startswith(prefix)]
+            ids_file = partners / partner / "ids_from_hub.txt"
+            ids_file.parent.mkdir(parents=True, exist_ok=True)
+            ids_file.write_text("".join(f"{u}\n" for u in mine), encoding="utf-8")
+            result = reveal_file(
+                extracts / entry["file"],
+                load_schema(extracts / entry["mapping"]),
+                ids_file,
+                fields,
+                partners / partner / f"for_{CRISIS_TEAM.split('.')[0]}.csv",
+                partner=partner,
+                purpose="mh_crisis_care",
+                recipient=CRISIS_TEAM.split(".")[0],
+                log=partners / partner / "reveals.jsonl",
+                audit=engine,
+                agreement_id="mh-crisis-care",
+            )
+            out[f"{partner}: records revealed"] = len(result.rows)
+    finally:
+        engine.dispose()
+    out["fields"] = ", ".join(fields)
+    out["each reveal"] = "in the provider's reveal log and the hub's audit log (action reveal)"
+    return out
+
+
 def _link_uploads(settings: Settings, uploads: list[Path], extracts: Path) -> dict[str, Any]:
     """The hub links the encodings into the person index the views read."""
     from sharewell.privacy import link_encodings, load_encodings, pairwise_accuracy
@@ -249,6 +309,10 @@ def run_demo(
         "seen by 2+ agencies": sum(len(m.agencies) > 1 for m in cohort.members),
         "audit entries written": len(cohort.audit_seqs),
     }
+    if linkage == "pprl":
+        summary.stages[f"names for {CRISIS_TEAM}, revealed by the providers"] = (
+            _reveal_to_crisis_team(settings, [m.person_id for m in cohort.members], out_dir)
+        )
     summary.stages["savings"] = savings
 
     if console is not None:

@@ -116,3 +116,16 @@ def test_demo_runs_on_encodings_with_views_and_savings_on_top(tmp_path):
     assert cohort["seen by 2+ agencies"] > 0
     assert "measured from linked data" in stages["savings"]["safe haven evidence"]
     assert (out / "savings" / "savings-report.html").is_file()
+    # Names reach the crisis team only from the providers, each reveal logged and audited.
+    revealed = stages["names for westshire_mht.frontline, revealed by the providers"]
+    assert revealed["westshire_police: records revealed"] > 0
+    handed = (out / "partners" / "westshire_police" / "for_westshire_mht.csv").read_text()
+    assert handed.splitlines()[0] == "unique_id,given_name,family_name,date_of_birth"
+    assert len(handed.splitlines()) == revealed["westshire_police: records revealed"] + 1
+    engine = hub_engine(Settings(hub_dir=out / "hub"))
+    try:
+        reveals = [e for e in entries(engine) if e.action == "reveal"]
+    finally:
+        engine.dispose()
+    assert {e.organisation for e in reveals} == {"westshire_police", "westshire_ambulance"}
+    assert all(e.agreement_id == "mh-crisis-care" for e in reveals)
