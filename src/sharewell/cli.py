@@ -182,6 +182,7 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Load a partner extract: validate, normalise, quarantine bad rows, all or nothing."""
+    from sharewell.agreements.linkage_mode import refuse_plaintext_ingest
     from sharewell.ingest import ingest_file
     from sharewell.ingest.audited import audited_ingest
     from sharewell.partnership import hub_engine
@@ -190,9 +191,13 @@ def ingest(
     engine = hub_engine(settings)
     try:
         with _open_workspace(hub) as workspace, err_console.status("Starting") as status:
-            report = audited_ingest(
-                engine,
-                lambda: ingest_file(
+
+            def load() -> Any:
+                # A partner whose agreement says PPRL sends encodings, never identifiers.
+                refuse_plaintext_ingest(
+                    engine, partner=partner, file=file, source_type=source, mapping=mapping
+                )
+                return ingest_file(
                     workspace,
                     partner=partner,
                     path=file,
@@ -200,11 +205,9 @@ def ingest(
                     mapping=mapping,
                     loaded_by=settings.user,
                     progress=lambda message: status.update(message) if not as_json else None,
-                ),
-                actor=settings.user,
-                partner=partner,
-                file=file,
-            )
+                )
+
+            report = audited_ingest(engine, load, actor=settings.user, partner=partner, file=file)
     finally:
         engine.dispose()
     if as_json:
@@ -1551,6 +1554,43 @@ def encode(
     )
 
 
+@pprl_app.command("load")
+def pprl_load(
+    files: Annotated[list[Path], typer.Argument(help="Encoded files from `sharewell encode`.")],
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Load partners' encoded files into the workspace: record ids and events, no names."""
+    from sharewell.partnership import hub_engine
+    from sharewell.privacy.upload import load_upload
+
+    settings = settings_for(hub)
+    engine = hub_engine(settings)
+    try:
+        with _open_workspace(hub) as workspace:
+            reports = [
+                load_upload(workspace, engine, path, loaded_by=settings.user) for path in files
+            ]
+    finally:
+        engine.dispose()
+    rows = [
+        {
+            "file": str(path),
+            "partner": r.partner,
+            "source_type": r.source_type,
+            "dataset_version": r.dataset_version,
+            "rows_accepted": r.rows_accepted,
+            "rows_quarantined": r.rows_quarantined,
+        }
+        for path, r in zip(files, reports, strict=True)
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        console.print(key_value_table(f"Loaded {row.pop('file')}", row))
+
+
 @pprl_app.command("link")
 def pprl_link(
     files: Annotated[list[Path], typer.Argument(help="Encoded files from `sharewell encode`.")],
@@ -1696,12 +1736,24 @@ def demo(
     ),
     people: Annotated[int, typer.Option(min=10, help="People in the synthetic county.")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed for the synthetic partnership.")] = 42,
+    linkage: Annotated[
+        str,
+        typer.Option(
+            help="plaintext (the hub links names) or pprl (partners send encodings only)."
+        ),
+    ] = "plaintext",
     as_json: JsonOption = False,
 ) -> None:
     """Run every stage end to end on a synthetic partnership and say where to look."""
     from sharewell.demo import run_demo
 
-    summary = run_demo(out, people=people, seed=seed, console=None if as_json else console)
+    summary = run_demo(
+        out,
+        people=people,
+        seed=seed,
+        console=None if as_json else console,
+        linkage=linkage,  # type: ignore[arg-type]  # run_demo refuses any other value
+    )
     if as_json:
         emit_json(summary)
 
