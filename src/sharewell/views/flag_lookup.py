@@ -33,7 +33,7 @@ class LookupQuery:
         return bool(self.family_name and self.date_of_birth and (self.given_name or self.postcode))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a county's million of these are held in memory
 class CandidateRecord:
     """One linked record of a person that a lookup may match against."""
 
