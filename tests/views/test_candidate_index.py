@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from sharewell.ingest.source_types import source_type
 from sharewell.views.flag_lookup import LookupQuery, identify
 from sharewell.views.lookup import candidate_index
 
@@ -55,4 +56,30 @@ def test_other_writes_to_the_workspace_keep_the_index(tmp_path: Path) -> None:
     assert [
         r.person_id for r in rebuilt.candidates(LookupQuery(family_name="khan", date_of_birth=DOB))
     ] == ["p2"]
+    conn.close()
+
+
+def test_records_deleted_from_the_workspace_are_not_read_for_flags_again(tmp_path: Path) -> None:
+    conn = _workspace(tmp_path / "workspace.duckdb")
+    table = source_type("mh_trust.crisis_contact").table_name
+    conn.execute(
+        f"CREATE TABLE {table} (unique_id VARCHAR, partner VARCHAR, contact_date DATE, "
+        "contact_type VARCHAR, diagnosis VARCHAR)"
+    )
+    conn.execute(
+        f"INSERT INTO {table} VALUES ('c1', 'westshire_mht', ?, 'crisis_team', 'F20')", [DOB]
+    )
+    conn.execute("INSERT INTO person_index VALUES ('c1', 'p1', 'run-1')")
+    index = candidate_index(conn)
+    (row,) = index.records_of(conn, "mh_trust.crisis_contact", "p1")
+    # only what flag rules read is held, never the diagnosis
+    assert row == {
+        "person_id": "p1",
+        "partner": "westshire_mht",
+        "contact_date": DOB,
+        "contact_type": "crisis_team",
+    }
+    conn.execute(f"DELETE FROM {table}")  # retention deletes the trust's dataset
+    assert candidate_index(conn) is index  # the person index itself did not change
+    assert index.records_of(conn, "mh_trust.crisis_contact", "p1") == []
     conn.close()

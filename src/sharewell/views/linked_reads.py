@@ -47,34 +47,18 @@ def require_person_index(conn: duckdb.DuckDBPyConnection) -> None:
         ) from None
 
 
-def _known_records(
-    conn: duckdb.DuckDBPyConnection, table: str, cols: str, records: Mapping[str, str]
-) -> list[dict[str, Any]]:
-    """The named linked records (unique_id -> person_id), without scanning the person index."""
-    if not records:
-        return []
-    cursor = conn.execute(
-        f"SELECT r.unique_id, r.partner{cols} FROM {table} r "
-        f"WHERE r.unique_id IN ({', '.join('?' for _ in records)})",
-        list(records),
-    )
-    names = ["person_id", *(d[0] for d in cursor.description[1:])]
-    rows = [dict(zip(names, (records[row[0]], *row[1:]), strict=True)) for row in cursor.fetchall()]
-    return sorted(rows, key=lambda r: str(r["person_id"]))
-
-
 def _records(
     conn: duckdb.DuckDBPyConnection,
     source: str,
     columns: Sequence[str],
     person_ids: Sequence[str] | None = None,
-    records: Mapping[str, str] | None = None,
+    known_rows: Sequence[Mapping[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Linked records of one source type: person_id, partner and the named columns."""
+    if known_rows is not None:
+        return [{k: r[k] for k in ("person_id", "partner", *columns)} for r in known_rows]
     table = source_type(source).table_name
     cols = "".join(f', r."{c}"' for c in columns)
-    if records is not None:
-        return _known_records(conn, table, cols, records)
     where = ""
     params: list[Any] = []
     if person_ids is not None:
@@ -107,7 +91,7 @@ def linked_read(
     person_ids: Sequence[str] | None = None,
     provider: str | None = None,
     agreements: Sequence[Agreement] | None = None,
-    records: Mapping[str, str] | None = None,
+    known_rows: Sequence[Mapping[str, Any]] | None = None,
 ) -> GovernedResult:
     """Read ``fields`` of one source type for linked persons, decided and audited.
 
@@ -115,8 +99,9 @@ def linked_read(
     per person with a true/false per flag. Otherwise one row per record with ``person_id``,
     ``partner`` and the permitted fields. ``person_ids`` restricts the read to those
     persons (a lookup reads one person, and its audit entry names only that person).
-    ``records`` names the linked records to read (unique_id -> person_id) when the caller
-    already knows them (a lookup's in-memory index): the person index is then not scanned.
+    ``known_rows`` are the records to read when the caller already holds them in memory (a
+    lookup's index: person_id, partner and the columns asked for); they still pass only
+    once the policy allows, cut to the permitted fields.
     ``agreements`` passes on agreements the caller read for this same request.
     """
     stype = source_type(source)
@@ -125,14 +110,14 @@ def linked_read(
         if decision.level == "flag_only":
             reads = sorted({c for f in decision.fields for c in FLAGS[f].reads.get(source, ())})
             by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for row in _records(conn, source, reads, person_ids, records):
+            for row in _records(conn, source, reads, person_ids, known_rows):
                 by_person[row["person_id"]].append(row)
             return [
                 {"person_id": pid, **derive_flags(source, decision.fields, events, as_of)}
                 for pid, events in by_person.items()
             ]
         permitted = [f for f in decision.fields if f in stype.columns]
-        rows = _records(conn, source, permitted, person_ids, records)
+        rows = _records(conn, source, permitted, person_ids, known_rows)
         if stype.event_date and stype.event_date in permitted:
             rows = [r for r in rows if r[stype.event_date] is None or r[stype.event_date] <= as_of]
         return rows

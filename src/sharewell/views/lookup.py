@@ -90,9 +90,9 @@ class CandidateIndex:
         self.stamp = self._stamp(conn)
         self.by_nhs: dict[str, list[CandidateRecord]] = defaultdict(list)
         self.by_name_dob: dict[tuple[str, date], list[CandidateRecord]] = defaultdict(list)
-        # per source type: each person's linked records there (unique_id -> person_id), built
-        # at the first flag read from that source so a read never scans the person index
-        self._records: dict[str, dict[str, dict[str, str]]] = {}
+        # per source type: each person's linked records there (the columns flag rules read),
+        # built at the first flag read from that source; dropped when the workspace changes
+        self._records: dict[str, dict[str, list[dict[str, Any]]]] = {}
         self._lock = threading.Lock()
         rows = conn.execute(
             "SELECT i.person_id, coalesce(r.given_name_canonical, r.given_name), r.family_name, "
@@ -133,7 +133,11 @@ class CandidateIndex:
             return True
         if self._stamp(conn) != self.stamp:
             return False
-        self.file_stamp = file_stamp  # the file changed, but not the person index
+        # The workspace changed but not the person index (an ingest, a deletion): records
+        # read for flags are read again, so a deleted dataset never outlives its deletion.
+        with self._lock:
+            self._records.clear()
+        self.file_stamp = file_stamp
         return True
 
     def candidates(self, q: LookupQuery) -> list[CandidateRecord]:
@@ -145,23 +149,36 @@ class CandidateIndex:
 
     def records_of(
         self, conn: duckdb.DuckDBPyConnection, source: str, person_id: str
-    ) -> dict[str, str]:
-        """One person's linked records of one source type, as unique_id -> person_id."""
+    ) -> list[dict[str, Any]]:
+        """One person's linked records of one source type: the columns flag rules read.
+
+        Read for every person at the first flag read from that source and kept until the
+        workspace changes, so a lookup's flag read is a dictionary look-up, not a scan.
+        """
         with self._lock:
             by_person = self._records.get(source)
             if by_person is None:
-                by_person = self._records[source] = defaultdict(dict)
-                table = source_type(source).table_name
-                try:
-                    rows = conn.execute(
-                        f"SELECT r.unique_id, i.person_id FROM {table} r "
-                        "JOIN person_index i USING (unique_id)"
-                    ).fetchall()
-                except duckdb.CatalogException:
-                    rows = []  # nothing of this source type has been ingested
-                for unique_id, pid in rows:
-                    by_person[pid][unique_id] = pid
-        return by_person.get(person_id, {})
+                by_person = self._records[source] = self._read_records(conn, source)
+            return by_person.get(person_id, [])
+
+    @staticmethod
+    def _read_records(
+        conn: duckdb.DuckDBPyConnection, source: str
+    ) -> dict[str, list[dict[str, Any]]]:
+        columns = sorted({c for f in FLAGS.values() for c in f.reads.get(source, ())})
+        cols = "".join(f', r."{c}"' for c in columns)
+        try:
+            cursor = conn.execute(
+                f"SELECT i.person_id, r.partner{cols} FROM {source_type(source).table_name} r "
+                "JOIN person_index i USING (unique_id)"
+            )
+        except duckdb.CatalogException:
+            return {}  # nothing of this source type has been ingested
+        names = [d[0] for d in cursor.description]
+        by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in cursor.fetchall():
+            by_person[row[0]].append(dict(zip(names, row, strict=True)))
+        return by_person
 
 
 _indexes: dict[str, CandidateIndex] = {}
@@ -276,7 +293,7 @@ def lookup(
                 person_ids=[person_id],
                 provider=providers[0] if len(providers) == 1 else None,
                 agreements=agreements,
-                records=index.records_of(conn, source, person_id),
+                known_rows=index.records_of(conn, source, person_id),
             )
         except AccessDenied:
             continue
