@@ -1196,10 +1196,15 @@ def risk_calibrate(
         emit_json(result)
         return
     table = Table(title=f"Ranking quality on dwelling fires in the year after {when}")
-    for col in ("targeting", "AUC", "fires in top 10% of households"):
+    for col in ("targeting", "AUC (95% interval)", "fires in top 10% of households"):
         table.add_column(col)
-    for name, q in (("shared risk factors", result.model), ("age only", result.age_only)):
-        table.add_row(name, f"{q.auc:.3f}", f"{q.top_decile_capture:.1%} of {q.fires}")
+    rankings = [("calibrated weights", result.model)]
+    if result.starting is not None:
+        rankings.append(("starting weights", result.starting))
+    rankings.append(("age only", result.age_only))
+    for name, q in rankings:
+        interval = f" ({q.auc_interval[0]:.2f}-{q.auc_interval[1]:.2f})" if q.auc_interval else ""
+        table.add_row(name, f"{q.auc:.3f}{interval}", f"{q.top_decile_capture:.1%} of {q.fires}")
     console.print(table)
     if out is not None:
         console.print(f"Fitted weights (version {result.weights.version}) written to {out}")
