@@ -1286,7 +1286,7 @@ def lookup_command(
     as_json: JsonOption = False,
 ) -> None:
     """Point-of-contact flag lookup: identify one person safely and show granted flags only."""
-    from sharewell.views.lookup import lookup
+    from sharewell.views.lookup import WorkspaceCandidates, lookup
 
     details = {
         "given_name": given_name,
@@ -1296,8 +1296,15 @@ def lookup_command(
         "nhs_number": nhs_number,
     }
     with _linked_hub(hub) as (engine, conn):
+        # one question, then exit: read candidates from the workspace, build no index
         result = lookup(
-            engine, conn, username=user, purpose=purpose, details=details, as_of=_as_of(as_of)
+            engine,
+            conn,
+            username=user,
+            purpose=purpose,
+            details=details,
+            as_of=_as_of(as_of),
+            index=WorkspaceCandidates(conn),
         )
     if as_json:
         emit_json(result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,12 +12,13 @@ import openpyxl
 import pytest
 
 from sharewell.audit import entries, verify
+from sharewell.cli import ExitCode, main
 from sharewell.errors import AccessDenied
 from sharewell.synth import SynthConfig
 from sharewell.views.crisis_care import cohort_summary, crisis_cohort_for
 from sharewell.views.export import export_visit_list
 from sharewell.views.linked_reads import linked_read
-from sharewell.views.lookup import flag_access_report, lookup
+from sharewell.views.lookup import WorkspaceCandidates, flag_access_report, lookup
 from sharewell.views.safe_and_well import safe_and_well_list
 
 from .conftest import LinkedHub
@@ -256,3 +258,46 @@ def test_an_export_of_the_visit_list_is_formula_safe_and_audited(
     assert sheet.cell(row=2, column=2).value == "'" + first.address
     assert sheet.cell(row=2, column=2).data_type == "s"
     assert verify(linked_hub.engine).ok
+
+
+def test_a_one_off_lookup_answers_as_the_services_index_does(linked_hub: LinkedHub) -> None:
+    conn = linked_hub.workspace.conn
+    for given, family, dob, postcode in _recent_crisis_people(linked_hub)[:8]:
+        details = {
+            "given_name": given,
+            "family_name": family,
+            "date_of_birth": dob.isoformat(),
+            "postcode": postcode,
+        }
+        answers = [
+            lookup(
+                linked_hub.engine,
+                conn,
+                username=POLICE_OFFICER,
+                purpose="mh_crisis_care",
+                details=details,
+                as_of=AS_OF,
+                index=index,
+            )
+            for index in (None, WorkspaceCandidates(conn))
+        ]
+        service, one_off = answers
+        assert service.identification == one_off.identification
+        assert service.flags == one_off.flags
+
+
+def test_lookup_command_reports_in_json_and_is_audited(
+    linked_hub: LinkedHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    given, family, dob, postcode = _recent_crisis_people(linked_hub)[0]
+    before = len(entries(linked_hub.engine))
+    args = ["lookup", "--user", POLICE_OFFICER, "--purpose", "mh_crisis_care"]
+    args += ["--given-name", given, "--family-name", family, "--postcode", postcode]
+    args += ["--dob", dob.strftime("%d/%m/%Y"), "--as-of", AS_OF.isoformat()]
+    args += ["--hub", str(linked_hub.settings.hub_dir), "--json"]
+    assert main(args) == ExitCode.OK
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["identification"]["person_id"]
+    assert {f["name"] for f in answer["flags"]} <= {"mh_crisis_contact_last_12m"}
+    assert answer["audit_seqs"]
+    assert [e.seq for e in entries(linked_hub.engine)[before:]] == answer["audit_seqs"]

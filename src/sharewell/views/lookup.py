@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 from sqlalchemy import Engine
@@ -28,7 +28,9 @@ from sharewell.views.linked_reads import linked_read, require_person_index
 
 __all__ = [
     "CandidateIndex",
+    "Candidates",
     "LookupResult",
+    "WorkspaceCandidates",
     "candidate_index",
     "flag_access_report",
     "lookup",
@@ -165,20 +167,73 @@ class CandidateIndex:
     def _read_records(
         conn: duckdb.DuckDBPyConnection, source: str
     ) -> dict[str, list[dict[str, Any]]]:
-        columns = sorted({c for f in FLAGS.values() for c in f.reads.get(source, ())})
-        cols = "".join(f', r."{c}"' for c in columns)
-        try:
-            cursor = conn.execute(
-                f"SELECT i.person_id, r.partner{cols} FROM {source_type(source).table_name} r "
-                "JOIN person_index i USING (unique_id)"
-            )
-        except duckdb.CatalogException:
-            return {}  # nothing of this source type has been ingested
-        names = [d[0] for d in cursor.description]
         by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in cursor.fetchall():
-            by_person[row[0]].append(dict(zip(names, row, strict=True)))
+        for row in _flag_records(conn, source):
+            by_person[row["person_id"]].append(row)
         return by_person
+
+
+def _flag_records(
+    conn: duckdb.DuckDBPyConnection, source: str, person_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Linked records of one source type: person_id, partner and the columns flag rules read."""
+    columns = sorted({c for f in FLAGS.values() for c in f.reads.get(source, ())})
+    cols = "".join(f', r."{c}"' for c in columns)
+    where, params = (" WHERE i.person_id = ?", [person_id]) if person_id is not None else ("", [])
+    try:
+        cursor = conn.execute(
+            f"SELECT i.person_id, r.partner{cols} FROM {source_type(source).table_name} r "
+            f"JOIN person_index i USING (unique_id){where}",
+            params,
+        )
+    except duckdb.CatalogException:
+        return []  # nothing of this source type has been ingested
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class Candidates(Protocol):
+    """Where a lookup finds the records it may match, and a person's records for flags."""
+
+    def candidates(self, q: LookupQuery) -> list[CandidateRecord]:
+        """Records sharing the query's NHS number, or its family name and date of birth."""
+        ...
+
+    def records_of(
+        self, conn: duckdb.DuckDBPyConnection, source: str, person_id: str
+    ) -> list[dict[str, Any]]:
+        """One person's linked records of one source type: the columns flag rules read."""
+        ...
+
+
+class WorkspaceCandidates:
+    """Candidates read from the workspace for each lookup: for one-off lookups (the CLI).
+
+    Each lookup scans the person index (tens of milliseconds on a million records), where
+    building the in-memory ``CandidateIndex`` would take seconds: the right trade for a
+    command that answers one question and exits.
+    """
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        require_person_index(conn)
+        self.conn = conn
+
+    def candidates(self, q: LookupQuery) -> list[CandidateRecord]:
+        """Records sharing the query's NHS number, or its family name and date of birth."""
+        rows = self.conn.execute(
+            "SELECT i.person_id, coalesce(r.given_name_canonical, r.given_name), r.family_name, "
+            "r.date_of_birth, r.postcode, r.nhs_number "
+            "FROM person_records r JOIN person_index i USING (unique_id) "
+            "WHERE r.nhs_number = ? OR (r.family_name = ? AND r.date_of_birth = ?)",
+            [q.nhs_number, q.family_name, q.date_of_birth],
+        ).fetchall()
+        return [CandidateRecord(*row) for row in rows]
+
+    def records_of(
+        self, conn: duckdb.DuckDBPyConnection, source: str, person_id: str
+    ) -> list[dict[str, Any]]:
+        """One person's linked records of one source type: the columns flag rules read."""
+        return _flag_records(conn, source, person_id)
 
 
 _indexes: dict[str, CandidateIndex] = {}
@@ -243,15 +298,18 @@ def lookup(
     purpose: str,
     details: dict[str, str | None],
     as_of: date,
+    index: Candidates | None = None,
 ) -> LookupResult:
     """Identify one person from ``details`` and return only the flags the agreement grants.
 
     Every lookup is audited, whether or not anyone was identified; each flag read names its
-    owner (the providing organisation) so the owner can see who looked and why.
+    owner (the providing organisation) so the owner can see who looked and why. ``index``
+    is where candidates come from: by default the workspace's in-memory ``CandidateIndex``
+    (built at a service's first lookup); ``WorkspaceCandidates(conn)`` for a one-off lookup.
     """
     user = get_user(engine, username)
     query, problems = normalise_query(details)
-    index = candidate_index(conn)
+    index = index or candidate_index(conn)
     candidates = index.candidates(query) if query.has_enough_detail() else []
     ident = identify(query, candidates)
     if not ident.identified:
