@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ingest_support import POLICE_HEADER, load, write_csv
 
 from sharewell.ingest import source_type
-from sharewell.ingest.normalisers import NULL_TOKENS, TITLES, normalise_sql
+from sharewell.ingest.normalisers import NULL_TOKENS, TITLES, nicknames, normalise_sql
 from sharewell.ingest.value_normalisers import (
     NormalisedValue,
+    canonical_given_names,
     normalise_value,
     normalise_value_python,
 )
+from sharewell.store import Workspace
 
 PERSON = source_type("person")
 FIELDS = ("given_name", "family_name", "date_of_birth", "postcode", "nhs_number")
@@ -163,3 +167,24 @@ def test_values_outside_the_python_rules_are_answered_by_the_sql() -> None:
         date(1961, 4, 3)
     )
     assert normalise_value(PERSON.columns["sex"], "F") == NormalisedValue("female")
+
+
+def test_canonical_given_names_cover_what_ingest_stores_for_any_sex(
+    workspace: Workspace, tmp_path: Path, police_mapping: Path
+) -> None:
+    # every nickname the hub ships, for a woman, a man and someone whose sex is not recorded
+    names = [*sorted({nick for nick, _canon, _sex in nicknames()}), "Mary Jane", "Zoë", "Bob"]
+    lines = [POLICE_HEADER] + [
+        f"P{i}-{sex or 'U'},{name},Smith,,{sex},,,2024-01-01,MH,"
+        for i, name in enumerate(names)
+        for sex in ("F", "M", "")
+    ]
+    load(workspace, write_csv(tmp_path / "names.csv", lines), police_mapping)
+    stored = workspace.conn.execute(
+        "SELECT given_name, given_name_canonical FROM person_records"
+    ).fetchall()
+    assert len(stored) == 3 * len(names)
+    for name, canonical in stored:
+        assert canonical in canonical_given_names(name), name
+    assert canonical_given_names("charlie") == {"charles", "charlotte", "charlie"}
+    assert canonical_given_names("mary jane") == {"mary"}

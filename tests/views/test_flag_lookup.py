@@ -125,3 +125,18 @@ def test_an_identification_is_never_a_guess(
     for other in {r.person_id for r in records} - {result.person_id}:
         alone = identify(query, [r for r in records if r.person_id == other])
         assert not alone.identified
+
+
+def test_a_nickname_finds_the_person_whatever_sex_ingest_resolved_it_by() -> None:
+    records = [
+        CandidateRecord("p-charles", "charles", "ward", DOB, "WS1 2AB", None),
+        CandidateRecord("p-lottie", "charlotte", "ward", TWIN_DOB, "WS1 2AB", None),
+    ]
+    charlie = frozenset({"charles", "charlotte", "charlie"})
+    q = LookupQuery(
+        given_name="charlie", family_name="ward", date_of_birth=DOB, given_name_forms=charlie
+    )
+    assert identify(q, records).person_id == "p-charles"
+    twins = [*records, CandidateRecord("p-charlotte", "charlotte", "ward", DOB, "WS1 2AB", None)]
+    # a brother and sister both Charlie, born the same day: the name cannot tell them apart
+    assert "2 people match" in identify(q, twins).reason

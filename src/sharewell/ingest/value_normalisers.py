@@ -25,12 +25,19 @@ from sharewell.ingest.normalisers import (
     POSTCODE_SHAPE,
     TITLES,
     missing_markers,
+    nicknames,
     normalise_sql,
     quote_literal,
 )
 from sharewell.ingest.source_types import Column
 
-__all__ = ["NormalisedValue", "normalise_value", "normalise_value_python"]
+__all__ = [
+    "NormalisedValue",
+    "canonical_given_names",
+    "normalise_value",
+    "normalise_value_python",
+    "normalise_value_sql",
+]
 
 
 @dataclass(frozen=True)
@@ -243,3 +250,24 @@ def normalise_value(column: Column, text: str | None) -> NormalisedValue:
     """``text`` normalised exactly as ingest would store it in ``column``, and any problem."""
     # Names, dates of birth and postcodes repeat across lookups: each is normalised once.
     return normalise_value_python(column, text) or normalise_value_sql(column, text)
+
+
+@lru_cache(maxsize=1)
+def _nicknames_by_sex() -> dict[str, dict[str, str]]:
+    table: dict[str, dict[str, str]] = {}
+    for nickname, canonical, sex in nicknames():
+        table.setdefault(nickname, {})[sex] = canonical
+    return table
+
+
+def canonical_given_names(given_name: str) -> frozenset[str]:
+    """Every canonical given name ingest may store for a normalised given name, by sex.
+
+    Ingest (``staging.stage``) keeps the first word and resolves it as a nickname for the
+    record's sex — Charlie is Charles for a man, Charlotte for a woman, Charlie when the sex
+    is unknown — so a worker's query, which has no sex, may mean any of them.
+    """
+    first = given_name.split(" ")[0]
+    by_sex = _nicknames_by_sex().get(first, {})
+    anyone = by_sex.get("") or first
+    return frozenset({by_sex.get("female") or anyone, by_sex.get("male") or anyone, anyone})

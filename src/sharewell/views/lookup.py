@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,9 +18,8 @@ from sharewell.agreements import Agreement, current_agreements
 from sharewell.agreements.flags import FLAGS
 from sharewell.audit import AuditEvent, entries, record
 from sharewell.errors import AccessDenied
-from sharewell.ingest.normalisers import nicknames
 from sharewell.ingest.source_types import load_source_types, source_type
-from sharewell.ingest.value_normalisers import normalise_value
+from sharewell.ingest.value_normalisers import canonical_given_names, normalise_value
 from sharewell.partnership import get_user
 from sharewell.views.flag_lookup import CandidateRecord, Flag, Identification, LookupQuery, identify
 from sharewell.views.linked_reads import linked_read, require_person_index
@@ -51,11 +49,6 @@ class LookupResult:
     audit_seqs: tuple[int, ...]
 
 
-@lru_cache
-def _canonical_given_names() -> dict[str, str]:
-    return {nick: canon for nick, canon, _sex in nicknames()}
-
-
 def normalise_query(raw: dict[str, str | None]) -> tuple[LookupQuery, dict[str, str]]:
     """The worker's details normalised exactly as ingest normalises records; bad ones named."""
     values: dict[str, Any] = {}
@@ -70,8 +63,9 @@ def normalise_query(raw: dict[str, str | None]) -> tuple[LookupQuery, dict[str, 
         else:
             values[name] = normalised.value
     if "given_name" in values:
-        canonical = _canonical_given_names()
-        values["given_name"] = canonical.get(values["given_name"], values["given_name"])
+        # as ingest stored it: the first word, a nickname resolved for either sex
+        name = values["given_name"]
+        values["given_name_forms"] = canonical_given_names(name) | {name}
     return LookupQuery(**values), problems
 
 
