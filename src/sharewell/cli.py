@@ -1322,6 +1322,43 @@ def lookup_command(
         console.print(f"[bold]{flag.label}[/bold] — held by {flag.owner}")
 
 
+@app.command("flag-access")
+def flag_access_command(
+    owner: Annotated[str, typer.Option(help="The organisation whose flags were looked at.")],
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Who looked at an organisation's flags, when and why (as CP-IS tells social care)."""
+    from sharewell.partnership import hub_engine
+    from sharewell.views.lookup import flag_access_report
+
+    engine = hub_engine(settings_for(hub))
+    try:
+        report = flag_access_report(engine, owner)
+    finally:
+        engine.dispose()
+    if as_json:
+        emit_json(report)
+        return
+    console.print(
+        _rows_table(
+            f"Lookups of {owner}'s flags",
+            ["when", "who", "organisation", "purpose", "agreement", "person"],
+            [
+                [
+                    r["when"],
+                    r["who"],
+                    r["organisation"],
+                    r["purpose"],
+                    r["agreement"],
+                    ", ".join(r["persons"]),
+                ]
+                for r in report
+            ],
+        )
+    )
+
+
 # --- savings ------------------------------------------------------------------------------
 
 savings_app = typer.Typer(

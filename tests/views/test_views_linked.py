@@ -301,3 +301,12 @@ def test_lookup_command_reports_in_json_and_is_audited(
     assert {f["name"] for f in answer["flags"]} <= {"mh_crisis_contact_last_12m"}
     assert answer["audit_seqs"]
     assert [e.seq for e in entries(linked_hub.engine)[before:]] == answer["audit_seqs"]
+    # the trust, whose flag it is, sees that the officer looked, and why
+    hub = str(linked_hub.settings.hub_dir)
+    assert main(["flag-access", "--owner", "westshire_mht", "--hub", hub, "--json"]) == 0
+    told = json.loads(capsys.readouterr().out)
+    person = answer["identification"]["person_id"]
+    assert any(
+        t["who"] == POLICE_OFFICER and t["purpose"] == "mh_crisis_care" and person in t["persons"]
+        for t in told
+    )
