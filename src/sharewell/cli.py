@@ -1199,10 +1199,15 @@ def risk_calibrate(
         emit_json(result)
         return
     table = Table(title=f"Ranking quality on dwelling fires in the year after {when}")
-    for col in ("targeting", "AUC", "fires in top 10% of households"):
+    for col in ("targeting", "AUC (95% interval)", "fires in top 10% of households"):
         table.add_column(col)
-    for name, q in (("shared risk factors", result.model), ("age only", result.age_only)):
-        table.add_row(name, f"{q.auc:.3f}", f"{q.top_decile_capture:.1%} of {q.fires}")
+    rankings = [("calibrated weights", result.model)]
+    if result.starting is not None:
+        rankings.append(("starting weights", result.starting))
+    rankings.append(("age only", result.age_only))
+    for name, q in rankings:
+        interval = f" ({q.auc_interval[0]:.2f}-{q.auc_interval[1]:.2f})" if q.auc_interval else ""
+        table.add_row(name, f"{q.auc:.3f}{interval}", f"{q.top_decile_capture:.1%} of {q.fires}")
     console.print(table)
     if out is not None:
         console.print(f"Fitted weights (version {result.weights.version}) written to {out}")
@@ -1284,7 +1289,7 @@ def lookup_command(
     as_json: JsonOption = False,
 ) -> None:
     """Point-of-contact flag lookup: identify one person safely and show granted flags only."""
-    from sharewell.views.lookup import lookup
+    from sharewell.views.lookup import WorkspaceCandidates, lookup
 
     details = {
         "given_name": given_name,
@@ -1294,8 +1299,15 @@ def lookup_command(
         "nhs_number": nhs_number,
     }
     with _linked_hub(hub) as (engine, conn):
+        # one question, then exit: read candidates from the workspace, build no index
         result = lookup(
-            engine, conn, username=user, purpose=purpose, details=details, as_of=_as_of(as_of)
+            engine,
+            conn,
+            username=user,
+            purpose=purpose,
+            details=details,
+            as_of=_as_of(as_of),
+            index=WorkspaceCandidates(conn),
         )
     if as_json:
         emit_json(result)
@@ -1311,6 +1323,43 @@ def lookup_command(
         console.print("No flags to show.")
     for flag in result.flags:
         console.print(f"[bold]{flag.label}[/bold] — held by {flag.owner}")
+
+
+@app.command("flag-access")
+def flag_access_command(
+    owner: Annotated[str, typer.Option(help="The organisation whose flags were looked at.")],
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Who looked at an organisation's flags, when and why (as CP-IS tells social care)."""
+    from sharewell.partnership import hub_engine
+    from sharewell.views.lookup import flag_access_report
+
+    engine = hub_engine(settings_for(hub))
+    try:
+        report = flag_access_report(engine, owner)
+    finally:
+        engine.dispose()
+    if as_json:
+        emit_json(report)
+        return
+    console.print(
+        _rows_table(
+            f"Lookups of {owner}'s flags",
+            ["when", "who", "organisation", "purpose", "agreement", "person"],
+            [
+                [
+                    r["when"],
+                    r["who"],
+                    r["organisation"],
+                    r["purpose"],
+                    r["agreement"],
+                    ", ".join(r["persons"]),
+                ]
+                for r in report
+            ],
+        )
+    )
 
 
 # --- savings ------------------------------------------------------------------------------
