@@ -182,6 +182,7 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Load a partner extract: validate, normalise, quarantine bad rows, all or nothing."""
+    from sharewell.agreements.linkage_mode import refuse_plaintext_ingest
     from sharewell.ingest import ingest_file
     from sharewell.ingest.audited import audited_ingest
     from sharewell.partnership import hub_engine
@@ -190,9 +191,13 @@ def ingest(
     engine = hub_engine(settings)
     try:
         with _open_workspace(hub) as workspace, err_console.status("Starting") as status:
-            report = audited_ingest(
-                engine,
-                lambda: ingest_file(
+
+            def load() -> Any:
+                # A partner whose agreement says PPRL sends encodings, never identifiers.
+                refuse_plaintext_ingest(
+                    engine, partner=partner, file=file, source_type=source, mapping=mapping
+                )
+                return ingest_file(
                     workspace,
                     partner=partner,
                     path=file,
@@ -200,11 +205,9 @@ def ingest(
                     mapping=mapping,
                     loaded_by=settings.user,
                     progress=lambda message: status.update(message) if not as_json else None,
-                ),
-                actor=settings.user,
-                partner=partner,
-                file=file,
-            )
+                )
+
+            report = audited_ingest(engine, load, actor=settings.user, partner=partner, file=file)
     finally:
         engine.dispose()
     if as_json:
@@ -1196,10 +1199,15 @@ def risk_calibrate(
         emit_json(result)
         return
     table = Table(title=f"Ranking quality on dwelling fires in the year after {when}")
-    for col in ("targeting", "AUC", "fires in top 10% of households"):
+    for col in ("targeting", "AUC (95% interval)", "fires in top 10% of households"):
         table.add_column(col)
-    for name, q in (("shared risk factors", result.model), ("age only", result.age_only)):
-        table.add_row(name, f"{q.auc:.3f}", f"{q.top_decile_capture:.1%} of {q.fires}")
+    rankings = [("calibrated weights", result.model)]
+    if result.starting is not None:
+        rankings.append(("starting weights", result.starting))
+    rankings.append(("age only", result.age_only))
+    for name, q in rankings:
+        interval = f" ({q.auc_interval[0]:.2f}-{q.auc_interval[1]:.2f})" if q.auc_interval else ""
+        table.add_row(name, f"{q.auc:.3f}{interval}", f"{q.top_decile_capture:.1%} of {q.fires}")
     console.print(table)
     if out is not None:
         console.print(f"Fitted weights (version {result.weights.version}) written to {out}")
@@ -1281,7 +1289,7 @@ def lookup_command(
     as_json: JsonOption = False,
 ) -> None:
     """Point-of-contact flag lookup: identify one person safely and show granted flags only."""
-    from sharewell.views.lookup import lookup
+    from sharewell.views.lookup import WorkspaceCandidates, lookup
 
     details = {
         "given_name": given_name,
@@ -1291,8 +1299,15 @@ def lookup_command(
         "nhs_number": nhs_number,
     }
     with _linked_hub(hub) as (engine, conn):
+        # one question, then exit: read candidates from the workspace, build no index
         result = lookup(
-            engine, conn, username=user, purpose=purpose, details=details, as_of=_as_of(as_of)
+            engine,
+            conn,
+            username=user,
+            purpose=purpose,
+            details=details,
+            as_of=_as_of(as_of),
+            index=WorkspaceCandidates(conn),
         )
     if as_json:
         emit_json(result)
@@ -1308,6 +1323,43 @@ def lookup_command(
         console.print("No flags to show.")
     for flag in result.flags:
         console.print(f"[bold]{flag.label}[/bold] — held by {flag.owner}")
+
+
+@app.command("flag-access")
+def flag_access_command(
+    owner: Annotated[str, typer.Option(help="The organisation whose flags were looked at.")],
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Who looked at an organisation's flags, when and why (as CP-IS tells social care)."""
+    from sharewell.partnership import hub_engine
+    from sharewell.views.lookup import flag_access_report
+
+    engine = hub_engine(settings_for(hub))
+    try:
+        report = flag_access_report(engine, owner)
+    finally:
+        engine.dispose()
+    if as_json:
+        emit_json(report)
+        return
+    console.print(
+        _rows_table(
+            f"Lookups of {owner}'s flags",
+            ["when", "who", "organisation", "purpose", "agreement", "person"],
+            [
+                [
+                    r["when"],
+                    r["who"],
+                    r["organisation"],
+                    r["purpose"],
+                    r["agreement"],
+                    ", ".join(r["persons"]),
+                ]
+                for r in report
+            ],
+        )
+    )
 
 
 # --- savings ------------------------------------------------------------------------------
@@ -1551,6 +1603,43 @@ def encode(
     )
 
 
+@pprl_app.command("load")
+def pprl_load(
+    files: Annotated[list[Path], typer.Argument(help="Encoded files from `sharewell encode`.")],
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Load partners' encoded files into the workspace: record ids and events, no names."""
+    from sharewell.partnership import hub_engine
+    from sharewell.privacy.upload import load_upload
+
+    settings = settings_for(hub)
+    engine = hub_engine(settings)
+    try:
+        with _open_workspace(hub) as workspace:
+            reports = [
+                load_upload(workspace, engine, path, loaded_by=settings.user) for path in files
+            ]
+    finally:
+        engine.dispose()
+    rows = [
+        {
+            "file": str(path),
+            "partner": r.partner,
+            "source_type": r.source_type,
+            "dataset_version": r.dataset_version,
+            "rows_accepted": r.rows_accepted,
+            "rows_quarantined": r.rows_quarantined,
+        }
+        for path, r in zip(files, reports, strict=True)
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        console.print(key_value_table(f"Loaded {row.pop('file')}", row))
+
+
 @pprl_app.command("link")
 def pprl_link(
     files: Annotated[list[Path], typer.Argument(help="Encoded files from `sharewell encode`.")],
@@ -1748,12 +1837,24 @@ def demo(
     ),
     people: Annotated[int, typer.Option(min=10, help="People in the synthetic county.")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed for the synthetic partnership.")] = 42,
+    linkage: Annotated[
+        str,
+        typer.Option(
+            help="plaintext (the hub links names) or pprl (partners send encodings only)."
+        ),
+    ] = "plaintext",
     as_json: JsonOption = False,
 ) -> None:
     """Run every stage end to end on a synthetic partnership and say where to look."""
     from sharewell.demo import run_demo
 
-    summary = run_demo(out, people=people, seed=seed, console=None if as_json else console)
+    summary = run_demo(
+        out,
+        people=people,
+        seed=seed,
+        console=None if as_json else console,
+        linkage=linkage,  # type: ignore[arg-type]  # run_demo refuses any other value
+    )
     if as_json:
         emit_json(summary)
 

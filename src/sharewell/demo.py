@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rich.console import Console
 
 from sharewell.config import Settings, get_settings
+from sharewell.errors import ConfigError
 from sharewell.store import Workspace, init_hub
 
-__all__ = ["DemoSummary", "build_linked_hub", "run_demo"]
+__all__ = ["LINKAGE_CHOICES", "DemoSummary", "build_linked_hub", "pprl_agreements", "run_demo"]
+
+# plaintext: the hub links names and dates of birth (Splink); pprl: each partner encodes its
+# extracts with the partnership's secret, which the hub never holds, and the hub links those.
+Linkage = Literal["plaintext", "pprl"]
+LINKAGE_CHOICES: tuple[str, ...] = ("plaintext", "pprl")
 
 # Demo users (seeded with the partnership) who look at the front-line views.
 FIRE_CREW = "westshire_fire.frontline"
@@ -33,6 +40,7 @@ def build_linked_hub(
     seed: int,
     console: Console | None = None,
     settings: Settings | None = None,
+    linkage: Linkage = "plaintext",
 ) -> tuple[Settings, DemoSummary]:
     """Hub, synthetic partnership, demo agreements, ingest and linkage: data ready for views."""
     from sharewell.agreements import seed_demo_partnership
@@ -42,6 +50,8 @@ def build_linked_hub(
     from sharewell.partnership import hub_engine
     from sharewell.synth import SynthConfig, synthesise
 
+    if linkage not in LINKAGE_CHOICES:
+        raise ConfigError(f"linkage {linkage!r} is not one of {', '.join(LINKAGE_CHOICES)}")
     summary = DemoSummary(out_dir=out_dir)
     settings = (settings or get_settings()).model_copy(update={"hub_dir": out_dir / "hub"})
     status = init_hub(settings)
@@ -61,26 +71,36 @@ def build_linked_hub(
 
     engine = hub_engine(settings)
     try:
-        seeded = seed_demo_partnership(engine, actor="demo")
-        with Workspace(settings.workspace_path()) as workspace:
-            reports = ingest_manifest(workspace, extracts, loaded_by="demo")
-        for report in reports:
-            record_ingest(engine, report, actor="demo")
+        if linkage == "pprl":
+            examples = pprl_agreements(out_dir / "agreements")
+            seeded = seed_demo_partnership(engine, actor="demo", examples_dir=examples)
+            uploads = _encode_at_partners(extracts, out_dir / "partners", summary)
+            reports = _load_uploads(settings, engine, uploads)
+        else:
+            seeded = seed_demo_partnership(engine, actor="demo")
+            with Workspace(settings.workspace_path()) as workspace:
+                reports = ingest_manifest(workspace, extracts, loaded_by="demo")
+            for report in reports:
+                record_ingest(engine, report, actor="demo")
     finally:
         engine.dispose()
     summary.stages["partnership and agreements"] = {
         "organisations added": seeded.organisations_added,
         "users added": seeded.users_added,
+        "linkage mode (in every agreement)": linkage,
         **{f"agreement {k}": v for k, v in seeded.agreements.items()},
     }
 
-    summary.stages["ingest"] = {
+    summary.stages["ingest" if linkage == "plaintext" else "ingest of encoded uploads"] = {
         "extracts": len(reports),
         "rows read": sum(r.rows_read for r in reports),
         "accepted": sum(r.rows_accepted for r in reports),
         "quarantined (with reasons)": sum(r.rows_quarantined for r in reports),
     }
 
+    if linkage == "pprl":
+        summary.stages["privacy-preserving linkage"] = _link_uploads(settings, uploads, extracts)
+        return settings, summary
     run = link_workspace(settings)
     summary.stages["linkage"] = {
         "records": run.records,
@@ -93,7 +113,144 @@ def build_linked_hub(
     return settings, summary
 
 
-def run_demo(out_dir: Path, *, people: int, seed: int, console: Console | None) -> DemoSummary:
+def pprl_agreements(out: Path) -> Path:
+    """The example agreements, each saying ``linkage: pprl``, written to ``out``."""
+    import yaml
+
+    from sharewell.agreements import EXAMPLES_DIR
+
+    out.mkdir(parents=True, exist_ok=True)
+    for path in sorted(EXAMPLES_DIR.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw["linkage"] = "pprl"
+        (out / path.name).write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return out
+
+
+def _encode_at_partners(extracts: Path, partners: Path, summary: DemoSummary) -> list[Path]:
+    """What each partner does on its own machine: encode its extracts with the secret."""
+    from sharewell.privacy import read_secret
+    from sharewell.privacy.encode import encode_partnership
+
+    partners.mkdir(parents=True, exist_ok=True)
+    # The partners' shared secret: kept with them, never in the hub's directory.
+    secret_file = partners / "partnership.key"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
+    key = read_secret(secret_file)
+    reports = encode_partnership(extracts, key, partners / "uploads", pass_events=True)
+    summary.stages["encoding at the partners"] = {
+        "secret (partners only)": str(secret_file),
+        "key fingerprint": key.fingerprint,
+        "encoded files": len(reports),
+        "records encoded": sum(r.records for r in reports),
+        "hardening": ", ".join(reports[0].hardening) if reports else "-",
+        "uploads": str(partners / "uploads"),
+    }
+    return [r.out for r in reports]
+
+
+def _load_uploads(settings: Settings, engine: Any, uploads: list[Path]) -> list[Any]:
+    """The hub loads each upload's records and events: no name, date of birth or address."""
+    from sharewell.privacy.upload import load_upload
+
+    with Workspace(settings.workspace_path()) as workspace:
+        return [load_upload(workspace, engine, path, loaded_by="demo") for path in uploads]
+
+
+def _reveal_to_crisis_team(
+    settings: Settings, person_ids: list[str], out_dir: Path
+) -> dict[str, Any]:
+    """The hub's ids of the cohort's records go to their providers, who reveal the names.
+
+    The mh-crisis-care agreement grants the crisis team police and ambulance records at
+    the identifiable level. In PPRL mode the hub has no names to give, so it passes each
+    provider the pseudonymous ids of its records of people in the cohort; the provider
+    reveals just the granted fields, logs it, and the hub's audit log records it.
+    """
+    import json
+
+    import pyarrow as pa
+
+    from sharewell.partnership import hub_engine
+    from sharewell.privacy import load_schema
+    from sharewell.privacy.reveal import reveal_file
+
+    extracts, partners = out_dir / "extracts", out_dir / "partners"
+    with Workspace(settings.workspace_path(), read_only=True) as ws:
+        ws.conn.register("sw_cohort", pa.table({"person_id": pa.array(person_ids, pa.string())}))
+        ids = ws.conn.execute(
+            "SELECT unique_id FROM person_index JOIN sw_cohort USING (person_id) ORDER BY 1"
+        ).fetchall()
+        ws.conn.unregister("sw_cohort")
+    manifest = json.loads((extracts / "manifest.json").read_text(encoding="utf-8"))
+    fields = ["given_name", "family_name", "date_of_birth"]
+    out: dict[str, Any] = {}
+    engine = hub_engine(settings)
+    try:
+        for entry in manifest["extracts"]:
+            if entry["source_type"] not in ("police.mh_incident", "ambulance.mh_callout"):
+                continue
+            partner = entry["partner"]
+            prefix = f"{partner}:{entry['source_type']}:"
+            mine = [u for (u,) in ids if u.startswith(prefix)]
+            ids_file = partners / partner / "ids_from_hub.txt"
+            ids_file.parent.mkdir(parents=True, exist_ok=True)
+            ids_file.write_text("".join(f"{u}\n" for u in mine), encoding="utf-8")
+            result = reveal_file(
+                extracts / entry["file"],
+                load_schema(extracts / entry["mapping"]),
+                ids_file,
+                fields,
+                partners / partner / f"for_{CRISIS_TEAM.split('.')[0]}.csv",
+                partner=partner,
+                purpose="mh_crisis_care",
+                recipient=CRISIS_TEAM.split(".")[0],
+                log=partners / partner / "reveals.jsonl",
+                audit=engine,
+                agreement_id="mh-crisis-care",
+            )
+            out[f"{partner}: records revealed"] = len(result.rows)
+    finally:
+        engine.dispose()
+    out["fields"] = ", ".join(fields)
+    out["each reveal"] = "in the provider's reveal log and the hub's audit log (action reveal)"
+    return out
+
+
+def _link_uploads(settings: Settings, uploads: list[Path], extracts: Path) -> dict[str, Any]:
+    """The hub links the encodings into the person index the views read."""
+    from sharewell.privacy import link_encodings, load_encodings, pairwise_accuracy
+    from sharewell.privacy.link import read_truth, write_person_index
+
+    records = load_encodings(uploads)
+    result = link_encodings(records)
+    with Workspace(settings.workspace_path()) as workspace:
+        run_id = write_person_index(workspace.conn, result, records)
+    accuracy = pairwise_accuracy(
+        list(result.person_ids), read_truth(extracts / "truth" / "records.csv", result)
+    )
+    share = result.candidate_pairs / max(result.all_pairs, 1)
+    return {
+        "run": run_id,
+        "records": result.records,
+        "pairs compared": f"{result.candidate_pairs:,} ({100 * share:.2f}% of all)",
+        "persons": result.persons,
+        "Dice threshold": result.threshold,
+        "seconds": f"{result.seconds:.1f}",
+        "pairwise precision (against the truth file)": f"{accuracy['precision']:.4f}",
+        "pairwise recall (against the truth file)": f"{accuracy['recall']:.4f}",
+    }
+
+
+def run_demo(
+    out_dir: Path,
+    *,
+    people: int,
+    seed: int,
+    console: Console | None,
+    linkage: Linkage = "plaintext",
+) -> DemoSummary:
     """Run every stage on a synthetic partnership in ``out_dir``; print a summary if asked."""
     from sharewell.linkage.report import write_report
     from sharewell.partnership import hub_engine
@@ -102,20 +259,24 @@ def run_demo(out_dir: Path, *, people: int, seed: int, console: Console | None) 
     from sharewell.views.crisis_care import crisis_cohort_for
     from sharewell.views.safe_and_well import safe_and_well_list
 
-    settings, summary = build_linked_hub(out_dir, people=people, seed=seed, console=console)
-
-    report = write_report(
-        settings, out_dir / "linkage-report.html", truth=out_dir / "extracts/truth/records.csv"
+    settings, summary = build_linked_hub(
+        out_dir, people=people, seed=seed, console=console, linkage=linkage
     )
-    quality: dict[str, Any] = {"report": str(report.out)}
-    if report.accuracy is not None:
-        acc = report.accuracy
-        quality |= {
-            "pairwise precision": f"{acc.precision:.4f}",
-            "pairwise recall": f"{acc.recall:.4f}",
-            "persons exactly recovered": f"{acc.persons_exact / max(acc.true_persons, 1):.4f}",
-        }
-    summary.stages["linkage quality (against the truth file)"] = quality
+
+    # The Splink report explains a Splink model; in PPRL mode the accuracy is in the summary.
+    if linkage == "plaintext":
+        report = write_report(
+            settings, out_dir / "linkage-report.html", truth=out_dir / "extracts/truth/records.csv"
+        )
+        quality: dict[str, Any] = {"report": str(report.out)}
+        if report.accuracy is not None:
+            acc = report.accuracy
+            quality |= {
+                "pairwise precision": f"{acc.precision:.4f}",
+                "pairwise recall": f"{acc.recall:.4f}",
+                "persons exactly recovered": f"{acc.persons_exact / max(acc.true_persons, 1):.4f}",
+            }
+        summary.stages["linkage quality (against the truth file)"] = quality
 
     as_of = SynthConfig().history_end
     engine = hub_engine(settings)
@@ -128,8 +289,18 @@ def run_demo(out_dir: Path, *, people: int, seed: int, console: Console | None) 
         engine.dispose()
     top = visits.households[0] if visits.households else None
     summary.stages[f"Safe and Well list for {FIRE_CREW}"] = {
+        # In PPRL mode the hub holds no addresses, so it cannot group people into households.
         "households ranked": len(visits.households),
-        "first to visit": f"{top.address}, {top.postcode}" if top else "-",
+        # In PPRL mode the hub holds no address: the provider reveals it (sharewell pprl reveal).
+        "first to visit": (
+            (
+                f"{top.address}, {top.postcode}"
+                if top.address
+                else f"{top.household_id} (address by reveal)"
+            )
+            if top
+            else "-"
+        ),
         "because": top.risk.reasons if top else "-",
         "audit entries written": len(visits.audit_seqs),
     }
@@ -138,6 +309,10 @@ def run_demo(out_dir: Path, *, people: int, seed: int, console: Console | None) 
         "seen by 2+ agencies": sum(len(m.agencies) > 1 for m in cohort.members),
         "audit entries written": len(cohort.audit_seqs),
     }
+    if linkage == "pprl":
+        summary.stages[f"names for {CRISIS_TEAM}, revealed by the providers"] = (
+            _reveal_to_crisis_team(settings, [m.person_id for m in cohort.members], out_dir)
+        )
     summary.stages["savings"] = savings
 
     if console is not None:
@@ -145,9 +320,14 @@ def run_demo(out_dir: Path, *, people: int, seed: int, console: Console | None) 
 
         for stage, figures in summary.stages.items():
             console.print(key_value_table(stage, figures))
+        where = (
+            f"  linkage report   {out_dir / 'linkage-report.html'}\n"
+            if linkage == "plaintext"
+            else f"  partners' side   {out_dir / 'partners'}  (secret and encoded uploads)\n"
+        )
         console.print(
             f"\n[bold green]Demo complete.[/bold green] Look in {out_dir.resolve()}:\n"
-            f"  linkage report   {out_dir / 'linkage-report.html'}\n"
+            f"{where}"
             f"  savings report   {out_dir / 'savings'}\n"
             f"  the hub          {out_dir / 'hub'}  (try: sharewell --help)"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -120,3 +121,40 @@ def test_calibration_refuses_too_few_fires() -> None:
     rows = [HouseholdOutcome(r.risk, False) for r in rows]
     with pytest.raises(SharewellError, match="too few past fires"):
         calibrate(rows, load_weights(), fitted_on="x")
+
+
+def test_calibration_starts_from_the_judgement_weights_and_moves_only_on_evidence() -> None:
+    start = load_weights()
+    rng = np.random.default_rng(11)
+    truth = {"smoker": 2.0, "hoarding": 1.5}
+    never_recorded = {"oxygen_use", "alcohol_or_drugs"}
+    few = [
+        HouseholdOutcome(
+            score_household(
+                r.risk.household_id,
+                [replace(p, factors=p.factors - never_recorded) for p in r.risk.people],
+                start,
+                as_of=AS_OF,
+            ),
+            r.had_fire,
+        )
+        for r in _population(rng, 3_000, truth)
+    ]
+    assert 10 <= sum(r.had_fire for r in few) < 100  # a county-year's worth of fires
+    fitted = calibrate(few, start, fitted_on="a few fires")
+    for name in never_recorded:
+        # no partner records it, so there is no evidence: the judgement weight stands
+        assert fitted.factors[name].weight == pytest.approx(start.factors[name].weight, abs=1e-3)
+    # the fires are evidence that smoking matters more than the judgement said (2.0 vs 1.0)
+    assert fitted.factors["smoker"].weight > start.factors["smoker"].weight + 0.3
+
+
+def test_ranking_quality_gives_an_interval_around_each_auc() -> None:
+    rows = _population(np.random.default_rng(3), 4_000, {"smoker": 1.5})
+    model, age_only = ranking_quality(rows, resamples=200)
+    for quality in (model, age_only):
+        assert quality.auc_interval is not None
+        low, high = quality.auc_interval
+        assert low < quality.auc < high
+        assert high - low < 0.5
+    assert ranking_quality(rows)[0].auc_interval is None

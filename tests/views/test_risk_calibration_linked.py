@@ -25,6 +25,11 @@ def test_ranking_beats_age_only_targeting_on_the_synthetic_partnership(
     assert result.model.fires >= 15
     assert result.model.households == result.age_only.households
     assert result.model.auc > result.age_only.auc
+    # the report says how sure it is, and whether calibrating beat the starting weights
+    assert result.starting is not None and result.starting.households == result.model.households
+    for quality in (result.model, result.starting, result.age_only):
+        assert quality.auc_interval is not None
+        assert quality.auc_interval[0] < quality.auc < quality.auc_interval[1]
     # the factors the generator made matter come out as raising risk
     factors = result.weights.factors
     assert factors["hoarding"].weight > 0

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import Engine
 
 from sharewell.agreements.minimise import minimise_rows
-from sharewell.agreements.model import Level
+from sharewell.agreements.model import Agreement, Level
 from sharewell.agreements.policy import AccessRequest, Decision, decide
 from sharewell.agreements.store import current_agreements
 from sharewell.audit import AuditEvent, record
@@ -50,6 +50,7 @@ def governed_read(
     action: Literal["access", "reveal", "export"] = "access",
     person_key: str = "person_id",
     at: datetime | None = None,
+    agreements: Sequence[Agreement] | None = None,
 ) -> GovernedResult:
     """Decide the request, fetch and minimise the rows, audit, and only then return them.
 
@@ -61,6 +62,8 @@ def governed_read(
         action: what the audit entry calls it (access, reveal or export).
         person_key: the internal person id column, recorded in the audit entry.
         at: the time of the request (default now, UTC).
+        agreements: the current agreements, when the caller read them for this same request
+            (a flag lookup reads them once to choose what to ask for); default: read them now.
 
     Returns:
         The minimised rows with the decision and the audit entry's sequence number.
@@ -94,7 +97,8 @@ def governed_read(
             level=level,
             provider=provider,
         )
-        decision = decide(request, current_agreements(engine), when)
+        current = current_agreements(engine) if agreements is None else agreements
+        decision = decide(request, current, when)
 
     def event(
         outcome: Literal["allow", "deny", "failed"], persons: tuple[str, ...] = (), **detail: Any

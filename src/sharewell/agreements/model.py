@@ -14,6 +14,7 @@ __all__ = [
     "ARTICLE9_CONDITIONS",
     "ARTICLE9_NEEDS_SCHEDULE1",
     "LEVELS",
+    "LINKAGE_MODES",
     "SCHEDULE1_CONDITIONS",
     "SCHEDULE1_FOR_ARTICLE9",
     "Agreement",
@@ -24,6 +25,7 @@ __all__ = [
     "DatasetGrant",
     "LawfulBasis",
     "Level",
+    "LinkageMode",
     "Provider",
     "Recipient",
     "Schedule1Condition",
@@ -32,6 +34,11 @@ __all__ = [
 # Least to most revealing (DESIGN.md).
 Level = Literal["aggregate_only", "flag_only", "pseudonymised", "identifiable"]
 LEVELS: tuple[str, ...] = get_args(Level)
+
+# How the hub links the partners' records: names and dates of birth in clear (Splink), or
+# privacy-preserving linkage of encodings the partners make themselves (docs/privacy.md).
+LinkageMode = Literal["plaintext", "pprl"]
+LINKAGE_MODES: tuple[str, ...] = get_args(LinkageMode)
 
 AgreementStatus = Literal["draft", "active", "suspended", "expired"]
 
@@ -164,6 +171,8 @@ class Agreement(BaseModel):
     providers: tuple[Provider, ...] = Field(min_length=1)
     recipients: tuple[Recipient, ...] = Field(min_length=1)
     retention_days: int = Field(ge=1)
+    # pprl: the providers send the hub encodings, never identifiers in clear.
+    linkage: LinkageMode = "plaintext"
     start: date
     end: date
     review: date

@@ -281,18 +281,36 @@ def encode_partnership(
     key: SecretKey,
     out_dir: Path,
     hardening: Sequence[str] | None = None,
+    *,
+    pass_events: bool = False,
 ) -> list[EncodingReport]:
     """Encode every extract of a partnership directory (``manifest.json``), as each partner
-    would on its own machine; for demos, tests and benchmarks."""
+    would on its own machine; for demos, tests and benchmarks.
+
+    With ``pass_events``, every non-identifying column an extract's mapping names (event
+    dates, types, flags) passes through in clear, so views can read events at the hub.
+    """
     manifest_path = directory / "manifest.json"
     if not manifest_path.is_file():
         raise NotFound(f"{directory} holds no manifest.json (write one with `sharewell synth`)")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    types = load_source_types()
     reports = []
     for entry in manifest["extracts"]:
         schema = load_schema(directory / entry["mapping"])
         if hardening is not None:
             schema = schema.model_copy(update={"hardening": tuple(hardening)})
+        if pass_events:
+            columns = types[schema.source_type].columns
+            events = [
+                c
+                for c in dict.fromkeys(schema.columns.values())
+                if c in columns
+                and c != "record_id"
+                and not columns[c].identifier
+                and c not in _IDENTIFIER_FIELDS
+            ]
+            schema = schema.model_copy(update={"pass_through": tuple(events)})
         name = Path(entry["mapping"]).stem + ".parquet"
         reports.append(
             encode_file(directory / entry["file"], schema, key, out_dir / name, entry["partner"])

@@ -1,10 +1,20 @@
-"""Dice coefficients of Bloom-filter encodings: a vectorised NumPy popcount kernel."""
+"""Dice coefficients of Bloom-filter encodings: a compiled popcount kernel, NumPy reference.
+
+The hub compares candidate pairs (from blocking), not whole datasets, so the kernel takes
+a list of pairs. NumPy cannot do that fast: it must gather both rows of every pair into
+a temporary array first. The kernel is compiled by numba (LLVM), which turns the word
+loop into the CPU's own popcount (AVX2 where present) and reads each row where it lies.
+``dice_pairs_numpy`` is the same arithmetic in NumPy: the reference the tests hold the
+kernel to, bit for bit, and the baseline the benchmark measures it against.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["dice_pairs", "popcounts"]
+from sharewell.privacy.kernels import dice_kernel
+
+__all__ = ["dice_pairs", "dice_pairs_numpy", "popcounts"]
 
 
 def popcounts(filters: np.ndarray) -> np.ndarray:
@@ -12,18 +22,47 @@ def popcounts(filters: np.ndarray) -> np.ndarray:
     return np.bitwise_count(filters).sum(axis=1, dtype=np.int32)
 
 
+def _as_pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    left = np.ascontiguousarray(left, dtype=np.int64)
+    right = np.ascontiguousarray(right, dtype=np.int64)
+    if left.shape != right.shape:
+        raise ValueError(f"{len(left)} left records but {len(right)} right records")
+    return left, right
+
+
 def dice_pairs(
+    filters: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    counts: np.ndarray | None = None,
+) -> np.ndarray:
+    """Dice coefficient 2|A∧B| / (|A|+|B|) of each candidate pair (left[k], right[k]).
+
+    Args:
+        filters: (n, words) uint64 encodings.
+        left, right: row numbers of the pairs' two records (sorting by ``left`` helps).
+        counts: bits set in each filter (``popcounts``), if already known.
+
+    Returns:
+        float32 scores, one per pair; 0 where both filters are empty.
+    """
+    left, right = _as_pairs(left, right)
+    filters = np.ascontiguousarray(filters, dtype=np.uint64)
+    counts = popcounts(filters) if counts is None else np.ascontiguousarray(counts, np.int32)
+    out = np.empty(len(left), dtype=np.float32)
+    dice_kernel()(filters, left, right, counts, out)
+    return out
+
+
+def dice_pairs_numpy(
     filters: np.ndarray,
     left: np.ndarray,
     right: np.ndarray,
     counts: np.ndarray | None = None,
     chunk: int = 4096,
 ) -> np.ndarray:
-    """Dice coefficient 2|A∧B| / (|A|+|B|) of each candidate pair (left[k], right[k]).
-
-    Whole rows gathered a cache-sized chunk at a time and ANDed in place: about twice as
-    fast as gathering word by word, and no (pairs × words) array is ever materialised.
-    """
+    """``dice_pairs`` in NumPy alone: whole rows gathered a cache-sized chunk at a time."""
+    left, right = _as_pairs(left, right)
     if counts is None:
         counts = popcounts(filters)
     out = np.empty(len(left), dtype=np.float32)

@@ -20,11 +20,18 @@ __all__ = [
 class LookupQuery:
     """The details a frontline worker has, already normalised like ingested records."""
 
-    given_name: str | None = None  # canonical given name (nicknames resolved)
+    given_name: str | None = None
     family_name: str | None = None
     date_of_birth: date | None = None
     postcode: str | None = None
     nhs_number: str | None = None
+    # the canonical given names a record of this person may hold (nicknames resolved, one per
+    # sex: Charlie is Charles or Charlotte); empty means the given name itself
+    given_name_forms: frozenset[str] = frozenset()
+
+    def given_name_matches(self, recorded: str | None) -> bool:
+        """Whether a record's canonical given name is one this query's given name may be."""
+        return recorded in (self.given_name_forms or {self.given_name})
 
     def has_enough_detail(self) -> bool:
         """An NHS number, or family name and date of birth with a given name or postcode."""
@@ -33,7 +40,7 @@ class LookupQuery:
         return bool(self.family_name and self.date_of_birth and (self.given_name or self.postcode))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a county's million of these are held in memory
 class CandidateRecord:
     """One linked record of a person that a lookup may match against."""
 
@@ -92,7 +99,7 @@ def _matches(query: LookupQuery, record: CandidateRecord) -> tuple[str, ...] | N
     fields = ["family_name", "date_of_birth"]
     if query.given_name:
         # Twins share everything but the given name: when it is given, it must agree.
-        if record.given_name != query.given_name:
+        if not query.given_name_matches(record.given_name):
             return None
         fields.append("given_name")
     if query.postcode:

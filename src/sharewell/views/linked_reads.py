@@ -9,14 +9,21 @@ that person's records with the governance flag rules, so no view re-implements t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Literal
 
 import duckdb
 from sqlalchemy import Engine
 
-from sharewell.agreements import Decision, GovernedResult, Level, derive_flags, governed_read
+from sharewell.agreements import (
+    Agreement,
+    Decision,
+    GovernedResult,
+    Level,
+    derive_flags,
+    governed_read,
+)
 from sharewell.agreements.flags import FLAGS
 from sharewell.errors import LinkageError
 from sharewell.ingest.source_types import source_type
@@ -45,8 +52,11 @@ def _records(
     source: str,
     columns: Sequence[str],
     person_ids: Sequence[str] | None = None,
+    known_rows: Sequence[Mapping[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Linked records of one source type: person_id, partner and the named columns."""
+    if known_rows is not None:
+        return [{k: r[k] for k in ("person_id", "partner", *columns)} for r in known_rows]
     table = source_type(source).table_name
     cols = "".join(f', r."{c}"' for c in columns)
     where = ""
@@ -80,6 +90,8 @@ def linked_read(
     action: Literal["access", "reveal", "export"] = "access",
     person_ids: Sequence[str] | None = None,
     provider: str | None = None,
+    agreements: Sequence[Agreement] | None = None,
+    known_rows: Sequence[Mapping[str, Any]] | None = None,
 ) -> GovernedResult:
     """Read ``fields`` of one source type for linked persons, decided and audited.
 
@@ -87,6 +99,10 @@ def linked_read(
     per person with a true/false per flag. Otherwise one row per record with ``person_id``,
     ``partner`` and the permitted fields. ``person_ids`` restricts the read to those
     persons (a lookup reads one person, and its audit entry names only that person).
+    ``known_rows`` are the records to read when the caller already holds them in memory (a
+    lookup's index: person_id, partner and the columns asked for); they still pass only
+    once the policy allows, cut to the permitted fields.
+    ``agreements`` passes on agreements the caller read for this same request.
     """
     stype = source_type(source)
 
@@ -94,14 +110,14 @@ def linked_read(
         if decision.level == "flag_only":
             reads = sorted({c for f in decision.fields for c in FLAGS[f].reads.get(source, ())})
             by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for row in _records(conn, source, reads, person_ids):
+            for row in _records(conn, source, reads, person_ids, known_rows):
                 by_person[row["person_id"]].append(row)
             return [
                 {"person_id": pid, **derive_flags(source, decision.fields, events, as_of)}
                 for pid, events in by_person.items()
             ]
         permitted = [f for f in decision.fields if f in stype.columns]
-        rows = _records(conn, source, permitted, person_ids)
+        rows = _records(conn, source, permitted, person_ids, known_rows)
         if stype.event_date and stype.event_date in permitted:
             rows = [r for r in rows if r[stype.event_date] is None or r[stype.event_date] <= as_of]
         return rows
@@ -116,4 +132,5 @@ def linked_read(
         fetch=fetch,
         provider=provider,
         action=action,
+        agreements=agreements,
     )

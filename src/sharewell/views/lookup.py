@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 import duckdb
 from sqlalchemy import Engine
 
-from sharewell.agreements import current_agreements
+from sharewell.agreements import Agreement, current_agreements
 from sharewell.agreements.flags import FLAGS
 from sharewell.audit import AuditEvent, entries, record
 from sharewell.errors import AccessDenied
-from sharewell.ingest.normalisers import nicknames, normalise_sql, quote_literal
 from sharewell.ingest.source_types import load_source_types
+from sharewell.ingest.value_normalisers import canonical_given_names, normalise_value
 from sharewell.partnership import get_user
-from sharewell.views.flag_lookup import CandidateRecord, Flag, Identification, LookupQuery, identify
-from sharewell.views.linked_reads import linked_read, require_person_index
+from sharewell.views.candidates import (
+    CandidateIndex,
+    Candidates,
+    WorkspaceCandidates,
+    candidate_index,
+)
+from sharewell.views.flag_lookup import Flag, Identification, LookupQuery, identify
+from sharewell.views.linked_reads import linked_read
 
 __all__ = [
     "CandidateIndex",
+    "Candidates",
     "LookupResult",
+    "WorkspaceCandidates",
     "candidate_index",
     "flag_access_report",
     "lookup",
@@ -32,6 +38,7 @@ __all__ = [
 ]
 
 QUERY_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode", "nhs_number")
+_PERSON_COLUMNS = load_source_types()["person"].columns
 
 
 @dataclass(frozen=True)
@@ -44,46 +51,6 @@ class LookupResult:
     audit_seqs: tuple[int, ...]
 
 
-@lru_cache
-def _normalise_sql(field: str) -> str:
-    """Ingest's own normaliser for ``field``, over one parameter instead of a literal."""
-    column = load_source_types()["person"].columns[field]
-    placeholder = "sharewell lookup placeholder"
-    sql = normalise_sql(column, [placeholder])
-    literal = quote_literal(placeholder)
-    if sql.count(literal) != 1:
-        raise RuntimeError("ingest's normaliser SQL no longer embeds its input once")
-    return sql.replace(literal, "?::VARCHAR")
-
-
-@lru_cache
-def _canonical_given_names() -> dict[str, str]:
-    return {nick: canon for nick, canon, _sex in nicknames()}
-
-
-_normaliser_lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _normaliser_connection() -> duckdb.DuckDBPyConnection:
-    """A private in-memory DuckDB for one-value normalisation (it needs no workspace data).
-
-    DuckDB's optimiser is built for a million rows and spends most of a one-row query's time
-    planning it, so it is off here (only here).
-    """
-    conn = duckdb.connect()
-    conn.execute("PRAGMA disable_optimizer")
-    return conn
-
-
-@lru_cache(maxsize=65_536)
-def _normalise_one(field: str, text: str) -> tuple[Any, str | None]:
-    # Names, dates of birth and postcodes repeat across lookups; each is normalised once.
-    with _normaliser_lock:
-        row = _normaliser_connection().execute(_normalise_sql(field), [text]).fetchone()
-    return (row[1], row[2]) if row else (None, "not understood")
-
-
 def normalise_query(raw: dict[str, str | None]) -> tuple[LookupQuery, dict[str, str]]:
     """The worker's details normalised exactly as ingest normalises records; bad ones named."""
     values: dict[str, Any] = {}
@@ -92,84 +59,25 @@ def normalise_query(raw: dict[str, str | None]) -> tuple[LookupQuery, dict[str, 
         text = (raw.get(name) or "").strip()
         if not text:
             continue
-        value, problem = _normalise_one(name, text)
-        if value is None:
-            problems[name] = problem or "not understood"
+        normalised = normalise_value(_PERSON_COLUMNS[name], text)
+        if normalised.value is None:
+            problems[name] = normalised.problem or "not understood"
         else:
-            values[name] = value
+            values[name] = normalised.value
     if "given_name" in values:
-        canonical = _canonical_given_names()
-        values["given_name"] = canonical.get(values["given_name"], values["given_name"])
+        # as ingest stored it: the first word, a nickname resolved for either sex
+        name = values["given_name"]
+        values["given_name_forms"] = canonical_given_names(name) | {name}
     return LookupQuery(**values), problems
 
 
-class CandidateIndex:
-    """Every linked record's matching fields in memory, keyed for a lookup's two questions.
-
-    A point-of-contact lookup must answer in milliseconds over a county's million records;
-    scanning the workspace each time cannot. The index is rebuilt when the person index
-    changes (a new linkage run), which ``current`` checks cheaply on every lookup.
-    """
-
-    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
-        self.stamp = self._stamp(conn)
-        self.by_nhs: dict[str, list[CandidateRecord]] = defaultdict(list)
-        self.by_name_dob: dict[tuple[str, date], list[CandidateRecord]] = defaultdict(list)
-        rows = conn.execute(
-            "SELECT i.person_id, coalesce(r.given_name_canonical, r.given_name), r.family_name, "
-            "r.date_of_birth, r.postcode, r.nhs_number "
-            "FROM person_records r JOIN person_index i USING (unique_id)"
-        ).fetchall()
-        for row in rows:
-            record = CandidateRecord(*row)
-            if record.nhs_number:
-                self.by_nhs[record.nhs_number].append(record)
-            if record.family_name and record.date_of_birth:
-                self.by_name_dob[(record.family_name, record.date_of_birth)].append(record)
-
-    @staticmethod
-    def _stamp(conn: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
-        row = conn.execute("SELECT count(*), max(run_id) FROM person_index").fetchone()
-        return tuple(row or ())
-
-    def current(self, conn: duckdb.DuckDBPyConnection) -> bool:
-        """Whether the person index is unchanged since this index was built."""
-        return self._stamp(conn) == self.stamp
-
-    def candidates(self, q: LookupQuery) -> list[CandidateRecord]:
-        """Records sharing the query's NHS number, or its family name and date of birth."""
-        found = list(self.by_nhs.get(q.nhs_number or "", ()))
-        if q.family_name and q.date_of_birth:
-            found += self.by_name_dob.get((q.family_name, q.date_of_birth), ())
-        return found
-
-
-_indexes: dict[str, CandidateIndex] = {}
-_indexes_lock = threading.Lock()
-
-
-def candidate_index(conn: duckdb.DuckDBPyConnection) -> CandidateIndex:
-    """The in-memory candidate index of this connection's workspace file, fresh."""
-    row = conn.execute(
-        "SELECT coalesce(path, database_name) FROM duckdb_databases() "
-        "WHERE database_name = current_database()"
-    ).fetchone()
-    key = str(row[0]) if row else ""
-    with _indexes_lock:
-        index = _indexes.get(key)
-        if index is None or not index.current(conn):
-            index = _indexes[key] = CandidateIndex(conn)
-        return index
-
-
 def _flag_sources(
-    engine: Engine, organisation: str, purpose: str
+    agreements: Sequence[Agreement], organisation: str, purpose: str
 ) -> dict[str, tuple[list[str], list[str]]]:
     """Source types the organisation may be granted flags from: flag names and their owners.
 
     This only chooses what to ask for; ``governed_read`` still decides (and audits) each read.
     """
-    agreements = current_agreements(engine)
     sources: dict[str, tuple[list[str], list[str]]] = {}
     for agreement in agreements:
         for recipient in agreement.recipients:
@@ -195,16 +103,19 @@ def lookup(
     purpose: str,
     details: dict[str, str | None],
     as_of: date,
+    index: Candidates | None = None,
 ) -> LookupResult:
     """Identify one person from ``details`` and return only the flags the agreement grants.
 
     Every lookup is audited, whether or not anyone was identified; each flag read names its
-    owner (the providing organisation) so the owner can see who looked and why.
+    owner (the providing organisation) so the owner can see who looked and why. ``index``
+    is where candidates come from: by default the workspace's in-memory ``CandidateIndex``
+    (built at a service's first lookup); ``WorkspaceCandidates(conn)`` for a one-off lookup.
     """
-    require_person_index(conn)
     user = get_user(engine, username)
     query, problems = normalise_query(details)
-    candidates = candidate_index(conn).candidates(query) if query.has_enough_detail() else []
+    index = index or candidate_index(conn)
+    candidates = index.candidates(query) if query.has_enough_detail() else []
     ident = identify(query, candidates)
     if not ident.identified:
         entry = record(
@@ -224,8 +135,11 @@ def lookup(
 
     flags: list[Flag] = []
     seqs: list[int] = []
+    person_id = ident.person_id or ""
+    # Read once: what to ask for is chosen, and each read decided, on the same agreements.
+    agreements = current_agreements(engine)
     for source, (names, owners) in sorted(
-        _flag_sources(engine, user.organisation, purpose).items()
+        _flag_sources(agreements, user.organisation, purpose).items()
     ):
         wanted = sorted({n for n in names if n in FLAGS and source in FLAGS[n].reads})
         providers = sorted(set(owners))
@@ -239,8 +153,10 @@ def lookup(
                 level="flag_only",
                 fields=wanted,
                 as_of=as_of,
-                person_ids=[ident.person_id or ""],
+                person_ids=[person_id],
                 provider=providers[0] if len(providers) == 1 else None,
+                agreements=agreements,
+                known_rows=index.records_of(conn, source, person_id),
             )
         except AccessDenied:
             continue
@@ -263,7 +179,7 @@ def lookup(
                     organisation=user.organisation,
                     role=user.role,
                     purpose=purpose,
-                    persons=(ident.person_id or "",),
+                    persons=(person_id,),
                     detail={"identified": True, "reason": "no flag is granted for this purpose"},
                 ),
             ).seq

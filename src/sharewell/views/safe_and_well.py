@@ -43,6 +43,8 @@ PURPOSE = "fire_prevention"
 IDENTITY = ["given_name", "family_name", "date_of_birth", "address", "postcode", "uprn"]
 # Registers that say who lives where, most trusted first (the GP register is kept current).
 REGISTERS = ("nhs.over65_register", "asc.client")
+BOOTSTRAP_RESAMPLES = 500  # for the AUC intervals of a calibration report
+
 # Partner flags a fire crew may be granted, and the risk factor each one evidences.
 FLAG_FACTORS: dict[str, dict[str, str]] = {
     "asc.client": {
@@ -329,8 +331,8 @@ def calibrate_from_history(
     Households are scored as they stood at the start of each year (only records dated on or
     before it), so a fire never explains itself; each training year adds a row per household,
     because one year of one county holds few fires. The ranking's quality on the year after
-    the cut-off is reported beside the fire service's usual age-only targeting, measured on
-    the same households.
+    the cut-off is reported beside the starting weights' and the fire service's usual
+    age-only targeting, on the same households, each AUC with a bootstrap interval.
     """
     weights = weights or load_weights()
     train: list[HouseholdOutcome] = []
@@ -344,9 +346,10 @@ def calibrate_from_history(
     first = cutoff - timedelta(days=365 * train_years)
     fitted = calibrate(train, weights, fitted_on=f"dwelling fires {first} to {cutoff}")
     people, _ = collect_people(engine, conn, username=username, as_of=cutoff)
-    test = _outcomes(
-        households_of(people.values(), fitted, cutoff),
-        fires_after(engine, conn, username=username, start=cutoff),
-    )
-    model, age_only = ranking_quality(test)
-    return CalibrationResult(weights=fitted, model=model, age_only=age_only)
+    fire_people = fires_after(engine, conn, username=username, start=cutoff)
+    test = _outcomes(households_of(people.values(), fitted, cutoff), fire_people)
+    model, age_only = ranking_quality(test, resamples=BOOTSTRAP_RESAMPLES)
+    # Did calibrating help? The starting weights ranked on the same households and fires.
+    before = _outcomes(households_of(people.values(), weights, cutoff), fire_people)
+    starting, _ = ranking_quality(before, resamples=BOOTSTRAP_RESAMPLES)
+    return CalibrationResult(weights=fitted, model=model, age_only=age_only, starting=starting)

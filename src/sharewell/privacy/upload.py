@@ -1,0 +1,72 @@
+"""The hub's side of an upload: a partner's encoded file into the workspace, without names.
+
+The records (partner record ids) and the columns the agreement lets through in clear (event
+dates, types, flags) are loaded by ingest as any extract is, so views can read events; the
+identifier columns stay empty, because the file has none. The encodings themselves are
+linked by ``link_encodings`` straight from the files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from sqlalchemy import Engine
+
+from sharewell.agreements.linkage_mode import refuse_identifiers_in_clear
+from sharewell.errors import LinkageError, NotFound
+from sharewell.ingest.audited import audited_ingest
+from sharewell.ingest.load import IngestReport, ingest_file
+from sharewell.ingest.mapping import Mapping
+from sharewell.privacy.encode import METADATA_KEY
+from sharewell.store import Workspace
+
+__all__ = ["ENCODED_COLUMNS", "load_upload", "upload_mapping"]
+
+# Columns `sharewell encode` writes besides the pass-through ones: for linking, not loading.
+ENCODED_COLUMNS = frozenset({"record_id", "partner", "source", "clk"})
+_ENCODED_PREFIXES = ("block_", "compare_")
+_ENCODED_SUFFIXES = ("_pseudonym",)
+
+
+def upload_mapping(path: Path) -> tuple[str, Mapping]:
+    """The partner and the ingest mapping of an encoded file: record id and pass-through."""
+    if not path.is_file():
+        raise NotFound(f"encoded file {path} does not exist")
+    schema = pq.read_schema(path)
+    raw = (schema.metadata or {}).get(METADATA_KEY)
+    if raw is None:
+        raise LinkageError(f"{path} is not a file written by `sharewell encode`")
+    meta = json.loads(raw)
+    passed = [
+        name
+        for name in schema.names
+        if name not in ENCODED_COLUMNS
+        and not name.startswith(_ENCODED_PREFIXES)
+        and not name.endswith(_ENCODED_SUFFIXES)
+    ]
+    columns = {"record_id": "record_id"} | {name: name for name in passed}
+    return str(meta["partner"]), Mapping(source_type=str(meta["source"]), columns=columns)
+
+
+def load_upload(
+    workspace: Workspace, engine: Engine, path: Path, *, loaded_by: str
+) -> IngestReport:
+    """Load an encoded file's records and pass-through columns; audited as any ingest is."""
+    partner, mapping = upload_mapping(path)
+
+    def load() -> IngestReport:
+        # The encoder never passes identifiers through; this holds even for a forged file.
+        refuse_identifiers_in_clear(
+            engine,
+            partner=partner,
+            source_type=mapping.source_type,
+            columns=mapping.columns.values(),
+            file=str(path),
+        )
+        return ingest_file(
+            workspace, partner=partner, path=path, mapping=mapping, loaded_by=loaded_by
+        )
+
+    return audited_ingest(engine, load, actor=loaded_by, partner=partner, file=path)

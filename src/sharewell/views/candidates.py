@@ -1,0 +1,216 @@
+"""Where a flag lookup finds its candidates: an in-memory index (a service) or the workspace.
+
+A point-of-contact lookup must answer in milliseconds over a county's million records;
+DuckDB has no index to seek one person by, so a long-running service keeps the matching
+fields (and, per source type, each person's flag records) in memory. A command that asks one
+question and exits reads the workspace instead.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+
+from sharewell.agreements.flags import FLAGS
+from sharewell.ingest.source_types import source_type
+from sharewell.views.flag_lookup import CandidateRecord, LookupQuery
+from sharewell.views.linked_reads import require_person_index
+
+__all__ = ["CandidateIndex", "Candidates", "WorkspaceCandidates", "candidate_index"]
+
+
+class CandidateIndex:
+    """Every linked record's matching fields in memory, keyed for a lookup's two questions.
+
+    A point-of-contact lookup must answer in milliseconds over a county's million records;
+    scanning the workspace each time cannot (DuckDB has no index to seek one person by). The
+    index is rebuilt when the person index changes (a new linkage run), which ``current``
+    checks on every lookup: a look at the workspace file's size and time, and only when the
+    file has changed, a look at the person index itself.
+    """
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, path: Path | None = None) -> None:
+        require_person_index(conn)
+        self.path = path
+        self.file_stamp = self._file_stamp()
+        self.stamp = self._stamp(conn)
+        self.by_nhs: dict[str, list[CandidateRecord]] = defaultdict(list)
+        self.by_name_dob: dict[tuple[str, date], list[CandidateRecord]] = defaultdict(list)
+        # per source type: each person's linked records there (the columns flag rules read),
+        # built at the first flag read from that source; dropped when the workspace changes
+        self._records: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self._lock = threading.Lock()
+        rows = conn.execute(
+            "SELECT i.person_id, coalesce(r.given_name_canonical, r.given_name), r.family_name, "
+            "r.date_of_birth, r.postcode, r.nhs_number "
+            "FROM person_records r JOIN person_index i USING (unique_id)"
+        ).fetchall()
+        for row in rows:
+            record = CandidateRecord(*row)
+            if record.nhs_number:
+                self.by_nhs[record.nhs_number].append(record)
+            if record.family_name and record.date_of_birth:
+                self.by_name_dob[(record.family_name, record.date_of_birth)].append(record)
+
+    @staticmethod
+    def _stamp(conn: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+        row = conn.execute("SELECT count(*), max(run_id) FROM person_index").fetchone()
+        return tuple(row or ())
+
+    def _file_stamp(self) -> tuple[int, ...] | None:
+        # DuckDB commits to the .wal file and checkpoints into the database file: any change
+        # to the workspace changes the size or time of one of them.
+        if self.path is None:
+            return None
+        stamp: list[int] = []
+        for file in (self.path, self.path.with_name(self.path.name + ".wal")):
+            try:
+                st = file.stat()
+            except FileNotFoundError:
+                stamp += [-1, -1]
+            else:
+                stamp += [st.st_size, st.st_mtime_ns]
+        return tuple(stamp)
+
+    def current(self, conn: duckdb.DuckDBPyConnection) -> bool:
+        """Whether the person index is unchanged since this index was built."""
+        file_stamp = self._file_stamp()
+        if file_stamp is not None and file_stamp == self.file_stamp:
+            return True
+        if self._stamp(conn) != self.stamp:
+            return False
+        # The workspace changed but not the person index (an ingest, a deletion): records
+        # read for flags are read again, so a deleted dataset never outlives its deletion.
+        with self._lock:
+            self._records.clear()
+        self.file_stamp = file_stamp
+        return True
+
+    def candidates(self, q: LookupQuery) -> list[CandidateRecord]:
+        """Records sharing the query's NHS number, or its family name and date of birth."""
+        found = list(self.by_nhs.get(q.nhs_number or "", ()))
+        if q.family_name and q.date_of_birth:
+            found += self.by_name_dob.get((q.family_name, q.date_of_birth), ())
+        return found
+
+    def records_of(
+        self, conn: duckdb.DuckDBPyConnection, source: str, person_id: str
+    ) -> list[dict[str, Any]]:
+        """One person's linked records of one source type: the columns flag rules read.
+
+        Read for every person at the first flag read from that source and kept until the
+        workspace changes, so a lookup's flag read is a dictionary look-up, not a scan.
+        """
+        with self._lock:
+            by_person = self._records.get(source)
+            if by_person is None:
+                by_person = self._records[source] = self._read_records(conn, source)
+            return by_person.get(person_id, [])
+
+    @staticmethod
+    def _read_records(
+        conn: duckdb.DuckDBPyConnection, source: str
+    ) -> dict[str, list[dict[str, Any]]]:
+        by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in _flag_records(conn, source):
+            by_person[row["person_id"]].append(row)
+        return by_person
+
+
+def _flag_records(
+    conn: duckdb.DuckDBPyConnection, source: str, person_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Linked records of one source type: person_id, partner and the columns flag rules read."""
+    columns = sorted({c for f in FLAGS.values() for c in f.reads.get(source, ())})
+    cols = "".join(f', r."{c}"' for c in columns)
+    where, params = (" WHERE i.person_id = ?", [person_id]) if person_id is not None else ("", [])
+    try:
+        cursor = conn.execute(
+            f"SELECT i.person_id, r.partner{cols} FROM {source_type(source).table_name} r "
+            f"JOIN person_index i USING (unique_id){where}",
+            params,
+        )
+    except duckdb.CatalogException:
+        return []  # nothing of this source type has been ingested
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class Candidates(Protocol):
+    """Where a lookup finds the records it may match, and a person's records for flags."""
+
+    def candidates(self, q: LookupQuery) -> list[CandidateRecord]:
+        """Records sharing the query's NHS number, or its family name and date of birth."""
+        ...
+
+    def records_of(
+        self, conn: duckdb.DuckDBPyConnection, source: str, person_id: str
+    ) -> list[dict[str, Any]]:
+        """One person's linked records of one source type: the columns flag rules read."""
+        ...
+
+
+class WorkspaceCandidates:
+    """Candidates read from the workspace for each lookup: for one-off lookups (the CLI).
+
+    Each lookup scans the person index (tens of milliseconds on a million records), where
+    building the in-memory ``CandidateIndex`` would take seconds: the right trade for a
+    command that answers one question and exits.
+    """
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        require_person_index(conn)
+        self.conn = conn
+
+    def candidates(self, q: LookupQuery) -> list[CandidateRecord]:
+        """Records sharing the query's NHS number, or its family name and date of birth."""
+        rows = self.conn.execute(
+            "SELECT i.person_id, coalesce(r.given_name_canonical, r.given_name), r.family_name, "
+            "r.date_of_birth, r.postcode, r.nhs_number "
+            "FROM person_records r JOIN person_index i USING (unique_id) "
+            "WHERE r.nhs_number = ? OR (r.family_name = ? AND r.date_of_birth = ?)",
+            [q.nhs_number, q.family_name, q.date_of_birth],
+        ).fetchall()
+        return [CandidateRecord(*row) for row in rows]
+
+    def records_of(
+        self, conn: duckdb.DuckDBPyConnection, source: str, person_id: str
+    ) -> list[dict[str, Any]]:
+        """One person's linked records of one source type: the columns flag rules read."""
+        return _flag_records(conn, source, person_id)
+
+
+_indexes: dict[str, CandidateIndex] = {}
+_indexes_lock = threading.Lock()
+
+
+_paths: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, str] = weakref.WeakKeyDictionary()
+
+
+def _workspace_path(conn: duckdb.DuckDBPyConnection) -> str:
+    # Asked once per connection (a query costs half a millisecond; a service reuses one).
+    key = _paths.get(conn)
+    if key is None:
+        row = conn.execute(
+            "SELECT coalesce(path, database_name) FROM duckdb_databases() "
+            "WHERE database_name = current_database()"
+        ).fetchone()
+        key = _paths[conn] = str(row[0]) if row else ""
+    return key
+
+
+def candidate_index(conn: duckdb.DuckDBPyConnection) -> CandidateIndex:
+    """The in-memory candidate index of this connection's workspace file, fresh."""
+    key = _workspace_path(conn)
+    path = Path(key) if key and Path(key).is_file() else None
+    with _indexes_lock:
+        index = _indexes.get(key)
+        if index is None or not index.current(conn):
+            index = _indexes[key] = CandidateIndex(conn, path)
+        return index
