@@ -57,7 +57,9 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BothModes]:
     build_linked_hub(plain_dir, people=PEOPLE, seed=SEED, settings=Settings())
     pprl_dir = tmp_path_factory.mktemp("pprl")
     summary = run_demo(pprl_dir, people=PEOPLE, seed=SEED, console=None, linkage="pprl")
-    yield BothModes(_visit_list(plain_dir / "hub"), _visit_list(pprl_dir / "hub"), pprl_dir, summary)
+    yield BothModes(
+        _visit_list(plain_dir / "hub"), _visit_list(pprl_dir / "hub"), pprl_dir, summary
+    )
 
 
 def _as_pseudonym(household_id: str, key_file: Path) -> str | None:
@@ -178,9 +180,9 @@ def test_crew_gets_the_first_address_by_an_audited_provider_reveal(both):
     assert all(e.detail["fields"] == ["address", "postcode"] for e in reveals)
     named = {p for e in reveals for p in e.persons}
     assert named and all(p.count(":") == 2 for p in named)
-    assert sum(
-        revealed.get(f"{e.organisation}: addresses revealed", 0) for e in reveals
-    ) == len(named)
+    assert sum(revealed.get(f"{e.organisation}: addresses revealed", 0) for e in reveals) == len(
+        named
+    )
     for e in reveals:
         log = both.pprl_dir / "partners" / str(e.organisation) / "reveals.jsonl"
         assert any(
