@@ -25,8 +25,11 @@ from sharewell.views.safe_and_well import SafeAndWellList, safe_and_well_list
 
 PEOPLE, SEED = 2000, 5
 TOP = 50
-# Measured: see docs/privacy.md ("Households and ages for the visit list").
-MIN_TOP_OVERLAP = 0.8
+# Measured (docs/privacy.md): top-50 overlap 0.98 at 2,000 people and 0.84 at 10,000; counting
+# households tied with the 50th as in it, 0.98 at both. The plain overlap moves from run to run
+# because ties are broken by household id, and the pseudonyms change with each random secret.
+MIN_TOP_OVERLAP = 0.75
+MIN_TIE_AWARE_OVERLAP = 0.95
 
 
 @dataclass
@@ -97,8 +100,12 @@ def test_pprl_top_households_match_the_plaintext_ranking(both):
     pprl_top = {h.household_id for h in both.pprl.households[:TOP]}
     overlap = len(plain_top & pprl_top) / TOP
     assert overlap >= MIN_TOP_OVERLAP, f"top-{TOP} overlap {overlap:.2f}"
-    # Where both modes hold a household, they score it alike: same weights, same evidence.
+    # Households scoring as high as PPRL's 50th are as much in its top 50 as any tied one.
     pprl_logit = {h.household_id: h.risk.logit for h in both.pprl.households}
+    cut = both.pprl.households[TOP - 1].risk.logit
+    tie_aware = sum(pprl_logit.get(h or "", -1e9) >= cut - 1e-9 for h in plain_top) / TOP
+    assert tie_aware >= MIN_TIE_AWARE_OVERLAP, f"tie-aware top-{TOP} overlap {tie_aware:.2f}"
+    # Where both modes hold a household, they score it alike: same weights, same evidence.
     plain_logit = {
         _as_pseudonym(h.household_id, key_file): h.risk.logit for h in both.plain.households
     }
