@@ -2,7 +2,8 @@
 
 The records (partner record ids) and the columns the agreement lets through in clear (event
 dates, types, flags) are loaded by ingest as any extract is, so views can read events; the
-identifier columns stay empty, because the file has none. The encodings themselves are
+identifier columns stay empty, because the file has none. Household pseudonyms and age
+bands, where sent, go to ``household_keys`` for the visit list. The encodings themselves are
 linked by ``link_encodings`` straight from the files.
 """
 
@@ -82,18 +83,15 @@ def load_upload(
 
 def _load_household_keys(workspace: Workspace, path: Path, partner: str, source: str) -> None:
     """Keep the upload's household pseudonyms and age bands, by record, when it has them."""
-    names = set(pq.read_schema(path).names)
-    if not names & {"household_pseudonym", "age_band"}:
+    schema = pq.read_schema(path)
+    present = [n for n in ("household_pseudonym", "age_band") if n in schema.names]
+    if not present:
         return
-    meta = json.loads((pq.read_schema(path).metadata or {})[METADATA_KEY])
-    table = pq.read_table(path, columns=["record_id"])
+    meta = json.loads((schema.metadata or {})[METADATA_KEY])
+    table = pq.read_table(path, columns=["record_id", *present])
     for name in ("household_pseudonym", "age_band"):
-        column = (
-            pq.read_table(path, columns=[name]).column(0)
-            if name in names
-            else pa.nulls(table.num_rows, pa.string())
-        )
-        table = table.append_column(name, column)
+        if name not in present:
+            table = table.append_column(name, pa.nulls(table.num_rows, pa.string()))
     conn = workspace.conn
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {HOUSEHOLD_KEYS} (unique_id VARCHAR PRIMARY KEY, "
