@@ -1151,6 +1151,7 @@ def risk_list(
                         "people": list(h.names),
                         "score": h.risk.score,
                         "reasons": h.risk.reasons,
+                        "household": h.household_id,
                     }
                     for i, h in enumerate(shown, start=1)
                 ],
@@ -1165,7 +1166,8 @@ def risk_list(
     for i, h in enumerate(shown, start=1):
         table.add_row(
             str(i),
-            f"{h.address}, {h.postcode}",
+            # PPRL mode: no address at the hub; the providers reveal it for this pseudonym
+            f"{h.address}, {h.postcode}" if h.address else h.household_id,
             "; ".join(h.names),
             f"{h.risk.score:.4f}",
             h.risk.reasons,

@@ -138,7 +138,11 @@ def _encode_at_partners(extracts: Path, partners: Path, summary: DemoSummary) ->
     if not secret_file.exists():
         secret_file.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
     key = read_secret(secret_file)
-    reports = encode_partnership(extracts, key, partners / "uploads", pass_events=True)
+    # The fire-prevention agreement lets the visit list have a household pseudonym and an
+    # age band in place of the address and date of birth (docs/privacy.md).
+    reports = encode_partnership(
+        extracts, key, partners / "uploads", pass_events=True, households=True
+    )
     summary.stages["encoding at the partners"] = {
         "secret (partners only)": str(secret_file),
         "key fingerprint": key.fingerprint,
@@ -218,6 +222,74 @@ def _reveal_to_crisis_team(
     return out
 
 
+# How many of the list's households the fire service asks the providers to reveal.
+VISITS_TO_REVEAL = 10
+
+
+def _reveal_to_fire_crew(settings: Settings, visits: Any, out_dir: Path) -> dict[str, Any]:
+    """The addresses of the first households to visit, from the records' own providers.
+
+    The hub names, for each of the first households on the list, the records carrying its
+    household pseudonym in the sources the fire-prevention agreement grants identifiable
+    (the GP and social care registers); each provider reveals just the address and postcode,
+    logged on its side and audited at the hub. The fire service's own records it reads itself.
+    """
+    import json
+
+    from sharewell.partnership import hub_engine
+    from sharewell.privacy import load_schema
+    from sharewell.privacy.encode import read_extract
+    from sharewell.privacy.reveal import reveal_file, reveal_records
+    from sharewell.views.household_addresses import addresses_from, records_to_reveal
+
+    extracts, partners = out_dir / "extracts", out_dir / "partners"
+    fire = FIRE_CREW.split(".")[0]
+    with Workspace(settings.workspace_path(), read_only=True) as ws:
+        to_reveal = records_to_reveal(ws.conn, visits.households[:VISITS_TO_REVEAL])
+    wanted = sorted({u for ids in to_reveal.values() for u in ids})
+    manifest = json.loads((extracts / "manifest.json").read_text(encoding="utf-8"))
+    fields = ["address", "postcode"]
+    revealed: dict[str, dict[str, Any]] = {}
+    out: dict[str, Any] = {"households asked for": len(to_reveal)}
+    engine = hub_engine(settings)
+    try:
+        for entry in manifest["extracts"]:
+            prefix = f"{entry['partner']}:{entry['source_type']}:"
+            mine = [u for u in wanted if u.startswith(prefix)]
+            if not mine:
+                continue
+            partner, schema = entry["partner"], load_schema(extracts / entry["mapping"])
+            if partner == fire:  # its own records: no one else's data to reveal
+                rows = read_extract(extracts / entry["file"], schema)
+                result = reveal_records(rows, mine, fields, partner, entry["source_type"])
+            else:
+                ids_file = partners / partner / "ids_from_hub_for_fire.txt"
+                ids_file.parent.mkdir(parents=True, exist_ok=True)
+                ids_file.write_text("".join(f"{u}\n" for u in mine), encoding="utf-8")
+                result = reveal_file(
+                    extracts / entry["file"],
+                    schema,
+                    ids_file,
+                    fields,
+                    partners / partner / f"for_{fire}.csv",
+                    partner=partner,
+                    purpose="fire_prevention",
+                    recipient=fire,
+                    log=partners / partner / "reveals.jsonl",
+                    audit=engine,
+                    agreement_id="fire-prevention",
+                )
+                out[f"{partner}: addresses revealed"] = len(result.rows)
+            revealed |= {str(r["unique_id"]): r for r in result.rows}
+    finally:
+        engine.dispose()
+    addresses = addresses_from(to_reveal, revealed)
+    out["households with an address"] = len(addresses)
+    out["each reveal"] = "in the provider's reveal log and the hub's audit log (action reveal)"
+    out["addresses"] = addresses
+    return out
+
+
 def _link_uploads(settings: Settings, uploads: list[Path], extracts: Path) -> dict[str, Any]:
     """The hub links the encodings into the person index the views read."""
     from sharewell.privacy import link_encodings, load_encodings, pairwise_accuracy
@@ -288,19 +360,17 @@ def run_demo(
     finally:
         engine.dispose()
     top = visits.households[0] if visits.households else None
+    # In PPRL mode the hub holds no address: the providers reveal it (sharewell pprl reveal).
+    reveal = _reveal_to_fire_crew(settings, visits, out_dir) if linkage == "pprl" else None
+    revealed = reveal.pop("addresses") if reveal else {}
+    first = "-"
+    if top is not None and top.address:
+        first = f"{top.address}, {top.postcode}"
+    elif top is not None:
+        first = f"{revealed.get(top.household_id, 'address not revealed')} ({top.household_id})"
     summary.stages[f"Safe and Well list for {FIRE_CREW}"] = {
-        # In PPRL mode the hub holds no addresses, so it cannot group people into households.
         "households ranked": len(visits.households),
-        # In PPRL mode the hub holds no address: the provider reveals it (sharewell pprl reveal).
-        "first to visit": (
-            (
-                f"{top.address}, {top.postcode}"
-                if top.address
-                else f"{top.household_id} (address by reveal)"
-            )
-            if top
-            else "-"
-        ),
+        "first to visit": first,
         "because": top.risk.reasons if top else "-",
         "audit entries written": len(visits.audit_seqs),
     }
@@ -309,6 +379,8 @@ def run_demo(
         "seen by 2+ agencies": sum(len(m.agencies) > 1 for m in cohort.members),
         "audit entries written": len(cohort.audit_seqs),
     }
+    if reveal is not None:
+        summary.stages[f"addresses for {FIRE_CREW}, revealed by the providers"] = reveal
     if linkage == "pprl":
         summary.stages[f"names for {CRISIS_TEAM}, revealed by the providers"] = (
             _reveal_to_crisis_team(settings, [m.person_id for m in cohort.members], out_dir)

@@ -127,5 +127,11 @@ def test_demo_runs_on_encodings_with_views_and_savings_on_top(tmp_path):
         reveals = [e for e in entries(engine) if e.action == "reveal"]
     finally:
         engine.dispose()
-    assert {e.organisation for e in reveals} == {"westshire_police", "westshire_ambulance"}
-    assert all(e.agreement_id == "mh-crisis-care" for e in reveals)
+    for_crisis = [e for e in reveals if e.purpose == "mh_crisis_care"]
+    assert {e.organisation for e in for_crisis} == {"westshire_police", "westshire_ambulance"}
+    assert all(e.agreement_id == "mh-crisis-care" for e in for_crisis)
+    # The visit list works on encodings too; its addresses come from the registers' holders.
+    assert stages["Safe and Well list for westshire_fire.frontline"]["households ranked"] > 0
+    for_fire = [e for e in reveals if e.purpose == "fire_prevention"]
+    assert for_fire and {e.organisation for e in for_fire} <= {"westshire_icb", "westshire_cc"}
+    assert {e.purpose for e in reveals} == {"mh_crisis_care", "fire_prevention"}

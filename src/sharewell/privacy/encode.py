@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from sharewell.privacy.blocking import (
     pseudonyms,
 )
 from sharewell.privacy.bloom import ClkSettings, as_bytes, encode_clks
+from sharewell.privacy.households import age_band, person_household
 from sharewell.privacy.keys import SecretKey
 from sharewell.privacy.normalise import normalise_people
 
@@ -54,6 +56,7 @@ _IDENTIFIER_FIELDS = (
     "postcode",
     "nhs_number",
     "uprn",
+    "address",
 )
 
 
@@ -78,6 +81,12 @@ class EncodingSchema(BaseModel):
     # (docs/privacy.md), so a partnership opts in to it.
     hardening: tuple[str, ...] = ("balance", "xor_fold")
     bits: int = 1024
+    # What a visit list needs without identity (privacy/households.py), where the agreement
+    # allows: a keyed pseudonym of the home, and a five-year age band at ``age_as_of``
+    # (default: the day of encoding).
+    household_pseudonym: bool = False
+    age_band: bool = False
+    age_as_of: date | None = None
 
     @field_validator("columns", mode="before")
     @classmethod
@@ -220,6 +229,15 @@ def encode_rows(
     compare = [comparison_keys(p, key) for p in people]
     for name in COMPARISON_KEYS:
         columns[f"compare_{name}"] = pa.array([c[name] for c in compare], pa.binary())
+    if schema.household_pseudonym:
+        columns["household_pseudonym"] = pa.array(
+            [person_household(p, key) for p in people], pa.string()
+        )
+    age_as_of = schema.age_as_of or date.today()
+    if schema.age_band:
+        columns["age_band"] = pa.array(
+            [age_band(p.date_of_birth, age_as_of) for p in people], pa.string()
+        )
     for name in schema.pass_through:
         columns[name] = pa.array(
             [None if r.get(name) in (None, "") else str(r.get(name)) for r in rows], pa.string()
@@ -234,6 +252,7 @@ def encode_rows(
         "blocking_keys": list(BLOCKING_KEYS),
         "partner": partner,
         "source": schema.source_type,
+        "age_as_of": age_as_of.isoformat() if schema.age_band else None,
     }
     table = pa.table(columns)
     return table.replace_schema_metadata({METADATA_KEY: json.dumps(metadata).encode()})
@@ -283,12 +302,15 @@ def encode_partnership(
     hardening: Sequence[str] | None = None,
     *,
     pass_events: bool = False,
+    households: bool = False,
 ) -> list[EncodingReport]:
     """Encode every extract of a partnership directory (``manifest.json``), as each partner
     would on its own machine; for demos, tests and benchmarks.
 
     With ``pass_events``, every non-identifying column an extract's mapping names (event
     dates, types, flags) passes through in clear, so views can read events at the hub.
+    With ``households``, every record also carries its household pseudonym and its age band
+    at the partnership's ``history_end`` (the date its extracts were drawn).
     """
     manifest_path = directory / "manifest.json"
     if not manifest_path.is_file():
@@ -311,6 +333,14 @@ def encode_partnership(
                 and c not in _IDENTIFIER_FIELDS
             ]
             schema = schema.model_copy(update={"pass_through": tuple(events)})
+        if households:
+            schema = schema.model_copy(
+                update={
+                    "household_pseudonym": True,
+                    "age_band": True,
+                    "age_as_of": date.fromisoformat(manifest["history_end"]),
+                }
+            )
         name = Path(entry["mapping"]).stem + ".parquet"
         reports.append(
             encode_file(directory / entry["file"], schema, key, out_dir / name, entry["partner"])

@@ -44,6 +44,7 @@ class PersonIdentifiers:
     postcode: str | None = None  # canonical 'WX3 4AB'
     nhs_number: str | None = None
     uprn: str | None = None
+    address: str | None = None  # first lines, as ingest normalises them
 
     @property
     def postcode_outward(self) -> str | None:
@@ -58,7 +59,16 @@ class PersonIdentifiers:
 
 # Jnr/Snr are written on some records of a person only; the date of birth tells them apart.
 _SUFFIXES = frozenset(["jnr", "snr", "jr", "sr", "junior", "senior", "ii", "iii"])
-_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "postcode", "nhs_number", "uprn")
+_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "postcode",
+    "nhs_number",
+    "uprn",
+    "address",
+)
 
 
 def _text(value: object) -> str | None:
@@ -136,6 +146,7 @@ def normalise_people(rows: Sequence[Mapping[str, object]]) -> list[PersonIdentif
                 postcode=values["postcode"][i],
                 nhs_number=values["nhs_number"][i],
                 uprn=values["uprn"][i],
+                address=values["address"][i],
             )
         )
     return out

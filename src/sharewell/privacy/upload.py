@@ -2,7 +2,8 @@
 
 The records (partner record ids) and the columns the agreement lets through in clear (event
 dates, types, flags) are loaded by ingest as any extract is, so views can read events; the
-identifier columns stay empty, because the file has none. The encodings themselves are
+identifier columns stay empty, because the file has none. Household pseudonyms and age
+bands, where sent, go to ``household_keys`` for the visit list. The encodings themselves are
 linked by ``link_encodings`` straight from the files.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine
 
@@ -22,10 +24,15 @@ from sharewell.ingest.mapping import Mapping
 from sharewell.privacy.encode import METADATA_KEY
 from sharewell.store import Workspace
 
-__all__ = ["ENCODED_COLUMNS", "load_upload", "upload_mapping"]
+__all__ = ["ENCODED_COLUMNS", "HOUSEHOLD_KEYS", "load_upload", "upload_mapping"]
 
 # Columns `sharewell encode` writes besides the pass-through ones: for linking, not loading.
-ENCODED_COLUMNS = frozenset({"record_id", "partner", "source", "clk"})
+ENCODED_COLUMNS = frozenset(
+    {"record_id", "partner", "source", "clk", "household_pseudonym", "age_band"}
+)
+# The workspace relation of each record's household pseudonym and age band (views read it
+# in place of the address and date of birth the hub does not hold).
+HOUSEHOLD_KEYS = "household_keys"
 _ENCODED_PREFIXES = ("block_", "compare_")
 _ENCODED_SUFFIXES = ("_pseudonym",)
 
@@ -65,8 +72,39 @@ def load_upload(
             columns=mapping.columns.values(),
             file=str(path),
         )
-        return ingest_file(
+        report = ingest_file(
             workspace, partner=partner, path=path, mapping=mapping, loaded_by=loaded_by
         )
+        _load_household_keys(workspace, path, partner, mapping.source_type)
+        return report
 
     return audited_ingest(engine, load, actor=loaded_by, partner=partner, file=path)
+
+
+def _load_household_keys(workspace: Workspace, path: Path, partner: str, source: str) -> None:
+    """Keep the upload's household pseudonyms and age bands, by record, when it has them."""
+    schema = pq.read_schema(path)
+    present = [n for n in ("household_pseudonym", "age_band") if n in schema.names]
+    if not present:
+        return
+    meta = json.loads((schema.metadata or {})[METADATA_KEY])
+    table = pq.read_table(path, columns=["record_id", *present])
+    for name in ("household_pseudonym", "age_band"):
+        if name not in present:
+            table = table.append_column(name, pa.nulls(table.num_rows, pa.string()))
+    conn = workspace.conn
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {HOUSEHOLD_KEYS} (unique_id VARCHAR PRIMARY KEY, "
+        "household_pseudonym VARCHAR, age_band VARCHAR, age_as_of DATE)"
+    )
+    conn.register("sw_upload_households", table)
+    try:
+        # A partner's new upload of the same records replaces what its last one said.
+        conn.execute(
+            f"INSERT OR REPLACE INTO {HOUSEHOLD_KEYS} SELECT ? || record_id, "
+            "household_pseudonym, age_band, ?::DATE FROM sw_upload_households "
+            "WHERE record_id IS NOT NULL",
+            [f"{partner}:{source}:", meta.get("age_as_of")],
+        )
+    finally:
+        conn.unregister("sw_upload_households")

@@ -14,7 +14,18 @@ from sharewell.views.safe_and_well import PURPOSE, SafeAndWellList
 
 __all__ = ["VISIT_LIST_COLUMNS", "export_visit_list"]
 
-VISIT_LIST_COLUMNS = ["rank", "address", "postcode", "uprn", "people", "score", "reasons"]
+# `household` is the list's household id; in PPRL mode, where the hub holds no address, it is
+# the household pseudonym the providers' reveal is joined on (docs/privacy.md).
+VISIT_LIST_COLUMNS = [
+    "rank",
+    "address",
+    "postcode",
+    "uprn",
+    "people",
+    "score",
+    "reasons",
+    "household",
+]
 
 
 def export_visit_list(engine: Engine, visits: SafeAndWellList, path: Path, *, username: str) -> int:
@@ -31,6 +42,7 @@ def export_visit_list(engine: Engine, visits: SafeAndWellList, path: Path, *, us
             "; ".join(h.names),
             round(h.risk.score, 5),
             h.risk.reasons,
+            h.household_id,
         ]
         for rank, h in enumerate(visits.households, start=1)
     ]

@@ -132,6 +132,9 @@ class PersonRisk:
     # factor -> organisation whose data established it, shown to the crew as the source
     sources: Mapping[str, str] = field(default_factory=dict)
     display_name: str | None = None
+    # Where only an age band is known (PPRL mode), ``age`` is its youngest age and the crew
+    # reads the band ('aged 85-89'), never an age the hub does not know.
+    age_band: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,8 @@ def score_household(
     oldest = max(ages) if ages else None
     band = weights.age_band(oldest)
     if band is not None and band.weight != 0:
-        label = (band.label or "aged {age}").format(age=oldest)
+        shown = next((p.age_band for p in people if p.age == oldest and p.age_band), oldest)
+        label = (band.label or "aged {age}").format(age=shown)
         contributions.append(Contribution("age", band.weight, label))
     for factor in FACTORS:
         weight = weights.factors.get(factor)

@@ -28,7 +28,15 @@ from sharewell.agreements.flags import FLAGS
 from sharewell.errors import LinkageError
 from sharewell.ingest.source_types import source_type
 
-__all__ = ["display_name", "linked_read", "require_person_index"]
+__all__ = ["STAND_INS", "display_name", "linked_read", "require_person_index"]
+
+# In PPRL mode the hub holds, in place of an address or a date of birth, a coarser stand-in
+# the partner derived from it (privacy/households.py). A read that the policy allows the
+# original field also gets its stand-in: whoever may see the date of birth may see the band.
+STAND_INS: dict[str, tuple[str, ...]] = {
+    "household_pseudonym": ("uprn", "address"),
+    "age_band": ("date_of_birth",),
+}
 
 
 def display_name(row: dict[str, Any]) -> str | None:
@@ -53,12 +61,17 @@ def _records(
     columns: Sequence[str],
     person_ids: Sequence[str] | None = None,
     known_rows: Sequence[Mapping[str, Any]] | None = None,
+    stand_ins: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """Linked records of one source type: person_id, partner and the named columns."""
     if known_rows is not None:
         return [{k: r[k] for k in ("person_id", "partner", *columns)} for r in known_rows]
     table = source_type(source).table_name
     cols = "".join(f', r."{c}"' for c in columns)
+    join = ""
+    if stand_ins and _has_table(conn, "household_keys"):
+        cols += "".join(f', h."{c}"' for c in stand_ins)
+        join = " LEFT JOIN household_keys h USING (unique_id)"
     where = ""
     params: list[Any] = []
     if person_ids is not None:
@@ -67,7 +80,7 @@ def _records(
     try:
         cursor = conn.execute(
             f"SELECT i.person_id, r.partner{cols} FROM {table} r "
-            f"JOIN person_index i USING (unique_id){where} ORDER BY i.person_id",
+            f"JOIN person_index i USING (unique_id){join}{where} ORDER BY i.person_id",
             params,
         )
     except duckdb.CatalogException:
@@ -75,6 +88,13 @@ def _records(
         return []  # nothing of this source type has been ingested
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _has_table(conn: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def linked_read(
@@ -103,8 +123,13 @@ def linked_read(
     lookup's index: person_id, partner and the columns asked for); they still pass only
     once the policy allows, cut to the permitted fields.
     ``agreements`` passes on agreements the caller read for this same request.
+    In PPRL mode rows also carry the stand-ins (``STAND_INS``) of the permitted fields.
     """
     stype = source_type(source)
+    # Stand-ins of each fetched row, in order: the policy's minimising keeps only the fields
+    # it granted by name, so they are put back once it has cut the rows (one row out per row
+    # in, same order). They are coarser forms of granted fields, never more.
+    kept: list[dict[str, Any]] = []
 
     def fetch(decision: Decision) -> list[dict[str, Any]]:
         if decision.level == "flag_only":
@@ -117,12 +142,14 @@ def linked_read(
                 for pid, events in by_person.items()
             ]
         permitted = [f for f in decision.fields if f in stype.columns]
-        rows = _records(conn, source, permitted, person_ids, known_rows)
+        stand_ins = [s for s, of in STAND_INS.items() if any(f in permitted for f in of)]
+        rows = _records(conn, source, permitted, person_ids, known_rows, stand_ins)
         if stype.event_date and stype.event_date in permitted:
             rows = [r for r in rows if r[stype.event_date] is None or r[stype.event_date] <= as_of]
+        kept[:] = [{s: r.get(s) for s in stand_ins if s in r} for r in rows]
         return rows
 
-    return governed_read(
+    result = governed_read(
         engine,
         username=username,
         purpose=purpose,
@@ -134,3 +161,7 @@ def linked_read(
         action=action,
         agreements=agreements,
     )
+    if any(kept) and len(kept) == len(result.rows):
+        for row, extra in zip(result.rows, kept, strict=True):
+            row.update(extra)
+    return result

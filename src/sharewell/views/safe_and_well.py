@@ -89,6 +89,9 @@ class _Person:
     address: str | None = None
     postcode: str | None = None
     uprn: str | None = None
+    # PPRL mode: the partners' stand-ins for the home and the date of birth
+    household_pseudonym: str | None = None
+    age_band: str | None = None
     factors: set[str] = field(default_factory=set)
     sources: dict[str, str] = field(default_factory=dict)
     last_visit: date | None = None
@@ -105,7 +108,7 @@ def _take_identity(person: _Person, row: dict[str, Any]) -> None:
     # The first register to name a person wins; later ones only fill gaps.
     if person.name is None:
         person.name = display_name(row)
-    for key in ("date_of_birth", "address", "postcode", "uprn"):
+    for key in ("date_of_birth", "address", "postcode", "uprn", "household_pseudonym", "age_band"):
         if getattr(person, key) is None and row.get(key) is not None:
             setattr(person, key, row[key])
 
@@ -115,7 +118,21 @@ def _household_key(person: _Person) -> str | None:
         return f"uprn:{person.uprn}"
     if person.address and person.postcode:
         return f"addr:{person.postcode}|{person.address}"
+    if person.household_pseudonym:  # PPRL mode: the partner's keyed pseudonym of the home
+        return f"hh:{person.household_pseudonym}"
     return None
+
+
+def _person_risk(person: _Person, as_of: date) -> PersonRisk:
+    age, band = _age(person.date_of_birth, as_of), None
+    if age is None and person.age_band is not None:
+        # imported here: plaintext lists need nothing of the privacy package
+        from sharewell.privacy.households import age_band_floor
+
+        age, band = age_band_floor(person.age_band), person.age_band
+    return PersonRisk(
+        person.person_id, age, frozenset(person.factors), dict(person.sources), person.name, band
+    )
 
 
 class _Reader:
@@ -232,16 +249,7 @@ def households_of(people: Iterable[_Person], weights: RiskWeights, as_of: date) 
     for key, members in groups.items():
         risk = score_household(
             key,
-            [
-                PersonRisk(
-                    m.person_id,
-                    _age(m.date_of_birth, as_of),
-                    frozenset(m.factors),
-                    dict(m.sources),
-                    m.name,
-                )
-                for m in members
-            ],
+            [_person_risk(m, as_of) for m in members],
             weights,
             as_of=as_of,
             last_visit=max((m.last_visit for m in members if m.last_visit), default=None),
