@@ -913,6 +913,8 @@ def link(
             },
         )
     )
+    for note in summary.training_notes:
+        err_console.print(f"[yellow]Training:[/yellow] {note}")
 
 
 @link_app.command("review")
@@ -1057,6 +1059,8 @@ def link_files_command(
         "written": summary.out,
     }
     console.print(key_value_table(f"link-files ({summary.mode})", rows))
+    for note in summary.training_notes:
+        err_console.print(f"[yellow]Training:[/yellow] {note}")
     for bad in summary.invalid:
         err_console.print(
             f"[yellow]{bad.count} unreadable {bad.field} value(s) in {bad.file} file "

@@ -69,6 +69,7 @@ class FilesLinkSummary:
     threshold_method: str
     invalid: list[InvalidValues] = field(default_factory=list)
     seconds: float = 0.0
+    training_notes: tuple[str, ...] = ()
 
 
 def _key(name: str) -> str:
@@ -265,6 +266,7 @@ def link_files(
         threshold_method=summary[3],
         invalid=invalid,
         seconds=round(time.perf_counter() - t0, 2),
+        training_notes=summary[4],
     )
 
 
@@ -292,7 +294,7 @@ def _link(
     out: Path,
     include_unlinked: bool,
     step: Step,
-) -> tuple[int, int, float, str]:
+) -> tuple[int, int, float, str, tuple[str, ...]]:
     spec = ModelSpec(
         present=_present(con, mode),
         extra_exact=extra,
@@ -318,11 +320,12 @@ def _link(
             db_api.register("sw_left", table_name="left"),
             db_api.register("sw_right", table_name="right"),
         ]
-        linker = train_linker(inputs, spec, n_records=n, step=step)
+        training = train_linker(inputs, spec, n_records=n, step=step)
     else:
-        linker = train_linker(
+        training = train_linker(
             db_api.register("sw_prepared", table_name="records"), spec, n_records=n, step=step
         )
+    linker = training.linker
     step("scoring candidate pairs")
     scored = predict(linker)
     con.execute(
@@ -355,4 +358,4 @@ def _link(
     pairs, links = con.execute(
         f"SELECT count(*), count(*) FILTER ({linked}) FROM sw_pairs"
     ).fetchall()[0]
-    return int(pairs), int(links), thr, method
+    return int(pairs), int(links), thr, method, training.notes
