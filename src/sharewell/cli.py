@@ -1064,7 +1064,8 @@ def link_files_command(
     for bad in summary.invalid:
         err_console.print(
             f"[yellow]{bad.count} unreadable {bad.field} value(s) in {bad.file} file "
-            f"(treated as missing), e.g. records {', '.join(bad.examples)}[/yellow]"
+            f"(treated as missing), e.g. records {', '.join(bad.examples)}: "
+            f"{bad.reason}[/yellow]"
         )
 
 

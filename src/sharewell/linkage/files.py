@@ -50,6 +50,7 @@ class InvalidValues:
     field: str
     count: int
     examples: list[str]
+    reason: str = ""  # ingest's reason for one of them, e.g. "'31/02/1980' is not a real..."
 
 
 @dataclass(frozen=True)
@@ -237,8 +238,8 @@ def link_files(
             )
             con.execute("CREATE TABLE sw_norm AS " + normalised_sql("sw_raw", extra))
             invalid = [
-                InvalidValues(r[0], r[1], int(r[2]), list(r[3]))
-                for r in con.execute(invalid_sql("sw_raw", "sw_norm")).fetchall()
+                InvalidValues(r[0], r[1], int(r[2]), list(r[3]), str(r[4]))
+                for r in con.execute(invalid_sql("sw_norm")).fetchall()
             ]
             con.execute(
                 "CREATE TABLE sw_prepared AS "
