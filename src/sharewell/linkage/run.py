@@ -230,7 +230,9 @@ def link_workspace(
         )
         cluster_edges(con, "sw_records", "sw_edges", "sw_clusters")
         con.execute("CREATE OR REPLACE TABLE sw_cannot_link AS " + cannot_link_sql("sw_pairs"))
-        split = split_conflicting_clusters(con, "sw_clusters", "sw_edges", "sw_cannot_link")
+        split = split_conflicting_clusters(
+            con, "sw_clusters", "sw_edges", "sw_cannot_link", records="sw_records"
+        )
         rejected_joined = _rejected_but_joined(con, "sw_clusters")
         timer("writing the person index")
         summary = _write_full_run(
