@@ -130,3 +130,39 @@ def test_incremental_without_a_previous_run_says_run_a_full_link(tmp_path: Path)
     settings = hub_with_people(tmp_path / "hub", make_people(20, seed=1))
     with pytest.raises(NotFound, match="full run"):
         link_new_records(settings)
+
+
+def test_an_incremental_run_respects_decisions_on_the_new_records(tmp_path: Path) -> None:
+    people = make_people(300, seed=7)
+    late = "westshire_ambulance"
+    first = People([r for r in people.records if r["partner"] != late])
+    second = People([r for r in people.records if r["partner"] == late])
+    settings = hub_with_people(tmp_path / "hub", first)
+    link_workspace(settings)
+    write_person_records(settings.workspace_path(), second)
+    new_ids = {r["unique_id"] for r in second.records}
+    by_truth: dict[str, list[str]] = {}
+    for uid, pid in people.truth.items():
+        by_truth.setdefault(pid, []).append(uid)
+    # A new record and an existing record of the same person; a new record and a stranger.
+    same = next(
+        (new, old)
+        for uids in by_truth.values()
+        for new in uids
+        if new in new_ids
+        for old in uids
+        if old not in new_ids
+    )
+    stranger_new = next(u for u in sorted(new_ids) if people.truth[u] != people.truth[same[0]])
+    stranger_old = next(
+        u
+        for u in sorted(people.truth)
+        if u not in new_ids and people.truth[u] != people.truth[stranger_new]
+    )
+    decide(settings, *same, "reject", reviewer="analyst@westshire")
+    decide(settings, stranger_new, stranger_old, "accept", reviewer="analyst@westshire")
+
+    link_new_records(settings)
+    index = _index(settings.workspace_path())
+    assert index[same[0]] != index[same[1]]
+    assert index[stranger_new] == index[stranger_old]
