@@ -6,9 +6,9 @@ training plan (u by sampling, EM per training rule, predict, connected component
 sharewell adds its own steps (preparing from the workspace, vetoes, constrained
 clustering, review queue, writing the index and run record). Overhead = ratio - 1.
 
-Data: the synthetic partnership (``sharewell.synth``), read into ``person_records`` by a
-small stand-in for ingest (the partners' mapping files plus linkage's link-files
-normaliser) until ingest is merged; ``--data maker`` uses tests/linkage/people.py instead.
+Data: the synthetic partnership (``sharewell.synth``) loaded by ingest, as the demo does;
+``--data maker`` uses tests/linkage/people.py instead (about 2.5 records per person, which
+reaches a million records quickly).
 Run alone with ``python -m benchmarks.linkage --people N``.
 """
 
@@ -51,83 +51,22 @@ def make_hub(root: Path, n_people: int) -> dict[str, Any]:
     return {"records": len(made.records)}
 
 
-def _cell(value: object) -> str | None:
-    """An Excel cell as text; date cells as ISO dates."""
-    from datetime import date, datetime
-
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def make_hub_from_synth(root: Path, n_people: int) -> dict[str, Any]:
-    """A hub holding the synthetic partnership's person records; truth from its truth/."""
+    """A hub holding the synthetic partnership, loaded by ingest; truth from its truth/."""
     import duckdb
-    import pyarrow as pa
-    import yaml
-    from openpyxl import load_workbook
 
     from sharewell.config import Settings
-    from sharewell.linkage.normalise import RAW_FIELDS, normalised_sql
-    from sharewell.store import init_hub
-    from sharewell.synth import SynthConfig, generate, write_partnership
+    from sharewell.ingest import ingest_manifest
+    from sharewell.store import Workspace, init_hub
+    from sharewell.synth import SynthConfig, synthesise
 
     out = root / "partnership"
-    manifest = write_partnership(generate(SynthConfig(people=n_people, seed=2026)), out)
+    synthesise(SynthConfig(people=n_people, seed=2026), out, console=None)
     settings = Settings(hub_dir=root / "hub")
     init_hub(settings)
-    con = duckdb.connect(str(settings.workspace_path()))
-    con.execute(
-        "CREATE TABLE sw_raw (unique_id VARCHAR, source_dataset VARCHAR, "
-        + ", ".join(f"{f} VARCHAR" for f in RAW_FIELDS)
-        + ")"
-    )
-    for extract in manifest.extracts:
-        mapping = yaml.safe_load((out / extract.mapping).read_text())
-        path = out / extract.file
-        if path.suffix == ".xlsx":
-            sheet = load_workbook(path, read_only=True)[mapping.get("sheet") or 0]
-            rows = list(sheet.iter_rows(values_only=True))
-            header = [str(h) for h in rows[0]]
-            cols = {
-                h: [_cell(v) for v in col]
-                for h, col in zip(header, zip(*rows[1:], strict=True), strict=True)
-            }
-            frame = pa.table(cols)  # noqa: F841 - read by DuckDB by name
-            con.execute("CREATE OR REPLACE TEMP TABLE sw_file AS SELECT * FROM frame")
-        else:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE sw_file AS "
-                f"SELECT * FROM read_csv('{path}', all_varchar = true, header = true)"
-            )
-        by_field = {canon: col for col, canon in mapping["columns"].items()}
-        sex_codes = mapping.get("values", {}).get("sex", {})
-        sex = by_field.get("sex")
-        sex_sql = (
-            "CASE "
-            + " ".join(f"WHEN \"{sex}\" = '{k}' THEN '{v}'" for k, v in sex_codes.items())
-            + f' ELSE "{sex}" END'
-            if sex
-            else "NULL"
-        )
-        fields = [
-            sex_sql if f == "sex" else (f'"{by_field[f]}"' if f in by_field else "NULL")
-            for f in RAW_FIELDS
-        ]
-        con.execute(
-            f"INSERT INTO sw_raw SELECT '{extract.partner}:{extract.source_type}:' || "
-            f"\"{by_field['record_id']}\", '{extract.partner}', "
-            + ", ".join(fields)
-            + " FROM sw_file"
-        )
-    con.execute(
-        "CREATE TABLE person_records AS SELECT * REPLACE (split_part(unique_id, ':', 2) AS "
-        "source, source_dataset AS partner) FROM (" + normalised_sql("sw_raw") + ")"
-    )
+    with Workspace(settings.workspace_path()) as workspace:
+        ingest_manifest(workspace, out, loaded_by="benchmark")
+    con = duckdb.connect(str(settings.workspace_path()), read_only=True)
     con.execute(
         "COPY (SELECT unique_id, person_id FROM "
         f"read_csv('{out / 'truth/records.csv'}', all_varchar = true)) "
@@ -207,7 +146,9 @@ def run_splink(root: Path) -> dict[str, Any]:
     persons = con.execute(
         f"SELECT count(DISTINCT cluster_id) FROM {clusters.physical_name}"
     ).fetchall()[0][0]
-    return {"seconds": time.perf_counter() - t0, "persons": persons}
+    seconds = time.perf_counter() - t0
+    pairs = con.execute(f"SELECT count(*) FROM {predictions.physical_name}").fetchall()[0][0]
+    return {"seconds": seconds, "persons": persons, "pairs": pairs}
 
 
 def _measure(role: str, root: Path) -> dict[str, Any]:
@@ -273,6 +214,38 @@ def linkage(
     ]
 
 
+# Maker people for a number of records (about 2.5 records each): the sizes the scaling
+# table reports. 2M is only run when asked for (``--size 2m`` or ``--scaling``).
+SIZES: dict[str, int] = {"100k": 40_000, "1m": 400_000, "2m": 800_000}
+
+
+def scaling(sizes: list[str]) -> list[dict[str, Any]]:
+    """How comparisons, time and memory grow with the number of records (maker data)."""
+    rows = []
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix=f"sharewell-bench-linkage-{size}-") as tmp:
+            root = Path(tmp)
+            made = _measure_make(root, SIZES[size], "maker")
+            sp = _measure("splink", root)
+            sw = _measure("sharewell", root)
+        row = {
+            "size": size,
+            "records": made["records"],
+            "pairs_sharewell": sw["pairs"],
+            "pairs_splink": sp["pairs"],
+            "sharewell_s": round(sw["seconds"], 1),
+            "sharewell_mb": sw["peak_mb"],
+            "splink_s": round(sp["seconds"], 1),
+            "splink_mb": sp["peak_mb"],
+            "ratio": round(sw["seconds"] / sp["seconds"], 3),
+            "accuracy": sw["accuracy"],
+            "timings": sw["timings"],
+        }
+        print(json.dumps(row, default=str), flush=True)
+        rows.append(row)
+    return rows
+
+
 def _measure_make(root: Path, n_people: int, data: str) -> dict[str, Any]:
     (root / "people.txt").write_text(str(n_people))
     (root / "data.txt").write_text(data)
@@ -286,7 +259,24 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=None)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--data", choices=("synth", "maker"), default="synth")
+    parser.add_argument(
+        "--size", choices=tuple(SIZES), help="A preset number of records (maker data)."
+    )
+    parser.add_argument(
+        "--scaling",
+        default=None,
+        help="Comma-separated sizes to run one after another, e.g. 100k,1m,2m.",
+    )
     args = parser.parse_args()
+    if args.scaling:
+        sizes = args.scaling.split(",")
+        unknown = [s for s in sizes if s not in SIZES]
+        if unknown:
+            parser.error(f"unknown size(s) {unknown}; choose from {list(SIZES)}")
+        scaling(sizes)
+        return
+    if args.size:
+        args.people, args.data = SIZES[args.size], "maker"
     if args.role:
         if args.role == "make":
             n_people = int((args.root / "people.txt").read_text())

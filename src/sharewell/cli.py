@@ -916,6 +916,8 @@ def link(
             },
         )
     )
+    for note in summary.training_notes:
+        err_console.print(f"[yellow]Training:[/yellow] {note}")
 
 
 @link_app.command("review")
@@ -1060,10 +1062,13 @@ def link_files_command(
         "written": summary.out,
     }
     console.print(key_value_table(f"link-files ({summary.mode})", rows))
+    for note in summary.training_notes:
+        err_console.print(f"[yellow]Training:[/yellow] {note}")
     for bad in summary.invalid:
         err_console.print(
             f"[yellow]{bad.count} unreadable {bad.field} value(s) in {bad.file} file "
-            f"(treated as missing), e.g. records {', '.join(bad.examples)}[/yellow]"
+            f"(treated as missing), e.g. records {', '.join(bad.examples)}: "
+            f"{bad.reason}[/yellow]"
         )
 
 

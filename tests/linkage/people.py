@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from sharewell.linkage.nicknames import NICKNAMES, canonical_given_name
+from sharewell.ingest.normalisers import nicknames
 
 
 def _words(text: str, sep: str | None = None) -> list[str]:
@@ -80,9 +80,20 @@ PARTNERS = (
     ("westshire_icb", "nhs.over65_register", True),
     ("westshire_ambulance", "ambulance.mh_callout", True),
 )
+# Ingest's nickname list (the one sharewell resolves names with), both ways round.
 NICKS_OF: dict[str, list[str]] = {}
-for _nick, _canon in NICKNAMES.items():
+CANONICAL: dict[tuple[str, str], str] = {}
+for _nick, _canon, _sex in nicknames():
     NICKS_OF.setdefault(_canon, []).append(_nick)
+    CANONICAL[(_nick, _sex)] = _canon
+
+
+def canonical_given_name(name: str | None, sex: str | None) -> str | None:
+    """The canonical given name as ingest resolves it: by sex where that matters."""
+    if name is None:
+        return None
+    first = name.split(" ")[0]
+    return CANONICAL.get((first, sex or "")) or CANONICAL.get((first, "")) or first
 
 
 @dataclass
@@ -192,6 +203,9 @@ def _record(rng: random.Random, p: Person, n: int, clean: bool = False) -> dict[
             family = f"{family} {p.suffix}"
     record_id = f"{n:07d}"
     uid = f"{partner}:{source}:{record_id}"
+    # Drawn in the order the dictionary below used to draw them, so the data stay the same.
+    recorded_dob = None if (not clean and rng.random() < 0.02) else dob
+    sex = p.sex if clean or rng.random() > 0.1 else None
     return {
         "unique_id": uid,
         "record_id": record_id,
@@ -199,10 +213,10 @@ def _record(rng: random.Random, p: Person, n: int, clean: bool = False) -> dict[
         "source": source,
         "dataset_version": 1,
         "given_name": given,
-        "given_name_canonical": canonical_given_name(given),
+        "given_name_canonical": canonical_given_name(given, sex),
         "family_name": family,
-        "date_of_birth": None if (not clean and rng.random() < 0.02) else dob,
-        "sex": p.sex if clean or rng.random() > 0.1 else None,
+        "date_of_birth": recorded_dob,
+        "sex": sex,
         "address": address,
         "postcode": postcode,
         "postcode_outward": postcode.split(" ")[0] if postcode else None,

@@ -84,7 +84,8 @@ def test_link_files_from_the_command_line(
     path = tmp_path / "people.csv"
     lines = ["record_id,given_name,family_name,date_of_birth,postcode"]
     for r in people.records:
-        dob = r["date_of_birth"].isoformat() if r["date_of_birth"] else "not known"
+        # An unreadable date ("not known" is a missing-value marker, not an invalid date).
+        dob = r["date_of_birth"].isoformat() if r["date_of_birth"] else "99/99/9999"
         lines.append(
             f"{r['record_id']},{r['given_name']},{r['family_name']},{dob},{r['postcode'] or ''}"
         )

@@ -5,7 +5,11 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sharewell.linkage.index import ambiguous_records, constrained_components
+from sharewell.linkage.index import (
+    ambiguous_records,
+    choose_by_generation,
+    constrained_components,
+)
 from sharewell.linkage.model import ModelSpec, person_settings, settings_hash
 from sharewell.linkage.prepare import prepared_records_sql
 from sharewell.linkage.threshold import (
@@ -75,6 +79,38 @@ def test_a_record_that_fits_father_and_son_alike_stands_alone() -> None:
     groups = {"dad": "dad", "x": "dad", "son": "son", "son2": "son"}
     edges = [("dad", "x"), ("x", "son"), ("son", "son2")]
     assert ambiguous_records(groups, edges, [("dad", "son"), ("dad", "son2")]) == {"x"}
+
+
+def test_an_ambiguous_junior_joins_the_younger_and_a_senior_the_older() -> None:
+    groups = {"dad": "dad", "son": "son", "jr": "dad", "sr": "son", "x": "dad"}
+    edges = [("dad", "jr"), ("jr", "son"), ("dad", "sr"), ("sr", "son"), ("dad", "x"), ("x", "son")]
+    cannot = [("dad", "son")]
+    born = {"dad": "1961-02-03", "son": "1990-05-06"}
+    generation = {"jr": "junior", "sr": "senior"}
+    chosen = choose_by_generation(["jr", "sr", "x"], groups, edges, cannot, generation, born)
+    # x has no suffix: still undecidable, so it is not chosen for.
+    assert chosen == {"jr": "son", "sr": "dad"}
+    # Without both birthdays nothing says which is the younger.
+    assert choose_by_generation(["jr"], groups, edges, cannot, generation, {"dad": "1961"}) == {}
+
+
+def test_a_swapped_forename_keeps_its_suffix_as_the_generation() -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE person_records AS SELECT * FROM (VALUES "
+        "('a', 'p', 's', 'lindham jnr', 'lindham', 'mark', NULL::DATE, 'male', "
+        "'WX8 9JB', NULL, NULL, NULL, NULL, NULL, NULL, NULL)) AS t(unique_id, partner, "
+        "source, given_name, given_name_canonical, family_name, date_of_birth, sex, postcode, "
+        "postcode_outward, postcode_sector, address, uprn, nhs_number, phone, email)"
+    )
+    rows = con.execute(
+        "SELECT given_name, family_name, generation FROM ("
+        + prepared_records_sql("person_records")
+        + ")"
+    ).fetchall()
+    assert rows == [("lindham", "mark", "junior")]
 
 
 def test_junior_and_senior_suffixes_become_a_generation_not_a_surname() -> None:

@@ -34,6 +34,7 @@ AuditAction = Literal[
     "partnership_change",  # an organisation or user added or changed
     "login",
     "deletion",  # data deleted, e.g. by retention
+    "linkage_decision",  # an analyst accepted or rejected a pair in clerical review
 ]
 AuditOutcome = Literal["allow", "deny", "ok", "failed"]
 AUDIT_ACTIONS: frozenset[str] = frozenset(get_args(AuditAction))

@@ -50,6 +50,7 @@ class InvalidValues:
     field: str
     count: int
     examples: list[str]
+    reason: str = ""  # ingest's reason for one of them, e.g. "'31/02/1980' is not a real..."
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class FilesLinkSummary:
     threshold_method: str
     invalid: list[InvalidValues] = field(default_factory=list)
     seconds: float = 0.0
+    training_notes: tuple[str, ...] = ()
 
 
 def _key(name: str) -> str:
@@ -236,8 +238,8 @@ def link_files(
             )
             con.execute("CREATE TABLE sw_norm AS " + normalised_sql("sw_raw", extra))
             invalid = [
-                InvalidValues(r[0], r[1], int(r[2]), list(r[3]))
-                for r in con.execute(invalid_sql("sw_raw", "sw_norm")).fetchall()
+                InvalidValues(r[0], r[1], int(r[2]), list(r[3]), str(r[4]))
+                for r in con.execute(invalid_sql("sw_norm")).fetchall()
             ]
             con.execute(
                 "CREATE TABLE sw_prepared AS "
@@ -265,6 +267,7 @@ def link_files(
         threshold_method=summary[3],
         invalid=invalid,
         seconds=round(time.perf_counter() - t0, 2),
+        training_notes=summary[4],
     )
 
 
@@ -292,7 +295,7 @@ def _link(
     out: Path,
     include_unlinked: bool,
     step: Step,
-) -> tuple[int, int, float, str]:
+) -> tuple[int, int, float, str, tuple[str, ...]]:
     spec = ModelSpec(
         present=_present(con, mode),
         extra_exact=extra,
@@ -318,11 +321,12 @@ def _link(
             db_api.register("sw_left", table_name="left"),
             db_api.register("sw_right", table_name="right"),
         ]
-        linker = train_linker(inputs, spec, n_records=n, step=step)
+        training = train_linker(inputs, spec, n_records=n, step=step)
     else:
-        linker = train_linker(
+        training = train_linker(
             db_api.register("sw_prepared", table_name="records"), spec, n_records=n, step=step
         )
+    linker = training.linker
     step("scoring candidate pairs")
     scored = predict(linker)
     con.execute(
@@ -355,4 +359,4 @@ def _link(
     pairs, links = con.execute(
         f"SELECT count(*), count(*) FILTER ({linked}) FROM sw_pairs"
     ).fetchall()[0]
-    return int(pairs), int(links), thr, method
+    return int(pairs), int(links), thr, method, training.notes

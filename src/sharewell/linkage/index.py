@@ -14,6 +14,7 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 __all__ = [
     "PERSON_ID_SQL",
     "ambiguous_records",
+    "choose_by_generation",
     "cluster_edges",
     "constrained_components",
     "ensure_tables",
@@ -156,8 +157,51 @@ def ambiguous_records(
     return {n for n, gs in touched.items() if len(gs - barred.get(n, set())) > 1}
 
 
+def choose_by_generation(
+    ambiguous: Iterable[str],
+    groups: dict[str, str],
+    edges: Iterable[tuple[str, str]],
+    cannot_link: Iterable[tuple[str, str]],
+    generation: dict[str, str],
+    born: dict[str, str],
+) -> dict[str, str]:
+    """The group an ambiguous junior (or senior) record belongs to, where that is decidable.
+
+    "Penlow Jnr" with no birthday, linked to a father and his son, names the younger of
+    the two: of the groups it links to and is not barred from, the one born last (a
+    senior, the one born first), provided every such group has a birthday and they differ.
+    """
+    touched: dict[str, set[str]] = {}
+    for a, b in edges:
+        touched.setdefault(a, set()).add(groups[b])
+        touched.setdefault(b, set()).add(groups[a])
+    barred: dict[str, set[str]] = {}
+    for a, b in cannot_link:
+        if a in groups and b in groups:
+            barred.setdefault(a, set()).add(groups[b])
+            barred.setdefault(b, set()).add(groups[a])
+    first_born: dict[str, str] = {}
+    for node, group in groups.items():
+        if node in born and (group not in first_born or born[node] < first_born[group]):
+            first_born[group] = born[node]
+    chosen: dict[str, str] = {}
+    for node in ambiguous:
+        gen = generation.get(node)
+        candidates = (touched.get(node, set()) | {groups[node]}) - barred.get(node, set())
+        dates = [first_born.get(g) for g in candidates]
+        if gen not in ("junior", "senior") or None in dates or len(set(dates)) < len(dates):
+            continue
+        pick = max if gen == "junior" else min
+        chosen[node] = pick(candidates, key=lambda g: first_born[g])
+    return chosen
+
+
 def split_conflicting_clusters(
-    con: duckdb.DuckDBPyConnection, clusters: str, edges: str, cannot_link: str
+    con: duckdb.DuckDBPyConnection,
+    clusters: str,
+    edges: str,
+    cannot_link: str,
+    records: str | None = None,
 ) -> int:
     """Re-cluster, with constraints, every cluster that holds a cannot-link pair.
 
@@ -213,7 +257,17 @@ def split_conflicting_clusters(
     }
     ambiguous = ambiguous_records(groups, edge_list, cannot) - anchored
     if ambiguous:
-        kept = [(a, b) for a, b in edge_list if a not in ambiguous and b not in ambiguous]
+        chosen: dict[str, str] = {}
+        if records is not None:
+            generation, born = _generations(con, records, ambiguous)
+            chosen = choose_by_generation(ambiguous, groups, edge_list, cannot, generation, born)
+
+        def keep(node: str, other: str) -> bool:
+            if node in chosen:
+                return groups[other] == chosen[node]
+            return node not in ambiguous
+
+        kept = [(a, b) for a, b in edge_list if keep(a, b) and keep(b, a)]
         groups = constrained_components(nodes, kept, cannot)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE sw_regrouped AS "
@@ -225,6 +279,26 @@ def split_conflicting_clusters(
         f"WHERE {clusters}.unique_id = g.unique_id"
     )
     return len(bad)
+
+
+def _generations(
+    con: duckdb.DuckDBPyConnection, records: str, ambiguous: set[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Generation of the ambiguous records; birthday of every record in the bad clusters."""
+    generation = dict(
+        con.execute(
+            f"SELECT unique_id, generation FROM {records} "
+            "WHERE generation IS NOT NULL AND unique_id IN (SELECT unnest(?))",
+            [sorted(ambiguous)],
+        ).fetchall()
+    )
+    born = dict(
+        con.execute(
+            f"SELECT unique_id, CAST(dob AS VARCHAR) FROM {records} "
+            "SEMI JOIN sw_bad_nodes USING (unique_id) WHERE dob IS NOT NULL"
+        ).fetchall()
+    )
+    return generation, born
 
 
 def cannot_link_sql(pairs: str) -> str:

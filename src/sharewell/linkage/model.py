@@ -24,6 +24,8 @@ from splink import SettingsCreator, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.blocking_rule_library import CustomRule
 from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.dialects import SplinkDialect
 
 __all__ = [
     "PERSON_FIELDS",
@@ -135,6 +137,20 @@ PREDICTION_BLOCKING: tuple[BlockingRule, ...] = (
         sql="l.given_name = r.family_name AND l.family_name = r.given_name",
     ),
     BlockingRule("uprn_given", ("uprn", "given_name_canonical"), "same property, first name"),
+    # The next two find a swapped record whose other name is mistyped or whose date of
+    # birth is missing (each is one direction: the pair's records come in either order).
+    BlockingRule(
+        "postcode_swapped_given",
+        ("postcode", "given_name", "family_name"),
+        "same postcode, forename entered as surname (the other name may be mistyped)",
+        sql="l.postcode = r.postcode AND l.given_name = r.family_name",
+    ),
+    BlockingRule(
+        "postcode_swapped_family",
+        ("postcode", "given_name", "family_name"),
+        "same postcode, surname entered as forename (the other name may be mistyped)",
+        sql="l.postcode = r.postcode AND l.family_name = r.given_name",
+    ),
 )
 
 # EM runs once per rule; each rule leaves the comparisons it does not use to be estimated.
@@ -195,10 +211,35 @@ _SWAPPED = cll.ColumnsReversedLevel("given_name", "family_name", symmetrical=Tru
 )
 
 
+class SwappedAndMistypedLevel(ComparisonLevelCreator):
+    """Forename and surname swapped, one of them exact and the other one keystroke wrong.
+
+    One keystroke (Damerau-Levenshtein 1: fariwick/fairwick, rgan/ryan) with the same first
+    letter, as the one-letter-typo level asks: Barry and Harry are twins, and Jamie and
+    James may be father and son, not a typo. Exact swaps satisfy it too.
+    """
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        """The level's SQL in ``sql_dialect`` (the edit distance is named per engine)."""
+        dl = sql_dialect.damerau_levenshtein_function_name
+
+        def near(a: str, b: str) -> str:
+            return f"({dl}({a}, {b}) <= 1 AND substr({a}, 1, 1) = substr({b}, 1, 1))"
+
+        return (
+            f"((given_name_l = family_name_r AND {near('family_name_l', 'given_name_r')}) OR "
+            f"(family_name_l = given_name_r AND {near('given_name_l', 'family_name_r')}))"
+        )
+
+    def create_label_for_charts(self) -> str:
+        """Its label in Splink's charts."""
+        return "Names swapped, one mistyped"
+
+
 def _swapped_neutral() -> Any:
     # The given-name comparison already counts a swap as agreement on both names; here it
     # must count for nothing, or one swapped record outweighs a missing birthday and a move.
-    return cll.ColumnsReversedLevel("given_name", "family_name", symmetrical=True).configure(
+    return SwappedAndMistypedLevel().configure(
         label_for_charts="Swapped (counted in given name)",
         m_probability=0.5,
         u_probability=0.5,
@@ -215,6 +256,7 @@ def _given_name() -> ComparisonCreator:
             cll.NullLevel("given_name"),
             cll.ExactMatchLevel("given_name", term_frequency_adjustments=True),
             _SWAPPED,
+            SwappedAndMistypedLevel(),
             # Bob ~ Robert: the canonical (nickname-resolved) forms agree.
             cll.ExactMatchLevel("given_name_canonical").configure(
                 label_for_charts="Nickname of the same name",

@@ -1,16 +1,29 @@
-"""DuckDB SQL that normalises raw person fields, for ``link-files`` (which has no hub).
+"""Person fields of two arbitrary files normalised for ``link-files``, with ingest's normalisers.
 
-The hub's ingest normalises extracts as it loads them; ``link-files`` must stand alone,
-so it carries this compact SQL version (names, dates, postcodes, NHS numbers, sex). A value
-that cannot be read becomes NULL — treated as missing by the model — and is counted, so
-no record is ever dropped for one bad field.
+``link-files`` works without a hub, but there is one normalisation in sharewell: the SQL
+here is assembled from ``sharewell.ingest.normalisers`` (the same cleaning, missing-value
+markers, names, dates, postcodes, NHS numbers, sex codes and nickname list that ingest
+applies to the generic ``person`` source type). Where ingest would drop a value into
+quarantine, link-files keeps the record: the value becomes missing (NULL, so the model
+ignores it) and is reported with ingest's reason; no record is ever dropped for one field.
 """
 
 from __future__ import annotations
 
-from sharewell.linkage.nicknames import NICKNAMES
+from sharewell.ingest.normalisers import (
+    clean_text_sql,
+    mapped_sql,
+    missing_markers,
+    nicknames,
+    normaliser_for,
+    quote_literal,
+    render,
+    too_long_reason_sql,
+    too_long_sql,
+)
+from sharewell.ingest.source_types import Column, source_type
 
-__all__ = ["FIELD_SYNONYMS", "RAW_FIELDS", "invalid_sql", "nickname_values_sql", "normalised_sql"]
+__all__ = ["FIELD_SYNONYMS", "RAW_FIELDS", "invalid_sql", "normalised_sql"]
 
 # The standard fields link-files maps onto (raw, before derivation).
 RAW_FIELDS: tuple[str, ...] = (
@@ -55,140 +68,86 @@ FIELD_SYNONYMS: dict[str, str] = {
     "emailaddress": "email",
 }
 
-DATE_FORMATS = (
-    "%Y-%m-%d",
-    "%d/%m/%Y",
-    "%d-%m-%Y",
-    "%d.%m.%Y",
-    "%Y/%m/%d",
-    "%d %b %Y",
-    "%d %B %Y",
-    "%Y%m%d",
-    "%d/%m/%y",
-)
-TITLES = "mr|mrs|miss|ms|mx|dr|prof|rev|sir|dame|lady|lord"
+
+def _columns() -> dict[str, Column]:
+    # The generic person list's columns: the same definitions ingest validates against.
+    return dict(source_type("person").columns)
 
 
-def _blank(col: str) -> str:
-    return f"NULLIF(trim(CAST({col} AS VARCHAR)), '')"
-
-
-def _name(col: str) -> str:
-    cleaned = (
-        f"regexp_replace(replace(lower(strip_accents({_blank(col)})), '''', ''), "
-        "'[^a-z]+', ' ', 'g')"
+def _nicknames_sql() -> str:
+    rows = ", ".join(
+        f"({quote_literal(n)}, {quote_literal(c)}, {quote_literal(s)})" for n, c, s in nicknames()
     )
-    # Generational suffixes (jnr, snr) stay: prepare.py turns them into their own column.
-    return f"NULLIF(trim(regexp_replace(trim({cleaned}), '^({TITLES}) ', '')), '')"
-
-
-def _date(col: str) -> str:
-    fmts = ", ".join(f"'{f}'" for f in DATE_FORMATS)
-    parsed = f"CAST(try_strptime({_blank(col)}, [{fmts}]) AS DATE)"
-    # A birthday in the future or before 1880 is a keying error, not a person.
-    return f"CASE WHEN {parsed} BETWEEN DATE '1880-01-01' AND current_date THEN {parsed} END"
-
-
-def _postcode(col: str) -> str:
-    p = f"upper(regexp_replace({_blank(col)}, '\\s', '', 'g'))"
-    return (
-        f"CASE WHEN regexp_full_match({p}, '[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}') "
-        f"THEN left({p}, length({p}) - 3) || ' ' || right({p}, 3) END"
-    )
-
-
-def _nhs(col: str) -> str:
-    d = f"regexp_replace({_blank(col)}, '[^0-9]', '', 'g')"
-    total = (
-        f"list_sum(list_transform(range(9), lambda i: (10 - i) * "
-        f"CAST(substr({d}, i + 1, 1) AS INTEGER)))"
-    )
-    check = f"(11 - ({total}) % 11) % 11"
-    return (
-        f"CASE WHEN length({d}) = 10 AND {check} <> 10 "
-        f"AND {check} = CAST(right({d}, 1) AS INTEGER) THEN {d} END"
-    )
-
-
-def _sex(col: str) -> str:
-    s = f"lower({_blank(col)})"
-    return (
-        f"CASE WHEN {s} IN ('f', 'female', 'woman', '2') THEN 'female' "
-        f"WHEN {s} IN ('m', 'male', 'man', '1') THEN 'male' END"
-    )
-
-
-def _digits(col: str, lo: int, hi: int) -> str:
-    d = f"regexp_replace({_blank(col)}, '[^0-9]', '', 'g')"
-    return f"CASE WHEN length({d}) BETWEEN {lo} AND {hi} THEN {d} END"
-
-
-def _phone(col: str) -> str:
-    d = f"regexp_replace({_blank(col)}, '[^0-9]', '', 'g')"
-    return f"CASE WHEN length({d}) >= 10 THEN right({d}, 10) END"
-
-
-def _email(col: str) -> str:
-    e = f"lower({_blank(col)})"
-    return f"CASE WHEN regexp_full_match({e}, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+') THEN {e} END"
-
-
-def _address(col: str) -> str:
-    a = f"regexp_replace(lower({_blank(col)}), '[^a-z0-9]+', ' ', 'g')"
-    return f"NULLIF(trim({a}), '')"
-
-
-NORMALISERS = {
-    "given_name": _name,
-    "family_name": _name,
-    "date_of_birth": _date,
-    "sex": _sex,
-    "postcode": _postcode,
-    "address": _address,
-    "uprn": lambda c: _digits(c, 1, 12),
-    "nhs_number": _nhs,
-    "phone": _phone,
-    "email": _email,
-}
-
-
-def nickname_values_sql() -> str:
-    """A VALUES list of (nickname, canonical) pairs."""
-    rows = ", ".join(f"('{n}', '{c}')" for n, c in sorted(NICKNAMES.items()))
-    return f"(VALUES {rows}) AS nick(nickname, canonical)"
+    return f"(VALUES {rows}) AS nick(nickname, canonical, sex)"
 
 
 def normalised_sql(raw: str, extra: tuple[str, ...] = ()) -> str:
-    """``raw`` (VARCHAR columns named by field, plus unique_id) shaped like person_records."""
-    fields = ",\n        ".join(f"{NORMALISERS[f](f)} AS {f}" for f in RAW_FIELDS)
-    extras = "".join(f", lower(trim(CAST({c} AS VARCHAR))) AS {c}" for c in extra)
-    return f"""
-    WITH n AS (
-        SELECT unique_id, source_dataset,
-        {fields}{extras}
-        FROM {raw}
+    """``raw`` (text columns named by field, plus unique_id, source_dataset) like person_records.
+
+    Besides each field's normalised value the result keeps, per field, the text read
+    (``in_FIELD``, after cleaning and missing-value markers) and, where that text could not
+    be read, ingest's reason (``why_FIELD``), for ``invalid_sql``.
+    """
+    cols = _columns()
+    norms = {f: normaliser_for(cols[f]) for f in RAW_FIELDS}
+    keep = "unique_id, source_dataset" + "".join(f", {c}" for c in extra)
+    extras0 = "".join(f", lower(trim(CAST({c} AS VARCHAR))) AS {c}" for c in extra)
+    # One nested SELECT per layer so DuckDB computes each once (as ingest's staging does).
+    s = ", ".join(f"CAST({f} AS VARCHAR) AS s_{f}" for f in RAW_FIELDS)
+    t = ", ".join(
+        f"{clean_text_sql(f's_{f}', free_text=norms[f].free_text)} AS t_{f}" for f in RAW_FIELDS
     )
-    SELECT n.*, coalesce(nick.canonical, n.given_name) AS given_name_canonical,
+    x = ", ".join(
+        f"{mapped_sql(f't_{f}', None, missing_markers(cols[f]))} AS in_{f}" for f in RAW_FIELDS
+    )
+    ins = ", ".join(f"in_{f}" for f in RAW_FIELDS)
+    p = ", ".join(f"{render(norms[f].prep, f'in_{f}')} AS p_{f}" for f in RAW_FIELDS)
+    ps = ", ".join(f"p_{f}" for f in RAW_FIELDS)
+    v = ", ".join(
+        f"CAST(CASE WHEN {too_long_sql(f'in_{f}')} THEN NULL "
+        f"ELSE {render(norms[f].value, f'in_{f}', f'p_{f}')} END AS {norms[f].sql_type}) AS {f}"
+        for f in RAW_FIELDS
+    )
+    vs = ", ".join(RAW_FIELDS)
+    why = ", ".join(
+        f"CASE WHEN in_{f} IS NOT NULL AND {f} IS NULL THEN "
+        f"CASE WHEN {too_long_sql(f'in_{f}')} THEN {too_long_reason_sql(f'in_{f}')} "
+        f"ELSE {render(norms[f].problem, f'in_{f}', f'p_{f}')} END END AS why_{f}"
+        for f in RAW_FIELDS
+    )
+    layers = (
+        f"SELECT {keep}, {ins}, {vs}, {why} FROM ("
+        f"SELECT {keep}, {ins}, {ps}, {v} FROM ("
+        f"SELECT {keep}, {ins}, {p} FROM ("
+        f"SELECT {keep}, {x} FROM ("
+        f"SELECT {keep}, {t} FROM ("
+        f"SELECT unique_id, source_dataset{extras0}, {s} FROM {raw})))))"
+    )
+    # The canonical given name, by sex where the short form depends on it (Alex, Sam), as
+    # ingest resolves it: the first word of the name looked up in the nickname list.
+    first = "split_part(n.given_name, ' ', 1)"
+    return f"""
+    WITH n AS ({layers}),
+    nick AS (SELECT * FROM {_nicknames_sql()})
+    SELECT n.*, coalesce(by_sex.canonical, any_sex.canonical, {first}) AS given_name_canonical,
            NULL::VARCHAR AS postcode_outward, NULL::VARCHAR AS postcode_sector,
            'file' AS partner, source_dataset AS source
-    FROM n LEFT JOIN {nickname_values_sql()} ON nick.nickname = n.given_name
+    FROM n
+    LEFT JOIN nick AS by_sex ON by_sex.nickname = {first} AND by_sex.sex = n.sex
+    LEFT JOIN nick AS any_sex ON any_sex.nickname = {first} AND any_sex.sex = ''
     """
 
 
-# "Not known" is a valid answer for sex, not an unreadable value.
-UNKNOWN_SEX = "AND lower(trim(r.sex)) NOT IN ('u', 'unknown', 'not known', 'x', '0', '9')"
-
-
-def invalid_sql(raw: str, normalised: str) -> str:
-    """Per field: how many values were present but unreadable, with up to five examples."""
+def invalid_sql(normalised: str) -> str:
+    """Per file and field: values present but unreadable, up to five record ids, one reason."""
     parts = [
         f"""
-        SELECT r.source_dataset AS file, '{f}' AS field, count(*) AS invalid,
-               list(r.unique_id ORDER BY r.unique_id)[1:5] AS examples
-        FROM {raw} r JOIN {normalised} n USING (source_dataset, unique_id)
-        WHERE NULLIF(trim(CAST(r.{f} AS VARCHAR)), '') IS NOT NULL AND n.{f} IS NULL
-              {UNKNOWN_SEX if f == "sex" else ""}
-        GROUP BY r.source_dataset
+        SELECT source_dataset AS file, '{f}' AS field, count(*) AS invalid,
+               list(unique_id ORDER BY unique_id)[1:5] AS examples,
+               min(why_{f}) AS reason
+        FROM {normalised}
+        WHERE why_{f} IS NOT NULL
+        GROUP BY source_dataset
         """
         for f in RAW_FIELDS
     ]

@@ -55,13 +55,17 @@ def prepared_records_sql(source: str, keep: tuple[str, ...] = ()) -> str:
         CAST(unique_id AS VARCHAR) AS unique_id,
         CAST(partner AS VARCHAR) AS partner,
         CAST(source AS VARCHAR) AS source,
-        {_blank_to_null("given_name")} AS given_name,
+        -- A swapped record carries the suffix in its forename ("Penlow Jnr, Mark").
+        NULLIF(trim(regexp_replace({_blank_to_null("given_name")}, {SUFFIX_RE}, '')), '')
+            AS given_name,
         COALESCE({_blank_to_null("given_name_canonical")}, {_blank_to_null("given_name")})
             AS given_name_canonical,
         NULLIF(trim(regexp_replace({_blank_to_null("family_name")}, {SUFFIX_RE}, '')), '')
             AS family_name,
-        CASE WHEN regexp_matches(family_name, ' (jnr|jr|junior)$') THEN 'junior'
-             WHEN regexp_matches(family_name, ' (snr|sr|senior)$') THEN 'senior'
+        CASE WHEN regexp_matches(family_name, ' (jnr|jr|junior)$')
+                  OR regexp_matches(given_name, ' (jnr|jr|junior)$') THEN 'junior'
+             WHEN regexp_matches(family_name, ' (snr|sr|senior)$')
+                  OR regexp_matches(given_name, ' (snr|sr|senior)$') THEN 'senior'
         END AS generation,
         strftime({dob}, '%Y-%m-%d') AS dob,
         -- Only a real transposition (day <= 12, day <> month) gives a different valid date.

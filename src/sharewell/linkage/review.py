@@ -2,7 +2,8 @@
 
 Decisions are stored in the workspace (``linkage_review_decisions``) and outrank the model
 in every later run, full or incremental: an accepted pair always links, a rejected pair
-never shares a person (clustering splits rather than chain through it).
+never shares a person (clustering splits rather than chain through it). Every decision is
+also a ``linkage_decision`` audit entry, written by ``decide`` itself so no caller can skip it.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Literal
 
 import duckdb
 
+from sharewell.audit import AuditEvent, record
 from sharewell.config import Settings
 from sharewell.errors import LinkageError, NotFound
 from sharewell.linkage.run import attach_workspace
+from sharewell.partnership import get_user, hub_engine
 
 __all__ = ["Decision", "ReviewPair", "decide", "review_queue"]
 
@@ -108,6 +111,16 @@ def decide(
         missing = {left, right} - found
         if missing:
             raise NotFound(f"no record {', '.join(sorted(missing))} in person_records")
+        previous = con.execute(
+            "SELECT decision FROM ws.linkage_review_decisions "
+            "WHERE unique_id_l = ? AND unique_id_r = ?",
+            [left, right],
+        ).fetchall()
+        persons = con.execute(
+            "SELECT DISTINCT person_id FROM ws.person_index WHERE unique_id IN (?, ?) "
+            "ORDER BY person_id",
+            [left, right],
+        ).fetchall()
         con.execute(
             """
             INSERT OR REPLACE INTO ws.linkage_review_decisions VALUES (?, ?, ?, ?, ?, ?)
@@ -116,4 +129,59 @@ def decide(
         )
     finally:
         con.close()
+    _audit(
+        settings,
+        reviewer,
+        left,
+        right,
+        decision,
+        note,
+        previous=previous[0][0] if previous else None,
+        persons=tuple(str(p[0]) for p in persons),
+    )
     return left, right
+
+
+def _audit(
+    settings: Settings,
+    reviewer: str,
+    left: str,
+    right: str,
+    decision: Decision,
+    note: str,
+    *,
+    previous: str | None,
+    persons: tuple[str, ...],
+) -> None:
+    """The audit entry of a stored decision (as ingest records a load once it has committed).
+
+    The decision is in the workspace first; if the operational store is down the error
+    says so and rerunning ``decide`` (idempotent) writes the entry.
+    """
+    engine = hub_engine(settings)
+    try:
+        try:
+            organisation: str | None = get_user(engine, reviewer).organisation
+        except NotFound:
+            organisation = None  # e.g. the CLI's default user
+        record(
+            engine,
+            AuditEvent(
+                actor=reviewer,
+                action="linkage_decision",
+                target=f"record pair {left} / {right}",
+                outcome="ok",
+                organisation=organisation,
+                # The persons the two records belonged to when the analyst looked at them.
+                persons=persons,
+                detail={
+                    "decision": decision,
+                    "previous_decision": previous,
+                    "unique_id_l": left,
+                    "unique_id_r": right,
+                    "note": note,
+                },
+            ),
+        )
+    finally:
+        engine.dispose()

@@ -68,6 +68,8 @@ class RunSummary:
     seconds: float
     clusters_split: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    # What training fell back on (an EM session skipped, a prior m); empty when nothing.
+    training_notes: tuple[str, ...] = ()
 
 
 def runs_dir(settings: Settings) -> Path:
@@ -141,15 +143,19 @@ def _score_on_engine(
     n_records: int,
     run_dir: Path,
     timer: _Timer,
-) -> dict[str, Any]:
-    """Train and predict on the engine; leaves scored pairs in scratch table ``sw_pairs``."""
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Train and predict on the engine; leaves scored pairs in scratch table ``sw_pairs``.
+
+    Returns the trained model and training's notes (what it had to fall back on).
+    """
     if session.name == "duckdb":
         records = session.db_api.register("sw_records", table_name="sw_records")
     else:
         path = run_dir / "records.parquet"
         con.execute(f"COPY sw_records TO '{path}' (FORMAT parquet)")
         records = session.register_parquet(path, "sw_records")
-    linker = train_linker(records, spec, n_records=n_records, step=timer)
+    training = train_linker(records, spec, n_records=n_records, step=timer)
+    linker = training.linker
     timer("scoring candidate pairs")
     scored = predict(linker)
     model = model_dict(linker)
@@ -162,7 +168,7 @@ def _score_on_engine(
         f"FROM {source}"
     )
     scored.drop_table_from_database_and_remove_from_cache()
-    return model
+    return model, training.notes
 
 
 def link_workspace(
@@ -207,7 +213,7 @@ def link_workspace(
         if n < 2:
             raise LinkageError(f"person_records has {n} record(s): at least 2 are needed")
         spec = ModelSpec(present=present_fields(con, "sw_records"))
-        model = _score_on_engine(con, session, spec, n, run_dir, timer)
+        model, notes = _score_on_engine(con, session, spec, n, run_dir, timer)
         model_path = run_dir / "model.json"
         model_path.write_text(json.dumps(model, indent=2))
 
@@ -224,7 +230,9 @@ def link_workspace(
         )
         cluster_edges(con, "sw_records", "sw_edges", "sw_clusters")
         con.execute("CREATE OR REPLACE TABLE sw_cannot_link AS " + cannot_link_sql("sw_pairs"))
-        split = split_conflicting_clusters(con, "sw_clusters", "sw_edges", "sw_cannot_link")
+        split = split_conflicting_clusters(
+            con, "sw_clusters", "sw_edges", "sw_cannot_link", records="sw_records"
+        )
         rejected_joined = _rejected_but_joined(con, "sw_clusters")
         timer("writing the person index")
         summary = _write_full_run(
@@ -259,6 +267,7 @@ def link_workspace(
         seconds=round(time.perf_counter() - t0, 2),
         clusters_split=split,
         timings=timings,
+        training_notes=notes,
     )
 
 

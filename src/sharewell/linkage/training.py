@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from splink import Linker
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.exceptions import EMTrainingException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from sharewell.errors import LinkageError
-from sharewell.linkage.model import DETERMINISTIC_RECALL, ModelSpec, person_settings
+from sharewell.linkage.model import (
+    DETERMINISTIC_RECALL,
+    BlockingRule,
+    ModelSpec,
+    person_settings,
+)
 
-__all__ = ["PREDICT_FLOOR", "Step", "predict", "train_linker"]
+__all__ = ["PREDICT_FLOOR", "Step", "Training", "predict", "prior_m_levels", "train_linker"]
 
 Step = Callable[[str], None]
 
@@ -27,6 +34,17 @@ PREDICT_FLOOR = 0.01
 U_PAIRS_MIN = 2e6
 U_PAIRS_MAX = 5e6
 EM_MAX_PAIRS = 2e6
+# When an EM session fails (small data), at most this many other rules are tried for the
+# comparisons it would have estimated, before falling back on prior m values.
+FALLBACK_EM_RULES = 3
+
+
+@dataclass(frozen=True)
+class Training:
+    """A trained linker and, in plain words, anything training had to fall back on."""
+
+    linker: Linker
+    notes: tuple[str, ...] = ()
 
 
 def _quiet() -> None:
@@ -45,8 +63,13 @@ def train_linker(
     n_records: int,
     seed: int = 42,
     step: Step = _none,
-) -> Linker:
-    """A linker on ``inputs`` trained without labels; raises LinkageError if it cannot be."""
+) -> Training:
+    """A linker on ``inputs`` trained without labels, and what training could not estimate.
+
+    An EM session that fails (too little data) is skipped and other blocking rules are
+    tried for what it would have estimated; comparisons no session could estimate keep a
+    prior m (see ``prior_m_levels``). Every fallback is named in ``notes``.
+    """
     _quiet()
     settings = person_settings(spec)
     linker = Linker(inputs, settings, log_level=None)
@@ -63,18 +86,87 @@ def train_linker(
     step("estimating u (how often non-matches agree) by random sampling")
     u_pairs = min(max(U_PAIRS_MIN, n_records * 5.0), U_PAIRS_MAX)
     training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+    notes: list[str] = []
     for rule in spec.training_rules():
         step(f"estimating m (how often matches agree) by EM, blocking on {rule.name}")
-        try:
-            training.estimate_parameters_using_expectation_maximisation(
-                rule.creator(), max_pairs=EM_MAX_PAIRS
-            )
-        except Exception as exc:  # Splink raises plain exceptions when a block is empty
-            raise LinkageError(
-                f"training (EM blocked on {rule.name}) failed; the data may be too small "
-                f"or share too little: {exc}"
-            ) from exc
-    return linker
+        failed = _em(linker, rule)
+        if failed:
+            notes.append(f"EM blocked on {rule.name} was skipped: {failed}")
+    # Comparisons a failed session would have estimated: try rules that leave them free.
+    tried = 0
+    training_columns = {r.columns for r in spec.training_rules()}
+    for rule in spec.prediction_rules():
+        untrained = _untrained_columns(linker)
+        if not untrained or tried == FALLBACK_EM_RULES:
+            break
+        if set(rule.columns) & untrained or rule.columns in training_columns:
+            continue
+        tried += 1
+        step(f"estimating the remaining m by EM, blocking on {rule.name}")
+        failed = _em(linker, rule)
+        notes.append(
+            f"EM blocked on {rule.name} was skipped: {failed}"
+            if failed
+            else f"EM blocked on {rule.name} estimated what the training rules could not"
+        )
+    by_comparison: dict[str, list[str]] = {}
+    for comparison, level in prior_m_levels(linker):
+        by_comparison.setdefault(comparison, []).append(level)
+    notes += [
+        f"{c}: m could not be estimated from the data; prior m used for "
+        + ("every level" if len(levels) > 2 else ", ".join(levels))
+        for c, levels in by_comparison.items()
+    ]
+    return Training(linker, tuple(notes))
+
+
+def _em(linker: Linker, rule: BlockingRule) -> str | None:
+    """One EM session blocked on ``rule``; None, or why it estimated nothing."""
+    # A failed EM session leaves the linker without the comparisons its rule blocks on
+    # (Splink removes them for the session and puts them back only on success), so keep
+    # the parameters as they were and put them back ourselves.
+    before = linker._settings_obj.core_model_settings.copy()
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule.creator(), max_pairs=EM_MAX_PAIRS
+        )
+    except (ValueError, EMTrainingException) as exc:
+        # On a small county EM can drive a rare level's m below what a float holds (Splink
+        # refuses it) or find no pairs at all: the session estimates nothing.
+        linker._settings_obj.core_model_settings = before
+        return _first_line(exc)
+    return None
+
+
+def _untrained_columns(linker: Linker) -> set[str]:
+    """Input columns of the comparisons that have a level no EM session estimated."""
+    names = {c for c, _ in prior_m_levels(linker)}
+    return {
+        col.input_name
+        for comparison in linker._settings_obj.comparisons
+        if comparison.output_column_name in names
+        for col in comparison._input_columns_used_by_case_statement
+    }
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+
+
+def prior_m_levels(linker: Linker) -> list[tuple[str, str]]:
+    """Comparison levels whose m no EM session estimated; they keep Splink's prior m.
+
+    The prior gives the exact-agreement level 0.95 and shares 0.05 among the others. A
+    level never seen among candidate pairs (one NHS digit wrong, in a small extract) is
+    left to Splink's own "not observed" handling and is not listed.
+    """
+    out = []
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison._comparison_levels_excluding_null:
+            if level._fix_m_probability or level._trained_m_probabilities:
+                continue
+            out.append((comparison.output_column_name, level.label_for_charts))
+    return out
 
 
 def predict(linker: Linker, *, floor: float = PREDICT_FLOOR) -> SplinkDataFrame:
