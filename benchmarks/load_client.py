@@ -65,7 +65,9 @@ async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> st
     return token.group(1)
 
 
-def request_for(kind: str, csrf: dict[str, str], found: dict[str, str]) -> tuple[str, dict[str, Any]]:
+def request_for(
+    kind: str, csrf: dict[str, str], found: dict[str, str]
+) -> tuple[str, dict[str, Any]]:
     """Which signed-in user sends ``kind``, and the request's arguments."""
     if kind == "safe_and_well":
         return FIRE_CREW, {"method": "GET", "url": f"/safe-and-well?as_of={AS_OF}"}
@@ -132,7 +134,11 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 
 def summarise(
-    results: list[tuple[str, str, float]], *, rate: float, seconds: float, sent_in: float,
+    results: list[tuple[str, str, float]],
+    *,
+    rate: float,
+    seconds: float,
+    sent_in: float,
     elapsed: float,
 ) -> dict[str, Any]:
     """Error rate, p50/p99 of successful requests, and successes per kind (for the audit)."""
