@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -25,6 +26,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from benchmarks.load import someone_known
 from benchmarks.load_client import run as load
@@ -169,12 +172,15 @@ def _kill_server(hub: Hub, after: float) -> str:
     port = free_port()
     server = start_server(hub.settings, port, hub.log)
     found = someone_known(hub.settings)
-    worker = threading.Thread(
-        target=lambda: asyncio.run(
-            load(f"http://127.0.0.1:{port}", 20, after + 1.0, PASSWORD, found, timeout=2.0)
-        ),
-        daemon=True,
-    )
+
+    def traffic() -> None:
+        # Collateral: the kill cuts these requests off, whatever stage they are at.
+        with contextlib.suppress(httpx.HTTPError, RuntimeError):
+            asyncio.run(
+                load(f"http://127.0.0.1:{port}", 20, after + 1.0, PASSWORD, found, timeout=2.0)
+            )
+
+    worker = threading.Thread(target=traffic, daemon=True)
     worker.start()
     time.sleep(after)
     server.send_signal(signal.SIGKILL)
