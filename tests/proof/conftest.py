@@ -1,4 +1,4 @@
-"""Fixtures for the proofs: one linked demo hub shared by the module's tests, fuzz profiles.
+"""Fixtures for the proofs: one linked demo hub shared by the session's tests, fuzz profiles.
 
 Hypothesis runs a short profile in the suite and a long one under ``make soak``
 (``SHAREWELL_FUZZ=soak``), so the same properties are the quick check and the long fuzz.
@@ -30,7 +30,7 @@ settings.register_profile(
 FUZZ_PROFILE = "soak" if os.environ.get("SHAREWELL_FUZZ") == "soak" else "proof"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def linked_hub(tmp_path_factory: pytest.TempPathFactory) -> Hub:
     """A linked demo hub (5,000 people) on SQLite, with passwords for two front-line users."""
     root: Path = tmp_path_factory.mktemp("proof-hub")
