@@ -260,7 +260,8 @@ def test_any_agreement_upload_is_answered_or_refused_clearly(
 @given(
     username=st.text(max_size=80),
     password=st.text(max_size=80),
-    token=st.text(max_size=60),
+    # ASCII here: a non-ASCII token is a known bug, pinned by the test below
+    token=st.text(alphabet=st.characters(max_codepoint=127), max_size=60),
 )
 def test_any_sign_in_form_is_refused_clearly(
     web: dict[str, Any], username: str, password: str, token: str
@@ -284,3 +285,15 @@ def test_any_query_string_is_answered_or_refused_clearly(
 ) -> None:
     who, path, name = where
     _clear_rejection(web[who].get(path, params={name: value}))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="web/security.py csrf_valid: hmac.compare_digest raises TypeError on a non-ASCII "
+    "token, so a forged form answers 500; fix: compare the tokens as UTF-8 bytes",
+)
+def test_a_non_ascii_csrf_token_is_refused_not_a_server_error(web: dict[str, Any]) -> None:
+    response = web["anonymous"].post(
+        "/sign-in", data={"username": "x", "password": "y", "csrf_token": "\u0080"}
+    )
+    _clear_rejection(response)

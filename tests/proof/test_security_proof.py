@@ -16,6 +16,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -34,6 +35,7 @@ from sharewell.partnership import hub_engine
 from sharewell.store import Workspace
 from sharewell.views.lookup import lookup
 from sharewell.web import create_app
+from sharewell.web.accounts import set_password
 from tests.proof.test_fuzz import _signed_in
 
 SQL = [
@@ -69,7 +71,7 @@ def test_sql_typed_into_every_lookup_field_finds_nobody_and_changes_nothing(
                 username=CRISIS_TEAM,
                 purpose="mh_crisis_care",
                 details=details,
-                as_of=__import__("datetime").date(2025, 12, 31),
+                as_of=date(2025, 12, 31),
             )
             assert not result.identification.identified
             assert result.flags == ()
@@ -94,17 +96,13 @@ def test_sql_in_a_partners_extract_is_stored_as_text(tmp_path: Path) -> None:
         tables = {r[0] for r in ws.conn.execute("SHOW TABLES").fetchall()}
     assert {"person_records", "quarantine", "dataset_versions"} <= tables
     # each hostile value is there, as the text it was (normalised like any address)
-    words = ["drop table person_records", "or", "delete from audit_log", "attach", "union select"]
+    words = ["drop table person records", "or", "delete from audit log", "attach", "union select"]
     for (address,), word in zip(stored, words, strict=True):
         assert word in address.lower(), (address, word)
 
 
 def test_sql_in_the_person_search_matches_nobody(linked_hub: Hub) -> None:
-    from tests.proof.test_fuzz import PASSWORD as _  # noqa: F401  (same password as the hub)
-
     engine = hub_engine(linked_hub.settings)
-    from sharewell.web.accounts import set_password
-
     set_password(engine, "westshire_mht.ig_lead", PASSWORD, actor="test")
     engine.dispose()
     client = _signed_in(create_app(linked_hub.settings), "westshire_mht.ig_lead")
@@ -124,16 +122,12 @@ def test_script_typed_into_the_lookup_form_comes_back_as_text(linked_hub: Hub) -
         data={"csrf_token": token[1], "purpose": "mh_crisis_care", "family_name": XSS},
     )
     assert page.status_code == 200
-    assert "<script>alert" not in page.text and "onerror=alert" not in page.text.replace(
-        "&#34;", '"'
-    ).replace("&lt;img src=x onerror=alert(1)&gt;", "")
+    assert "<script>alert" not in page.text and "<img src=x" not in page.text
     assert "&lt;script&gt;" in page.text
 
 
 def test_a_hostile_upload_file_name_is_only_a_label(linked_hub: Hub, tmp_path: Path) -> None:
     engine = hub_engine(linked_hub.settings)
-    from sharewell.web.accounts import set_password
-
     set_password(engine, "westshire_mht.ig_lead", PASSWORD, actor="test")
     engine.dispose()
     client = _signed_in(create_app(linked_hub.settings), "westshire_mht.ig_lead")
@@ -159,7 +153,8 @@ def test_a_manifest_cannot_point_outside_its_directory(tmp_path: Path, name: str
         ws.initialise()
         with pytest.raises(IngestError, match="outside"):
             ingest_manifest(ws, partnership, loaded_by="test")
-        assert ws.conn.execute("SELECT count(*) FROM dataset_versions").fetchone() == (0,)
+        loaded = "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'records%'"
+        assert ws.conn.execute(loaded).fetchone() == (0,)
 
 
 @given(value=st.text(max_size=30))
@@ -245,7 +240,14 @@ def test_secrets_never_reach_the_logs_and_are_stored_only_hashed(
     app_client = _signed_in(create_app(linked_hub.settings), CRISIS_TEAM)
     app_client.get("/api/v1/agreements", headers={"Authorization": f"Bearer {token}"})
 
-    logged = log.read_text(encoding="utf-8") + caplog.text + made.stderr
+    # The server's own log, and every log record of this process except the test's own HTTP
+    # client (httpx/httpcore log the headers they receive, cookies included, at DEBUG).
+    ours = [
+        f"{r.name} {r.getMessage()}"
+        for r in caplog.records
+        if not r.name.startswith(("httpx", "httpcore"))
+    ]
+    logged = "\n".join([log.read_text(encoding="utf-8"), *ours, made.stderr])
     assert "POST /lookup" in logged  # the server did log its requests
     secrets = [PASSWORD, WRONG_PASSWORD, token, SECRET_KEY, session, LOOKED_UP]
     for secret in secrets:
