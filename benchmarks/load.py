@@ -57,7 +57,14 @@ def someone_known(settings: Settings) -> dict[str, str]:
     return dict(zip(("given_name", "family_name", "date_of_birth", "postcode"), row, strict=True))
 
 
-def load_run(settings: Settings, *, rate: float, seconds: float, log: Path) -> dict[str, Any]:
+def load_run(
+    settings: Settings,
+    *,
+    rate: float,
+    seconds: float,
+    log: Path,
+    mix: tuple[str, ...] = MIX,
+) -> dict[str, Any]:
     """Serve ``settings``' hub, load it, and account for every success in the audit log."""
     found = someone_known(settings)
     engine = hub_engine(settings)
@@ -66,7 +73,7 @@ def load_run(settings: Settings, *, rate: float, seconds: float, log: Path) -> d
     server = start_server(settings, port, log)
     try:
         per_kind: dict[str, int] = {}
-        for kind in sorted(set(MIX)):
+        for kind in sorted(set(mix)):
             before = access_entries(engine)
             alone = asyncio.run(run(base, 1, 1, PASSWORD, found, mix=(kind,)))
             if alone["succeeded"] != 1:
@@ -89,6 +96,8 @@ def load_run(settings: Settings, *, rate: float, seconds: float, log: Path) -> d
                 PASSWORD,
                 "--found",
                 json.dumps(found),
+                "--mix",
+                ",".join(mix),
             ],
             cwd=ROOT,
             capture_output=True,

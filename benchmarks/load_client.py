@@ -69,6 +69,8 @@ def request_for(
     kind: str, csrf: dict[str, str], found: dict[str, str]
 ) -> tuple[str, dict[str, Any]]:
     """Which signed-in user sends ``kind``, and the request's arguments."""
+    if kind == "health":
+        return FIRE_CREW, {"method": "GET", "url": "/api/v1/health"}
     if kind == "safe_and_well":
         return FIRE_CREW, {"method": "GET", "url": f"/safe-and-well?as_of={AS_OF}"}
     if kind == "crisis_cohort":
@@ -170,9 +172,12 @@ def main() -> None:
     parser.add_argument("--password", required=True)
     parser.add_argument("--found", required=True, help="JSON details of a person who exists.")
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--mix", default=",".join(MIX), help="Request kinds, comma-separated.")
     args = parser.parse_args()
+    mix = tuple(args.mix.split(","))
+    found = json.loads(args.found)
     summary = asyncio.run(
-        run(args.base, args.rate, args.seconds, args.password, json.loads(args.found), args.timeout)
+        run(args.base, args.rate, args.seconds, args.password, found, args.timeout, mix)
     )
     print(json.dumps(summary))
 
