@@ -24,6 +24,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from benchmarks.load_client import MIX, run
+
+__all__ = ["MIX", "access_entries", "fresh_database", "load_run", "someone_known"]
 from benchmarks.proof_hub import PASSWORD, build_hub, free_port, start_server
 from sharewell.audit import verify
 from sharewell.config import Settings

@@ -1,7 +1,10 @@
 """The load generator: a separate process that drives ``sharewell serve`` over loopback.
 
 Open loop: request i is sent at ``start + i / rate`` whether or not earlier ones have
-answered (a closed loop would slow down with the server and hide queueing). Each request is
+answered (a closed loop would slow down with the server and hide queueing). At most
+``MAX_IN_FLIGHT`` requests wait at once; a request due when that many are outstanding is
+counted as refused ("overloaded"), as a browser's user would give up, rather than queued in
+the generator (which would then measure itself, not the server). Each request is
 one of the front-line journeys, in a fixed mix: flag lookups (a person found, a person not
 found) and the two list views. Prints one JSON summary on stdout.
 
@@ -38,6 +41,7 @@ MIX = (
     "safe_and_well",
     "crisis_cohort",
 )
+MAX_IN_FLIGHT = 256
 UNKNOWN = {
     "given_name": "Nobody",
     "family_name": "Atall",
@@ -90,7 +94,7 @@ async def run(
     mix: tuple[str, ...] = MIX,
 ) -> dict[str, Any]:
     """Send ``rate`` requests a second for ``seconds``; statuses and latencies per kind."""
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=64)
     clients = {
         user: httpx.AsyncClient(
             base_url=base, timeout=timeout, limits=limits, follow_redirects=False
@@ -99,10 +103,13 @@ async def run(
     }
     csrf = {user: await sign_in(client, user, password) for user, client in clients.items()}
     results: list[tuple[str, str, float]] = []
+    in_flight = 0
 
     async def one(kind: str) -> None:
+        nonlocal in_flight
         user, args = request_for(kind, csrf, found)
         began = time.perf_counter()
+        in_flight += 1
         try:
             response = await clients[user].request(**args)
             outcome = str(response.status_code)
@@ -110,6 +117,8 @@ async def run(
             outcome = "timeout"
         except httpx.TransportError as exc:
             outcome = type(exc).__name__
+        finally:
+            in_flight -= 1
         results.append((kind, outcome, time.perf_counter() - began))
 
     total = int(rate * seconds)
@@ -119,7 +128,11 @@ async def run(
         delay = start + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(mix[i % len(mix)])))
+        kind = mix[i % len(mix)]
+        if in_flight >= MAX_IN_FLIGHT:
+            results.append((kind, "overloaded", 0.0))
+            continue
+        tasks.append(asyncio.create_task(one(kind)))
     sent_in = time.perf_counter() - start
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start

@@ -27,22 +27,27 @@ from benchmarks.__main__ import RESULTS_DIR, machine
 ROOT = Path(__file__).resolve().parent.parent
 
 
+LOOKUPS = ("lookup_found", "lookup_unknown")
+
+
 def _loads(url: str | None, rate: float, seconds: float, steady: float) -> list[dict[str, Any]]:
-    from benchmarks.load import fresh_database, load_run
+    """On one store: the mix at a steady rate, lookups alone at 20/s, the mix at ``rate``."""
+    from benchmarks.load import MIX, fresh_database, load_run
     from benchmarks.proof_hub import build_hub
 
+    runs = [("mix", MIX, steady), ("lookups", LOOKUPS, 20.0), ("mix", MIX, rate)]
     with tempfile.TemporaryDirectory(prefix="sharewell-soak-load-") as tmp:
-        settings = build_hub(
-            Path(tmp), people=5_000, database_url=fresh_database(url) if url else None
-        )
+        database = fresh_database(url) if url else None
+        settings = build_hub(Path(tmp), people=5_000, database_url=database)
         out = []
-        for r in (steady, rate):
-            result = load_run(settings, rate=r, seconds=seconds, log=Path(tmp) / "serve.log")
+        for name, mix, r in runs:
+            result = load_run(settings, rate=r, seconds=seconds, log=Path(tmp) / "log", mix=mix)
             result["store"] = "postgresql" if url else "sqlite"
+            result["requests"] = name
             out.append(result)
-            print(json.dumps({k: result[k] for k in ("store", "offered_rate", "error_rate",
-                                                     "p50_ms", "p99_ms", "achieved_rate")}),
-                  flush=True)  # fmt: skip
+            keys = ("store", "requests", "offered_rate", "error_rate", "p50_ms", "p99_ms",
+                    "achieved_rate", "outcomes")  # fmt: skip
+            print(json.dumps({k: result[k] for k in keys}), flush=True)
     return out
 
 
@@ -85,7 +90,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--rate", type=float, default=200)
-    parser.add_argument("--steady-rate", type=float, default=8)
+    parser.add_argument("--steady-rate", type=float, default=5)
     parser.add_argument("--skip", action="append", default=[], choices=("load", "faults", "fuzz"))
     args = parser.parse_args()
     report: dict[str, Any] = {"machine": machine(), "started": datetime.now(UTC).isoformat()}

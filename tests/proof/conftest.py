@@ -22,7 +22,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "soak",
-    max_examples=3_000,
+    max_examples=1_000,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
