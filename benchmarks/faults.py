@@ -31,7 +31,7 @@ import httpx
 
 from benchmarks.load import someone_known
 from benchmarks.load_client import run as load
-from benchmarks.proof_hub import PASSWORD, build_hub, free_port, start_server
+from benchmarks.proof_hub import PASSWORD, build_hub, free_port, start_server, stop_server
 from sharewell.audit import verify
 from sharewell.config import Settings
 from sharewell.partnership import hub_engine
@@ -201,8 +201,7 @@ def _serve_once(hub: Hub) -> None:
         if result["succeeded"] != 1:
             raise RuntimeError(f"server re-run failed: {result['outcomes']}")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
 
 
 def trials(hub: Hub, n: int, seed: int, kinds: tuple[str, ...] = KINDS) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, func, select
 from benchmarks.load_client import MIX, run
 
 __all__ = ["MIX", "access_entries", "fresh_database", "load_run", "someone_known"]
-from benchmarks.proof_hub import PASSWORD, build_hub, free_port, start_server
+from benchmarks.proof_hub import PASSWORD, build_hub, free_port, start_server, stop_server
 from sharewell.audit import verify
 from sharewell.config import Settings
 from sharewell.partnership import hub_engine
@@ -109,8 +109,7 @@ def load_run(
         summary: dict[str, Any] = json.loads(client.stdout.strip().splitlines()[-1])
         written = access_entries(engine) - before
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
     expected = sum(per_kind[k] * n for k, n in summary["successes_by_kind"].items())
     chain = verify(engine)
     engine.dispose()

@@ -77,3 +77,13 @@ def start_server(settings: Settings, port: int, log: Path) -> subprocess.Popen[b
             proc.kill()
             raise RuntimeError(f"sharewell serve did not start; see {log}")
         time.sleep(0.2)
+
+
+def stop_server(proc: subprocess.Popen[bytes], grace: float = 30.0) -> None:
+    """Stop the server: gracefully, or by force if it is still working through a backlog."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

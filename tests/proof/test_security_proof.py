@@ -23,7 +23,7 @@ import duckdb
 import httpx
 import pytest
 from benchmarks.faults import Hub
-from benchmarks.proof_hub import CRISIS_TEAM, PASSWORD, free_port, start_server
+from benchmarks.proof_hub import CRISIS_TEAM, PASSWORD, free_port, start_server, stop_server
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -234,8 +234,7 @@ def test_secrets_never_reach_the_logs_and_are_stored_only_hashed(
         api = httpx.get(f"{base}/api/v1/agreements", headers={"Authorization": f"Bearer {token}"})
         assert api.status_code == 200
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
     # the CLI and the web app in this process too, with every logger at DEBUG
     app_client = _signed_in(create_app(linked_hub.settings), CRISIS_TEAM)
     app_client.get("/api/v1/agreements", headers={"Authorization": f"Bearer {token}"})
