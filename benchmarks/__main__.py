@@ -57,12 +57,14 @@ def machine() -> dict[str, str]:
     }
 
 
-_NUMBER = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*([kKM])?")
+_NUMBER = r"(\d[\d,]*(?:\.\d+)?)\s*([kKM](?![a-zA-Z]))?"
 
 
-def _first_number(text: str) -> float | None:
-    """The first number in ``text`` (1,234 / 0.99 / 100k / 150 M), or None."""
-    found = _NUMBER.search(text or "")
+def _first_number(text: str, *, after_comparison: bool = False) -> float | None:
+    """The first number in ``text`` (1,234 / 0.99 / 100k / 150 M), or None; with
+    ``after_comparison`` only one that follows >=, <=, < or > (as a target states it)."""
+    pattern = (r"(?:>=|<=|<|>)\s*" if after_comparison else "") + _NUMBER
+    found = re.search(pattern, text or "")
     if found is None:
         return None
     scale = {"k": 1e3, "K": 1e3, "M": 1e6}.get(found.group(2) or "", 1.0)
@@ -74,7 +76,8 @@ def with_baseline(row: dict[str, Any]) -> dict[str, Any]:
     run is compared with its target, and says so."""
     if row.get("ratio") is not None:
         return row
-    value, target = _first_number(row["value"]), _first_number(row.get("target", ""))
+    value = _first_number(row["value"])
+    target = _first_number(row.get("target", ""), after_comparison=True)
     if value is None or not target:
         return {**row, "ratio": None}
     return {
