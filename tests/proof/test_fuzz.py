@@ -297,3 +297,22 @@ def test_a_non_ascii_csrf_token_is_refused_not_a_server_error(web: dict[str, Any
         "/sign-in", data={"username": "x", "password": "y", "csrf_token": "\u0080"}
     )
     _clear_rejection(response)
+
+
+def test_an_extract_with_old_mac_line_endings_is_read(
+    workspace: Workspace, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Found by the long fuzz run: a lone carriage return in the header failed in the csv
+    # module instead of ending the line.
+    path = tmp_path_factory.mktemp("mac") / "extract.csv"
+    path.write_bytes(b"record_id,given_name\r1,Ann\r2,Bob\r")
+    report = ingest_file(
+        workspace, partner="westshire_cc", path=path, source_type="person", loaded_by="fuzz"
+    )
+    assert (report.rows_read, report.rows_accepted) == (2, 2)
+    stray = path.with_name("stray.csv")
+    stray.write_bytes(b"a\rb,c\n")
+    with pytest.raises(IngestError, match="cannot be read as CSV"):
+        ingest_file(
+            workspace, partner="westshire_cc", path=stray, source_type="person", loaded_by="fuzz"
+        )
