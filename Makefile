@@ -7,7 +7,7 @@ ASSETS := src/sharewell/web/static/govuk
 CHARTS := src/sharewell/web/static/vega
 DEMO_DIR ?= demo-hub
 
-.PHONY: venv assets system-deps demo test lint bench serve clean
+.PHONY: venv assets system-deps demo test lint bench soak serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ test: lint system-deps
 
 bench: venv
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+# The long proofs (about half an hour on 2 cores): 60 s of load at 200 requests/s on SQLite
+# and on PostgreSQL, 50 kill -9 trials, the long fuzz profile; figures in benchmarks/results/.
+soak: venv system-deps
+	SHAREWELL_SOAK_DATABASE_URL="$$(bash scripts/pg-test-server.sh)" $(BIN)/python -m benchmarks.soak $(SOAK_ARGS)
 
 serve: venv
 	$(BIN)/sharewell serve

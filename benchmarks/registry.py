@@ -13,6 +13,7 @@ from benchmarks.governance import bench_governance
 from benchmarks.ingest import bench_ingest
 from benchmarks.linkage import linkage
 from benchmarks.privacy import bench_privacy
+from benchmarks.proof import bench_load
 from benchmarks.savings import bench_monte_carlo
 from benchmarks.synth import bench_synth
 from benchmarks.views import bench_flag_lookup
@@ -30,4 +31,5 @@ BENCHMARKS: list[Benchmark] = [
     bench_flag_lookup,
     bench_web,
     bench_privacy,
+    bench_load,
 ]

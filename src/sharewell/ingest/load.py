@@ -136,6 +136,14 @@ def _record_json_sql(raw: RawExtract) -> str:
     return f"json_object({pairs})"
 
 
+def _disk_hint(exc: BaseException) -> str:
+    """Advice when the failure was a write the disk refused (full, or over a size quota)."""
+    text = str(exc)
+    if any(m in text for m in ("Could not write", "No space left", "File too large")):
+        return " (the disk holding the hub is full or over its quota: free space and load again)"
+    return ""
+
+
 def _write(
     conn: duckdb.DuckDBPyConnection,
     *,
@@ -345,7 +353,9 @@ def ingest_file(
             raise KeyboardInterrupt from None
         raise
     except duckdb.Error as exc:
-        raise IngestError(f"{path.name}: the load failed and was rolled back: {exc}") from exc
+        raise IngestError(
+            f"{path.name}: the load failed and was rolled back: {exc}{_disk_hint(exc)}"
+        ) from exc
     finally:
         # Temporary tables die with the connection anyway; a cleanup failure after an
         # interrupt must not hide what really happened.

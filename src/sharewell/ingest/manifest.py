@@ -43,10 +43,23 @@ def ingest_manifest(
                 workspace,
                 partner=partner,
                 source_type=source,
-                path=directory / file,
-                mapping=directory / mapping if mapping else None,
+                path=_inside(directory, file, path),
+                mapping=_inside(directory, mapping, path) if mapping else None,
                 loaded_by=loaded_by,
                 progress=progress,
             )
         )
     return reports
+
+
+def _inside(directory: Path, name: object, manifest: Path) -> Path:
+    """``name`` within ``directory``; a manifest may not reach files outside its partnership."""
+    if not isinstance(name, str) or not name:
+        raise IngestError(f"{manifest}: file names must be text; got {name!r}")
+    resolved = (directory / name).resolve()
+    if not resolved.is_relative_to(directory.resolve()):
+        raise IngestError(
+            f"{manifest}: {name!r} is outside the partnership directory {directory}; list files "
+            "by their path inside it"
+        )
+    return directory / name

@@ -190,7 +190,9 @@ def _header(text_path: Path) -> tuple[str, list[str]]:
     delimiter = max(DELIMITERS, key=first_line.count)
     if first_line.count(delimiter) == 0:
         delimiter = ","
-    header = next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])
+    # newline="": a lone carriage return (old Mac line endings, or a stray one) ends a line
+    # here as it does for the csv module, instead of failing as a "new-line in a field".
+    header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
     return delimiter, [h.strip() for h in header]
 
 

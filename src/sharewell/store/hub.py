@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import OperationalError
 
 from sharewell.config import Settings
 from sharewell.errors import StoreError
@@ -41,7 +42,13 @@ def init_hub(settings: Settings) -> HubStatus:
 
     engine = operational_engine(settings.operational_url())
     try:
-        was_new = current_revision(engine) is None
+        try:
+            was_new = current_revision(engine) is None
+        except OperationalError as exc:
+            # The server is down, the address wrong or the disk full: say which store.
+            raise StoreError(
+                f"cannot open the operational store at {engine.url}: {exc.orig}"
+            ) from exc
         revision = migrate(engine)
         with engine.begin() as conn:
             row = conn.execute(
