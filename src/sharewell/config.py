@@ -45,6 +45,14 @@ class Settings(BaseSettings):
         default="cli",
         description="Who is acting, recorded against loads and audit entries from the CLI.",
     )
+    max_in_flight: int = Field(
+        default=64,
+        ge=1,
+        description=(
+            "Requests the web app works on at once; beyond it, an immediate 503 with "
+            "Retry-After instead of a queue that times out."
+        ),
+    )
 
     secret_key: SecretStr | None = Field(
         default=None,

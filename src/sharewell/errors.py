@@ -7,6 +7,7 @@ app map these classes to exit codes and HTTP statuses, each in one place.
     SharewellError            something a user can fix; the message says what and where
     ├── ConfigError           settings are missing or contradictory
     ├── StoreError            the operational store or workspace cannot be used
+    │   └── StoreUnavailable  its server cannot be reached just now (web: 503)
     ├── IngestError           an extract cannot be read or loaded as a whole
     ├── AgreementError        a data sharing agreement is invalid or unusable
     ├── AccessDenied          the policy refused a read (carries the reason)
@@ -27,6 +28,7 @@ __all__ = [
     "SavingsError",
     "SharewellError",
     "StoreError",
+    "StoreUnavailable",
 ]
 
 
@@ -40,6 +42,10 @@ class ConfigError(SharewellError):
 
 class StoreError(SharewellError):
     """The operational store or the analytic workspace cannot be used."""
+
+
+class StoreUnavailable(StoreError):
+    """The store's server cannot be reached just now (down, refused, timed out); try later."""
 
 
 class IngestError(SharewellError):

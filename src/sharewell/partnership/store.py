@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from sharewell.audit import AuditEvent, append, audit_transaction
 from sharewell.config import OPERATIONAL_DB_FILENAME, Settings
-from sharewell.errors import ConfigError, NotFound, SharewellError, StoreError
+from sharewell.errors import ConfigError, NotFound, SharewellError, StoreError, StoreUnavailable
 from sharewell.partnership.model import DEFAULT_PURPOSES, Organisation, Purpose, User
 from sharewell.store.operational import current_revision, head_revision, operational_engine
 from sharewell.store.tables import organisations, purposes, users
@@ -43,7 +43,9 @@ def hub_engine(settings: Settings) -> Engine:
     try:
         revision = current_revision(engine)
     except OperationalError as exc:
-        raise StoreError(f"cannot open the operational store at {engine.url}: {exc.orig}") from exc
+        raise StoreUnavailable(
+            f"cannot open the operational store at {engine.url}: {exc.orig}"
+        ) from exc
     if revision != head_revision():
         raise StoreError(
             f"the hub at {settings.hub_dir} is at schema {revision or 'none'}, this sharewell "

@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from sharewell.errors import StoreError
+from sharewell.errors import StoreError, StoreUnavailable
 
 __all__ = ["current_revision", "head_revision", "migrate", "operational_engine"]
 
@@ -66,7 +66,7 @@ def migrate(engine: Engine) -> str:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
     except OperationalError as exc:
-        raise StoreError(
+        raise StoreUnavailable(
             f"cannot migrate the operational store at {engine.url}: {exc.orig}"
         ) from exc
     return head_revision()

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sharewell import __version__
 from sharewell.config import Settings, get_settings
@@ -18,6 +19,7 @@ from sharewell.errors import (
     AccessDenied,
     NotFound,
     SharewellError,
+    StoreUnavailable,
 )
 from sharewell.web.deps import SESSION_COOKIE, SignInRequired, signed_in_user
 from sharewell.web.routers import (
@@ -38,6 +40,8 @@ __all__ = ["HTTP_STATUS", "SECURITY_HEADERS", "create_app"]
 HTTP_STATUS: dict[type[SharewellError], int] = {
     AccessDenied: 403,
     NotFound: 404,
+    # The database is down or refusing: the request may succeed later, so not the caller's fault.
+    StoreUnavailable: 503,
     SharewellError: 422,
 }
 
@@ -58,6 +62,7 @@ _TITLES = {
     404: "Page not found",
     405: "This page cannot be used that way",
     422: "There is a problem",
+    503: "Sorry, the service is unavailable",
 }
 
 
@@ -95,6 +100,40 @@ def _error(request: Request, status: int, kind: str, message: str) -> Response:
     )
 
 
+class LoadShedding:
+    """Answer 503 at once past ``limit`` requests in flight, rather than queue to time-outs."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] == "/api/v1/health":
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            # One event loop: the counter needs no lock. Shed requests do no work, so they
+            # read nothing and leave no audit entry.
+            response = JSONResponse(
+                status_code=503,
+                content={
+                    "error": {
+                        "kind": "Overloaded",
+                        "message": "the service is busy; try again in a moment",
+                    }
+                },
+                headers={"Retry-After": "1"},
+            )
+            await response(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app for the hub described by ``settings``."""
     app = FastAPI(
@@ -110,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings or get_settings()
+    app.add_middleware(LoadShedding, limit=app.state.settings.max_in_flight)
 
     @app.middleware("http")
     async def security_headers(

@@ -70,7 +70,9 @@ def csrf_token(session_id: str, secret: str) -> str:
 
 def csrf_valid(session_id: str, secret: str, submitted: str | None) -> bool:
     """Whether a form's submitted token belongs to this session (constant-time compare)."""
-    return bool(submitted) and hmac.compare_digest(csrf_token(session_id, secret), submitted or "")
+    # As bytes: compare_digest refuses non-ASCII str, and a forged token may be anything.
+    expected = csrf_token(session_id, secret).encode()
+    return bool(submitted) and hmac.compare_digest(expected, (submitted or "").encode())
 
 
 def is_locked_out(
