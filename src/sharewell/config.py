@@ -46,7 +46,7 @@ class Settings(BaseSettings):
         description="Who is acting, recorded against loads and audit entries from the CLI.",
     )
     max_in_flight: int = Field(
-        default=64,
+        default=16,
         ge=1,
         description=(
             "Requests the web app works on at once; beyond it, an immediate 503 with "

@@ -46,5 +46,5 @@ def test_requests_past_the_limit_are_shed_with_retry_after_and_served_again_afte
 
 
 def test_the_limit_is_a_setting_with_a_sane_default() -> None:
-    assert Settings().max_in_flight == 64
+    assert Settings().max_in_flight == 16
     assert Settings(max_in_flight=8).max_in_flight == 8
