@@ -33,7 +33,7 @@ from sharewell.privacy.blocking import (
 from sharewell.privacy.bloom import ClkSettings, as_bytes, encode_clks
 from sharewell.privacy.households import age_band, person_household
 from sharewell.privacy.keys import SecretKey
-from sharewell.privacy.normalise import normalise_people
+from sharewell.privacy.normalise import IDENTIFIER_FIELDS, normalise_people
 
 __all__ = [
     "METADATA_KEY",
@@ -48,16 +48,6 @@ __all__ = [
 
 METADATA_KEY = b"sharewell.privacy"
 FORMAT_VERSION = 1
-_IDENTIFIER_FIELDS = (
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "postcode",
-    "nhs_number",
-    "uprn",
-    "address",
-)
 
 
 def _text(value: Any) -> str:
@@ -135,7 +125,7 @@ def load_schema(path: Path, pass_through: Sequence[str] = ()) -> EncodingSchema:
                 f"schema file {path}: pass_through names {name!r}, which source type "
                 f"{schema.source_type} does not have"
             )
-        if columns[name].identifier or name in _IDENTIFIER_FIELDS:
+        if columns[name].identifier or name in IDENTIFIER_FIELDS:
             raise ConfigError(
                 f"schema file {path}: {name!r} identifies a person and cannot pass through in "
                 "clear; it is encoded instead"
@@ -330,7 +320,7 @@ def encode_partnership(
                 if c in columns
                 and c != "record_id"
                 and not columns[c].identifier
-                and c not in _IDENTIFIER_FIELDS
+                and c not in IDENTIFIER_FIELDS
             ]
             schema = schema.model_copy(update={"pass_through": tuple(events)})
         if households:

@@ -29,7 +29,13 @@ from sharewell.ingest.normalisers import (
 )
 from sharewell.ingest.source_types import source_type
 
-__all__ = ["PersonIdentifiers", "normalise_people", "normalise_person", "soundex"]
+__all__ = [
+    "IDENTIFIER_FIELDS",
+    "PersonIdentifiers",
+    "normalise_people",
+    "normalise_person",
+    "soundex",
+]
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,8 @@ class PersonIdentifiers:
 
 # Jnr/Snr are written on some records of a person only; the date of birth tells them apart.
 _SUFFIXES = frozenset(["jnr", "snr", "jr", "sr", "junior", "senior", "ii", "iii"])
-_FIELDS = (
+# The identifying fields a partner normalises and encodes; they never leave in clear.
+IDENTIFIER_FIELDS = (
     "given_name",
     "family_name",
     "date_of_birth",
@@ -114,7 +121,7 @@ def normalise_people(rows: Sequence[Mapping[str, object]]) -> list[PersonIdentif
         return []
     table = pa.table(
         {"n": pa.array(range(len(rows)), pa.int64())}
-        | {f: pa.array([_text(r.get(f)) for r in rows], pa.string()) for f in _FIELDS}
+        | {f: pa.array([_text(r.get(f)) for r in rows], pa.string()) for f in IDENTIFIER_FIELDS}
     )
     con = duckdb.connect()
     try:
@@ -126,7 +133,7 @@ def normalise_people(rows: Sequence[Mapping[str, object]]) -> list[PersonIdentif
                     f"SELECT v FROM ({_normalised_sql(f)}) ORDER BY n"
                 ).fetchall()
             ]
-            for f in _FIELDS
+            for f in IDENTIFIER_FIELDS
         }
     finally:
         con.close()
