@@ -219,6 +219,11 @@ def linkage(
 SIZES: dict[str, int] = {"100k": 40_000, "1m": 400_000, "2m": 800_000}
 
 
+def linkage_county(quick: bool = False) -> list[dict[str, Any]]:
+    """The county-sized run for the table: 1M maker records (about 25k with ``--quick``)."""
+    return linkage(quick, n_people=10_000 if quick else SIZES["1m"], data="maker")
+
+
 def scaling(sizes: list[str]) -> list[dict[str, Any]]:
     """How comparisons, time and memory grow with the number of records (maker data)."""
     rows = []
