@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -117,10 +118,22 @@ def test_an_unreachable_database_is_a_clear_error_in_the_web_app(tmp_path: Path)
 
     app = create_app(Settings(hub_dir=tmp_path / "hub", database_url=CLOSED))
     client = TestClient(app, raise_server_exceptions=False)
-    for url in ("/agreements", "/api/v1/agreements", "/audit", "/safe-and-well"):
+    for url in ("/agreements", "/api/v1/agreements", "/audit"):
         response = client.get(url, follow_redirects=False)
         # 503: the store cannot be reached, a clear page or error body, never a crash (500).
         assert response.status_code == 503, (url, response.text[:300])
         assert "hunter2" not in response.text
+    # A front-line page first sends an anonymous visitor to sign in; signing in needs the store.
+    assert client.get("/safe-and-well", follow_redirects=False).status_code == 303
+    form = client.get("/sign-in")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token, form.text[:300]
+    signed = client.post(
+        "/sign-in",
+        data={"username": "westshire_fire.frontline", "password": "x", "csrf_token": token[1]},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 503, signed.text[:300]
+    assert "hunter2" not in signed.text
     api = client.get("/api/v1/agreements")
     assert "cannot open the operational store" in api.json()["error"]["message"]
