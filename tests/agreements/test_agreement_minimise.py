@@ -95,3 +95,23 @@ def test_pre_aggregated_counts_are_suppressed_too_and_people_are_dropped() -> No
         {"contact_type": "admission", "count": None, "suppressed": True},
         {"contact_type": "crisis_team", "count": 40, "suppressed": False},
     ]
+
+
+def test_a_stand_in_goes_only_with_the_field_it_stands_in_for() -> None:
+    row = {
+        "person_id": "p1",
+        "date_of_birth": None,
+        "age_band": "85-89",
+        "household_pseudonym": "hh1",
+        "diagnosis": "F20",
+    }
+    with_dob = Decision(True, "ok", fields=("date_of_birth",), level="identifiable")
+    assert minimise_rows(with_dob, [row]) == [
+        {"person_id": "p1", "date_of_birth": None, "age_band": "85-89"}
+    ]
+    with_address = Decision(True, "ok", fields=("address",), level="pseudonymised")
+    assert minimise_rows(with_address, [row]) == [
+        {"person_id": "p1", "address": None, "household_pseudonym": "hh1"}
+    ]
+    flags = Decision(True, "ok", fields=("mh_crisis_contact_last_12m",), level="flag_only")
+    assert "age_band" not in minimise_rows(flags, [{**row, "mh_crisis_contact_last_12m": True}])[0]

@@ -7,7 +7,15 @@ from typing import Any
 
 from sharewell.agreements.policy import Decision
 
-__all__ = ["DEFAULT_MIN_CELL_SIZE", "aggregate_counts", "minimise_rows"]
+__all__ = ["DEFAULT_MIN_CELL_SIZE", "STAND_INS", "aggregate_counts", "minimise_rows"]
+
+# In PPRL mode the hub holds, in place of an address or a date of birth, a coarser stand-in
+# the partner derived from it (privacy/households.py). Whoever is granted the original field
+# may have its stand-in: it is the same fact, coarser, never more.
+STAND_INS: dict[str, tuple[str, ...]] = {
+    "household_pseudonym": ("uprn", "address"),
+    "age_band": ("date_of_birth",),
+}
 
 # Used only if an aggregate grant somehow lacks its own (validation requires one).
 DEFAULT_MIN_CELL_SIZE = 10
@@ -61,10 +69,16 @@ def minimise_rows(
         return aggregate_counts(
             rows, decision.fields, decision.min_cell_size or DEFAULT_MIN_CELL_SIZE
         )
+    stand_ins = (
+        []
+        if decision.level == "flag_only"
+        else [s for s, of in STAND_INS.items() if any(f in decision.fields for f in of)]
+    )
     out = []
     for row in rows:
         kept: dict[str, Any] = {person_key: row[person_key]} if person_key in row else {}
         for f in decision.fields:
             kept[f] = _flag_value(row.get(f), f) if decision.level == "flag_only" else row.get(f)
+        kept.update({s: row[s] for s in stand_ins if s in row})
         out.append(kept)
     return out

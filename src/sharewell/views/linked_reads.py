@@ -25,18 +25,11 @@ from sharewell.agreements import (
     governed_read,
 )
 from sharewell.agreements.flags import FLAGS
+from sharewell.agreements.minimise import STAND_INS
 from sharewell.errors import LinkageError
 from sharewell.ingest.source_types import source_type
 
-__all__ = ["STAND_INS", "display_name", "linked_read", "require_person_index"]
-
-# In PPRL mode the hub holds, in place of an address or a date of birth, a coarser stand-in
-# the partner derived from it (privacy/households.py). A read that the policy allows the
-# original field also gets its stand-in: whoever may see the date of birth may see the band.
-STAND_INS: dict[str, tuple[str, ...]] = {
-    "household_pseudonym": ("uprn", "address"),
-    "age_band": ("date_of_birth",),
-}
+__all__ = ["display_name", "linked_read", "require_person_index"]
 
 
 def display_name(row: dict[str, Any]) -> str | None:
@@ -123,13 +116,10 @@ def linked_read(
     lookup's index: person_id, partner and the columns asked for); they still pass only
     once the policy allows, cut to the permitted fields.
     ``agreements`` passes on agreements the caller read for this same request.
-    In PPRL mode rows also carry the stand-ins (``STAND_INS``) of the permitted fields.
+    In PPRL mode rows also carry the stand-ins (``STAND_INS``, kept by the minimiser) of the
+    permitted fields.
     """
     stype = source_type(source)
-    # Stand-ins of each fetched row, in order: the policy's minimising keeps only the fields
-    # it granted by name, so they are put back once it has cut the rows (one row out per row
-    # in, same order). They are coarser forms of granted fields, never more.
-    kept: list[dict[str, Any]] = []
 
     def fetch(decision: Decision) -> list[dict[str, Any]]:
         if decision.level == "flag_only":
@@ -146,10 +136,9 @@ def linked_read(
         rows = _records(conn, source, permitted, person_ids, known_rows, stand_ins)
         if stype.event_date and stype.event_date in permitted:
             rows = [r for r in rows if r[stype.event_date] is None or r[stype.event_date] <= as_of]
-        kept[:] = [{s: r.get(s) for s in stand_ins if s in r} for r in rows]
         return rows
 
-    result = governed_read(
+    return governed_read(
         engine,
         username=username,
         purpose=purpose,
@@ -161,7 +150,3 @@ def linked_read(
         action=action,
         agreements=agreements,
     )
-    if any(kept) and len(kept) == len(result.rows):
-        for row, extra in zip(result.rows, kept, strict=True):
-            row.update(extra)
-    return result
