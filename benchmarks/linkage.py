@@ -179,6 +179,12 @@ def linkage(
         sw = _measure("sharewell", root)
     acc = sw["accuracy"]
     size = made["records"]
+
+    def accuracy_target(target: str) -> str:
+        # The issue sets accuracy targets on the synthetic partnership; the maker's county
+        # (denser traps, no partner structure) is reported for scale, not against them.
+        return target if data == "synth" else f"- (issue target {target} is for synth data)"
+
     ratio = sw["seconds"] / sp["seconds"]
     detail = {"timings": sw["timings"], "pairs": sw["pairs"], "threshold": sw["threshold"]}
     print(json.dumps({"records": size, "sharewell": sw, "splink": sp}, indent=2, default=str))
@@ -200,7 +206,7 @@ def linkage(
             "baseline": "-",
             "baseline_name": "truth file",
             "ratio": None,
-            "target": ">= 0.995 / >= 0.98",
+            "target": accuracy_target(">= 0.995 / >= 0.98"),
         },
         {
             "benchmark": "linkage persons exactly recovered",
@@ -209,7 +215,7 @@ def linkage(
             "baseline": "-",
             "baseline_name": "truth file",
             "ratio": None,
-            "target": ">= 0.99",
+            "target": accuracy_target(">= 0.99"),
         },
     ]
 
