@@ -182,32 +182,23 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Load a partner extract: validate, normalise, quarantine bad rows, all or nothing."""
-    from sharewell.agreements.linkage_mode import refuse_plaintext_ingest
-    from sharewell.ingest import ingest_file
-    from sharewell.ingest.audited import audited_ingest
+    from sharewell.ingest.audited import ingest_partner_extract
     from sharewell.partnership import hub_engine
 
     settings = settings_for(hub)
     engine = hub_engine(settings)
     try:
         with _open_workspace(hub) as workspace, err_console.status("Starting") as status:
-
-            def load() -> Any:
-                # A partner whose agreement says PPRL sends encodings, never identifiers.
-                refuse_plaintext_ingest(
-                    engine, partner=partner, file=file, source_type=source, mapping=mapping
-                )
-                return ingest_file(
-                    workspace,
-                    partner=partner,
-                    path=file,
-                    source_type=source,
-                    mapping=mapping,
-                    loaded_by=settings.user,
-                    progress=lambda message: status.update(message) if not as_json else None,
-                )
-
-            report = audited_ingest(engine, load, actor=settings.user, partner=partner, file=file)
+            report = ingest_partner_extract(
+                engine,
+                workspace,
+                partner=partner,
+                path=file,
+                source_type=source,
+                mapping=mapping,
+                loaded_by=settings.user,
+                progress=lambda message: status.update(message) if not as_json else None,
+            )
     finally:
         engine.dispose()
     if as_json:

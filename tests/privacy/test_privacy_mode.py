@@ -135,3 +135,24 @@ def test_demo_runs_on_encodings_with_views_and_savings_on_top(tmp_path):
     for_fire = [e for e in reveals if e.purpose == "fire_prevention"]
     assert for_fire and {e.organisation for e in for_fire} <= {"westshire_icb", "westshire_cc"}
     assert {e.purpose for e in reveals} == {"mh_crisis_care", "fire_prevention"}
+
+
+def test_a_web_upload_of_names_from_a_pprl_partner_is_refused_too(pprl_hub, partnership):
+    from sharewell.errors import IngestError
+    from sharewell.ingest.mapping import load_mapping
+    from sharewell.web.upload_jobs import load_upload
+
+    settings, engine = pprl_hub
+    mapping = load_mapping(partnership / POLICE_SCHEMA)
+    with pytest.raises(IngestError, match="sharewell encode"):
+        load_upload(
+            settings,
+            engine,
+            path=partnership / POLICE,
+            username="westshire_police.analyst",
+            organisation="westshire_police",
+            source_type=mapping.source_type,
+            mapping=mapping,
+        )
+    [refused] = [e for e in entries(engine) if e.action == "ingest"]
+    assert refused.outcome == "failed" and refused.actor == "westshire_police.analyst"

@@ -9,10 +9,12 @@ from sqlalchemy import Engine
 
 from sharewell.audit import AuditEvent, record
 from sharewell.errors import IngestError, NotFound
-from sharewell.ingest.load import IngestReport
+from sharewell.ingest.load import IngestReport, ingest_file
+from sharewell.ingest.mapping import Mapping
 from sharewell.partnership import get_user
+from sharewell.store import Workspace
 
-__all__ = ["audited_ingest", "record_ingest"]
+__all__ = ["audited_ingest", "ingest_partner_extract", "record_ingest"]
 
 
 def _organisation_of(engine: Engine, actor: str) -> str | None:
@@ -49,6 +51,42 @@ def audited_ingest(
         raise
     record_ingest(engine, report, actor=actor, organisation=organisation)
     return report
+
+
+def ingest_partner_extract(
+    engine: Engine,
+    workspace: Workspace,
+    *,
+    partner: str,
+    path: Path,
+    source_type: str | None,
+    mapping: Mapping | Path | None,
+    loaded_by: str,
+    progress: Callable[[str], None] | None = None,
+) -> IngestReport:
+    """A partner's extract in clear, loaded and audited, wherever it arrives (CLI or web).
+
+    A partner whose agreement says PPRL sends encodings, never identifiers: such a file is
+    refused before anything is read, and the refusal is audited like any failed load.
+    """
+    # Imported here: agreements reads mappings through ingest, so ingest cannot import it first.
+    from sharewell.agreements.linkage_mode import refuse_plaintext_ingest
+
+    def load() -> IngestReport:
+        refuse_plaintext_ingest(
+            engine, partner=partner, file=path, source_type=source_type, mapping=mapping
+        )
+        return ingest_file(
+            workspace,
+            partner=partner,
+            path=path,
+            source_type=source_type,
+            mapping=mapping,
+            loaded_by=loaded_by,
+            progress=progress,
+        )
+
+    return audited_ingest(engine, load, actor=loaded_by, partner=partner, file=path)
 
 
 def record_ingest(

@@ -21,8 +21,7 @@ from sqlalchemy import Engine
 
 from sharewell.config import Settings
 from sharewell.errors import SharewellError
-from sharewell.ingest import ingest_file
-from sharewell.ingest.audited import audited_ingest
+from sharewell.ingest.audited import ingest_partner_extract
 from sharewell.ingest.load import IngestReport
 from sharewell.ingest.mapping import Mapping
 from sharewell.web.workspace import open_workspace
@@ -81,20 +80,15 @@ def load_upload(
 ) -> IngestReport:
     """Load an uploaded extract as ``organisation``'s data, audited, through ingest."""
     with open_workspace(settings, write=True) as workspace:
-        return audited_ingest(
+        return ingest_partner_extract(
             engine,
-            lambda: ingest_file(
-                workspace,
-                partner=organisation,
-                path=path,
-                source_type=source_type,
-                mapping=mapping,
-                loaded_by=username,
-                progress=progress,
-            ),
-            actor=username,
+            workspace,
             partner=organisation,
-            file=path,
+            path=path,
+            source_type=source_type,
+            mapping=mapping,
+            loaded_by=username,
+            progress=progress,
         )
 
 
