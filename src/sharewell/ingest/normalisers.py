@@ -28,6 +28,7 @@ __all__ = [
     "normalise_sql",
     "normaliser_for",
     "quote_literal",
+    "value_layers_sql",
 ]
 
 NICKNAMES_FILE = Path(__file__).with_name("nicknames.csv")
@@ -416,6 +417,21 @@ def too_long_reason_sql(x: str) -> str:
     )
 
 
+def value_layers_sql(column: Column, source: str, raw: str) -> str:
+    """Rows (n, x, p, v) of ``source``: its ``raw`` text cleaned and mapped (x), prepared
+    (p) and normalised for ``column`` (v, NULL when unusable) — ingest's layers, for callers
+    that normalise a few values or a partner's file outside a load."""
+    norm = normaliser_for(column)
+    mapped = mapped_sql("c", None, missing_markers(column))
+    cleaned = clean_text_sql(raw, free_text=norm.free_text)
+    return (
+        f"SELECT n, x, p, CASE WHEN {too_long_sql('x')} THEN NULL ELSE "
+        f"{render(norm.value, 'x', 'p')} END::{norm.sql_type} AS v FROM ("
+        f"SELECT n, x, {render(norm.prep, 'x')} AS p FROM ("
+        f"SELECT n, {mapped} AS x FROM (SELECT n, {cleaned} AS c FROM {source})))"
+    )
+
+
 def normalise_sql(column: Column, values: list[str | None]) -> str:
     """A stand-alone query normalising ``values`` for ``column``: rows of (text, value, problem).
 
@@ -424,18 +440,12 @@ def normalise_sql(column: Column, values: list[str | None]) -> str:
     """
     norm = normaliser_for(column)
     rows = ", ".join("(NULL)" if v is None else f"({quote_literal(v)})" for v in values)
-    mapped = mapped_sql("c", None, missing_markers(column))
-    cleaned = clean_text_sql("raw", free_text=norm.free_text)
+    source = f"(SELECT row_number() OVER () AS n, raw FROM (VALUES {rows or '(NULL)'}) t(raw))"
     return (
         "SELECT x, v, CASE WHEN x IS NOT NULL AND v IS NULL THEN "
         f"CASE WHEN {too_long_sql('x')} THEN {too_long_reason_sql('x')} "
         f"ELSE {render(norm.problem, 'x', 'p')} END END AS problem FROM ("
-        f"SELECT n, x, p, CASE WHEN {too_long_sql('x')} THEN NULL ELSE "
-        f"{render(norm.value, 'x', 'p')} END::{norm.sql_type} AS v FROM ("
-        f"SELECT n, x, {render(norm.prep, 'x')} AS p FROM ("
-        f"SELECT n, {mapped} AS x FROM (SELECT n, {cleaned} AS c "
-        f"FROM (SELECT row_number() OVER () AS n, raw FROM (VALUES {rows or '(NULL)'}) t(raw))))))"
-        " ORDER BY n"
+        f"{value_layers_sql(column, source, 'raw')}) ORDER BY n"
     )
 
 

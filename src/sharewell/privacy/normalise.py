@@ -18,15 +18,7 @@ from functools import lru_cache
 import duckdb
 import pyarrow as pa
 
-from sharewell.ingest.normalisers import (
-    clean_text_sql,
-    mapped_sql,
-    missing_markers,
-    nicknames,
-    normaliser_for,
-    render,
-    too_long_sql,
-)
+from sharewell.ingest.normalisers import nicknames, value_layers_sql
 from sharewell.ingest.source_types import source_type
 
 __all__ = [
@@ -91,17 +83,8 @@ def _text(value: object) -> str | None:
 
 
 def _normalised_sql(name: str) -> str:
-    """SQL of ingest's normalised value of column ``name`` of table ``people``."""
-    column = source_type("person").columns[name]
-    norm = normaliser_for(column)
-    cleaned = clean_text_sql(f'"{name}"', free_text=norm.free_text)
-    mapped = mapped_sql("c", None, missing_markers(column))
-    return (
-        f"SELECT n, CASE WHEN {too_long_sql('x')} THEN NULL ELSE "
-        f"{render(norm.value, 'x', 'p')} END::{norm.sql_type} AS v FROM ("
-        f"SELECT n, x, {render(norm.prep, 'x')} AS p FROM ("
-        f"SELECT n, {mapped} AS x FROM (SELECT n, {cleaned} AS c FROM people)))"
-    )
+    """SQL of ingest's normalised value (v, by row n) of column ``name`` of table ``people``."""
+    return value_layers_sql(source_type("person").columns[name], "people", f'"{name}"')
 
 
 @lru_cache(maxsize=1)
