@@ -220,7 +220,9 @@ def _own_job(request: Request, user: Principal, job_id: str) -> UploadJob:
 def upload_progress(request: Request, user: Uploader, job_id: str) -> Response:
     """How far the load has got (the page refreshes itself); at the end, the report."""
     job = _own_job(request, user, job_id)
-    if job.done and job.dataset_version is not None:
+    # Read once: the load runs in another thread, and a page that says "loading" must refresh.
+    done = job.done
+    if done and job.dataset_version is not None:
         return RedirectResponse(f"/uploads/{job.dataset_version}", status_code=303)
     return render(
         request,
@@ -229,6 +231,7 @@ def upload_progress(request: Request, user: Uploader, job_id: str) -> Response:
         status_code=422 if job.error else 200,
         title="Loading your extract" if not job.error else "The extract was not loaded",
         job=job,
+        done=done,
         steps=len(UploadJob.STAGES),
     )
 
