@@ -42,7 +42,12 @@ from sharewell.linkage.training import PREDICT_FLOOR, Step
 __all__ = ["link_new_records"]
 
 # Comparison output names -> the person fields they stand for (for the vetoes).
-_FIELD_OF_COMPARISON = {"given_name": "given_name", "dob": "dob", "nhs_number": "nhs_number"}
+_FIELD_OF_COMPARISON = {
+    "given_name": "given_name",
+    "dob": "dob",
+    "nhs_number": "nhs_number",
+    "sex": "sex",
+}
 
 
 def _spec_of(model: dict[str, object]) -> ModelSpec:

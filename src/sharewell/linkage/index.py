@@ -11,6 +11,8 @@ import duckdb
 from splink import DuckDBAPI
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
+from sharewell.linkage.rivals import SOFT_VETOES
+
 __all__ = [
     "PERSON_ID_SQL",
     "ambiguous_records",
@@ -304,15 +306,15 @@ def _generations(
 def cannot_link_sql(pairs: str) -> str:
     """Pairs that must never share a person: hard-vetoed (unless accepted) and rejected.
 
-    Different dates of birth or NHS numbers are facts about two people; different given
-    names are not (a nickname the list lacks, a swapped and mistyped name), so that veto
-    only stops the direct link and lets the rest of the record's evidence decide.
+    Every veto is strong evidence of two people (veto_sql), so none of them may be joined
+    through other records either — except the pairs rivals.py sets aside for losing to
+    better links, which says which link is best, not that the two differ.
     """
     return f"""
     SELECT unique_id_l, unique_id_r FROM {pairs} AS p
     ANTI JOIN (SELECT * FROM ws.linkage_review_decisions WHERE decision = 'accept') AS d
         ON d.unique_id_l = p.unique_id_l AND d.unique_id_r = p.unique_id_r
-    WHERE p.veto IS NOT NULL AND p.veto <> 'different given names'
+    WHERE p.veto IS NOT NULL AND p.veto NOT IN {SOFT_VETOES!r}
     UNION
     SELECT unique_id_l, unique_id_r FROM ws.linkage_review_decisions WHERE decision = 'reject'
     """
