@@ -44,7 +44,10 @@ def _pairs_sql(group: str, link: bool) -> str:
             f"SELECT coalesce(sum(nl * nr), 0) FROM (SELECT count(*) FILTER (side = 'l') AS nl, "
             f"count(*) FILTER (side = 'r') AS nr FROM g GROUP BY {group})"
         )
-    return f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM g GROUP BY {group})"
+    return (
+        "SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM "
+        f"(SELECT count(*) AS n FROM g GROUP BY {group})"
+    )
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, clusters: str, link: bool) -> dict[str, float]:

@@ -123,7 +123,7 @@ def test_incremental_link_agrees_with_a_full_relink(tmp_path: Path) -> None:
     agreement = accuracy(con, "inc", "ws.person_index")
     assert agreement.f1 >= 0.99, agreement
     truth_table(con, people)
-    assert accuracy(con, "inc", "truth").precision >= 0.995
+    assert accuracy(con, "inc", "truth").precision >= 0.99
 
 
 def test_incremental_without_a_previous_run_says_run_a_full_link(tmp_path: Path) -> None:

@@ -147,6 +147,18 @@ PREDICTION_BLOCKING: tuple[BlockingRule, ...] = (
         "address_number",
         why="same name and house number: survives a misspelt street and postcode",
     ),
+    # Broad rules on one field, last: they catch what the combined rules miss on small
+    # files (and let any two fields link at all), and the size guard drops them when they
+    # would make too many pairs at county scale.
+    _r("dob", "dob", why="same birthday (small files)"),
+    _r("postcode", "postcode", why="same postcode (small files)"),
+    _r("names", "given_name_canonical", "family_name", why="same name (small files)"),
+    _r("house", "address_number", "address_street", why="same address (small files)"),
+    _r("phone", "phone", why="same phone (small files)"),
+    _r("uprn", "uprn", why="same property (small files)"),
+    _r("family", "family_name", why="same surname (small files)"),
+    _r("given", "given_name_canonical", why="same first name (small files)"),
+    _r("town", "town", why="same town (small files)"),
 )
 
 # Candidate EM blocking rules, in order of preference; the training plan (plan.py) picks

@@ -25,22 +25,32 @@ HOUSEHOLD_VETO = "a relative at one address (a better link at one end)"
 SOFT_VETOES = (RIVAL_VETO, HOUSEHOLD_VETO)
 
 
-def with_rivals_sql(pairs: str, threshold: float) -> str:
+def with_rivals_sql(pairs: str, threshold: float, context: str | None = None) -> str:
     """``pairs`` with ``veto`` set to ``RIVAL_VETO`` on linkable pairs that lose at both ends.
 
     ``pairs`` has unique_id_l, unique_id_r, match_probability, match_weight, veto and
     household (``model.household_sql``); only pairs at or above ``threshold`` and not
     already vetoed take part, as rivals or rivalled. A household-like pair needs a better
-    link at one end only: the relative's own record is elsewhere.
+    link at one end only: the relative's own record is elsewhere. ``context`` is another
+    relation of links (unique_id_l, unique_id_r, match_weight) that count as rivals too:
+    for an incremental run, the links already in the index.
     """
+
     def linkable(p: str = "") -> str:
         return f"({p}match_probability >= {threshold!r} AND {p}veto IS NULL)"
 
+    extra = (
+        f"UNION ALL SELECT unique_id_l, match_weight FROM {context} "
+        f"UNION ALL SELECT unique_id_r, match_weight FROM {context}"
+        if context
+        else ""
+    )
     return f"""
     WITH ends AS (
         SELECT unique_id_l AS id, match_weight AS w FROM {pairs} WHERE {linkable()}
         UNION ALL
         SELECT unique_id_r AS id, match_weight AS w FROM {pairs} WHERE {linkable()}
+        {extra}
     ),
     best AS (SELECT id, max(w) AS w FROM ends GROUP BY id)
     SELECT p.* REPLACE (

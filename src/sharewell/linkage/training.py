@@ -63,8 +63,20 @@ def guard_blocking(
     notes = [
         f"blocking rule {name} left out: it would make {pairs:,} pairs on this data"
         for name, pairs in too_big.items()
+        if name not in BROAD_RULES
     ]
-    return replace(spec, dropped_rules=frozenset(too_big)), notes
+    guarded = replace(spec, dropped_rules=frozenset(too_big))
+    if not guarded.prediction_rules():
+        raise LinkageError(
+            "the fields held are too unspecific to compare records at this scale (every "
+            "blocking rule would make too many pairs): map a name, date of birth or address"
+        )
+    return guarded, notes
+
+
+# The one-field rules at the end of PREDICTION_BLOCKING: dropping them at scale is the plan,
+# not news.
+BROAD_RULES = ("dob", "postcode", "names", "house", "phone", "uprn", "family", "given", "town")
 
 
 def _quiet() -> None:
