@@ -96,7 +96,9 @@ def test_a_process_killed_mid_load_leaves_the_previous_version_whole(tmp_path: P
     full = time.perf_counter() - start
     loaded = _consistent(workspace)
     assert loaded[1] > first[1]
-    assert subprocess.run([*cmd, str(small)], capture_output=True).returncode == 0
+    assert (
+        subprocess.run([*cmd, "--accept-shrink", str(small)], capture_output=True).returncode == 0
+    )
 
     # Kill -9 (a crash) or Ctrl-C (SIGINT) the same load at points spread over its run:
     # whatever the moment, the workspace holds exactly one whole current version.
@@ -126,5 +128,10 @@ def test_a_process_killed_mid_load_leaves_the_previous_version_whole(tmp_path: P
         _version, records = _consistent(workspace)
         assert records in (first[1], loaded[1])
         if records == loaded[1]:  # the commit got through before the kill: undo for the next try
-            assert subprocess.run([*cmd, str(small)], capture_output=True).returncode == 0
+            assert (
+                subprocess.run(
+                    [*cmd, "--accept-shrink", str(small)], capture_output=True
+                ).returncode
+                == 0
+            )
     assert killed + interrupted >= 3
