@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from sharewell.errors import IngestError, StoreError
+from sharewell.faults import fault_point
 from sharewell.ingest.mapping import Mapping, identity_mapping, load_mapping
 from sharewell.ingest.normalisers import quote_literal
 from sharewell.ingest.readers import RawExtract, read_extract
@@ -162,6 +163,7 @@ def _write(
         )
         for table in (stype.table_name, "quarantine"):
             conn.execute(f"DELETE FROM {table} WHERE dataset_version = ?", [previous])
+        fault_point("ingest.previous_superseded")
 
     columns = source_table_columns(stype)
     derived = {
@@ -178,6 +180,7 @@ def _write(
         f"SELECT {', '.join(select)} FROM {_STAGED} s "
         f"WHERE NOT s._bad AND s._row NOT IN (SELECT _row FROM {_BAD})"
     )
+    fault_point("ingest.records_written")
 
     conn.execute(
         "INSERT INTO quarantine SELECT ?, ?, i._row, i.field, i.column_name, i.value, i.reason, "
@@ -335,6 +338,7 @@ def ingest_file(
                         loaded_by,
                     ],
                 )
+                fault_point("ingest.version_registered")
                 _write(
                     conn,
                     version=version,
@@ -344,6 +348,8 @@ def ingest_file(
                     partner=partner,
                     file_name=path.name,
                 )
+                fault_point("ingest.before_commit")
+            fault_point("ingest.committed")
     except duckdb.InterruptException:
         # Ctrl-C inside DuckDB: the transaction was rolled back; say so as an interrupt.
         raise KeyboardInterrupt from None
