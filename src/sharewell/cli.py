@@ -1521,6 +1521,14 @@ def savings_evidence(
         typer.Option(help="CSV/Parquet: person_id, agency, event_type, event_date."),
     ] = None,
     cohort: Annotated[Path | None, typer.Option(help="CSV/Parquet: person_id, index_date.")] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            help="Who is asking, to measure from the hub's linked data (service_evaluation, "
+            "aggregate_only; the policy decides and the read is audited).",
+        ),
+    ] = None,
     hub: HubOption = None,
     window_months: Annotated[int, typer.Option(min=1, help="Months before and after.")] = 12,
     as_json: JsonOption = False,
@@ -1533,18 +1541,20 @@ def savings_evidence(
 
     applied: tuple[str, ...] = ()
     if events is None and cohort is None:
-        # No files: read the linked workspace and measure the safe haven's referrals.
+        # No files: the hub's linked events, read through the policy for this user.
         from sharewell.savings.initiative import find_initiative, load_initiative
-        from sharewell.savings.linked_events import create_event_views, measure_safe_haven
-        from sharewell.store.workspace import Workspace
+        from sharewell.savings.linked_events import safe_haven_evidence
 
+        if user is None:
+            raise typer.BadParameter("give --user to measure from the hub's linked data")
         path = settings_for(hub).workspace_path()
         if not path.is_file():
             raise NotFound(f"no analytic workspace at {path}; run `sharewell init` and ingest")
-        with Workspace(path, read_only=True) as ws:
-            create_event_views(ws.conn)
-            haven = load_initiative(find_initiative("safe_haven"))
-            evidence = measure_safe_haven(ws.conn, haven, window_months=window_months)
+        haven = load_initiative(find_initiative("safe_haven"))
+        with _linked_hub(hub) as (engine, conn):
+            evidence, _ = safe_haven_evidence(
+                engine, conn, haven, username=user, window_months=window_months
+            )
         result, applied = evidence.result, evidence.applied
     elif events is None or cohort is None:
         raise typer.BadParameter("give both --events and --cohort, or neither (to use the hub)")

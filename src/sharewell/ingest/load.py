@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from sharewell.errors import IngestError, StoreError
+from sharewell.faults import fault_point
 from sharewell.ingest.columns import resolve_columns
 from sharewell.ingest.mapping import Mapping, identity_mapping, load_mapping
 from sharewell.ingest.normalisers import quote_literal
@@ -137,6 +138,7 @@ def _write(
         )
         # The old version's records go; its quarantine stays: it is evidence of what was sent.
         conn.execute(f"DELETE FROM {stype.table_name} WHERE dataset_version = ?", [previous])
+        fault_point("ingest.previous_superseded")
 
     columns = source_table_columns(stype)
     derived = {
@@ -153,6 +155,7 @@ def _write(
         f"SELECT {', '.join(select)} FROM {_STAGED} s "
         f"WHERE NOT s._bad AND s._row NOT IN (SELECT _row FROM {_BAD})"
     )
+    fault_point("ingest.records_written")
 
     conn.execute(
         "INSERT INTO quarantine SELECT ?, ?, i._row, i.field, i.column_name, i.value, i.reason, "
@@ -199,6 +202,7 @@ def _commit(
                 loaded_by,
             ],
         )
+        fault_point("ingest.version_registered")
         _write(
             conn,
             version=version,
@@ -208,6 +212,7 @@ def _commit(
             partner=partner,
             file_name=path.name,
         )
+        fault_point("ingest.before_commit")
     return version
 
 
@@ -374,6 +379,7 @@ def ingest_file(
                     loaded_by=loaded_by,
                     previous=current[0] if current else None,
                 )
+                fault_point("ingest.committed")
     except duckdb.InterruptException:
         # Ctrl-C inside DuckDB: the transaction was rolled back; say so as an interrupt.
         raise KeyboardInterrupt from None
