@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from benchmarks.faults import Hub
-from benchmarks.proof_hub import CRISIS_TEAM, PASSWORD
+from benchmarks.proof_hub import OFFICER, PASSWORD
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -279,7 +279,8 @@ def web(linked_hub: Hub) -> dict[str, Any]:
     set_password(engine, "westshire_mht.ig_lead", PASSWORD, actor="fuzz")
     engine.dispose()
     app = create_app(linked_hub.settings)
-    crew = _signed_in(app, CRISIS_TEAM)
+    # The officer may look people up, so a fuzzed form reaches the search, not a refusal.
+    crew = _signed_in(app, OFFICER)
     ig = _signed_in(app, "westshire_mht.ig_lead")
     return {
         "crew": crew,
