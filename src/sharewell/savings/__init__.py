@@ -1,8 +1,9 @@
 """Savings: will information sharing save MY organisation money? Per-agency cost-benefit analysis.
 
-Pure core: ``unit_costs`` (library, deflators), ``initiative`` (YAML models), ``engine``
-(appraisal), ``sensitivity``, ``sharing`` (cost shares), ``evidence`` (difference-in-differences
-on linked events). Edges: ``answer`` (plain English), ``report`` (HTML and PDF), the CLI.
+Pure core: ``unit_costs`` (library, deflators), ``initiative`` and ``outcome`` (YAML models),
+``engine`` (appraisal), ``sensitivity`` (tornado, break-even), ``montecarlo``, ``scenarios``,
+``sharing`` (cost shares), ``evidence`` (matched difference-in-differences on linked events).
+Edges: ``answer`` (plain English), ``report`` (HTML and PDF), ``workbook`` (Excel), the CLI.
 """
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sharewell.savings.answer import Answer, answer_for, appraise_file, money, plain_english
+from sharewell.savings.answer import (
+    Answer,
+    answer_for,
+    answers_for,
+    appraise_file,
+    money,
+    plain_english,
+)
 from sharewell.savings.engine import AgencyResult, Appraisal, Line, appraise, discount_factors
 from sharewell.savings.evidence import DidEstimate, DidResult, apply_evidence, measure_did
 from sharewell.savings.initiative import (
@@ -20,7 +28,8 @@ from sharewell.savings.initiative import (
     load_initiative,
     parse_initiative,
 )
-from sharewell.savings.sensitivity import monte_carlo, switching_value, tornado
+from sharewell.savings.montecarlo import monte_carlo, monte_carlo_by_partner
+from sharewell.savings.sensitivity import break_even, switching_value, tornado
 from sharewell.savings.sharing import CostShare, proportional_shares, shapley_shares
 from sharewell.savings.unit_costs import UnitCost, UnitCostLibrary, load_library
 
@@ -40,15 +49,18 @@ __all__ = [
     "UnitCost",
     "UnitCostLibrary",
     "answer_for",
+    "answers_for",
     "apply_evidence",
     "appraise",
     "appraise_file",
+    "break_even",
     "discount_factors",
     "find_initiative",
     "load_initiative",
     "load_library",
     "measure_did",
     "monte_carlo",
+    "monte_carlo_by_partner",
     "parse_initiative",
     "plain_english",
     "proportional_shares",
@@ -95,5 +107,7 @@ def run_savings_demo(
         ap = appraise(ini, lib)
         figures[f"{ini.slug} NPV (all public bodies)"] = money(ap.total.npv)
     hub = appraise(pairs[3][0], library)  # the hub, as the council sees it
-    figures["hub: council answer"] = plain_english(hub, "westshire_cc").split(". ")[0] + "."
+    council = hub.initiative.partner_for("local_authority")
+    if council is not None:
+        figures["hub: council answer"] = plain_english(hub, council).split(". ")[0] + "."
     return figures
