@@ -101,11 +101,19 @@ def run_savings_demo(
                 f"measured from linked data ({evidence.result.matched} of "
                 f"{evidence.result.cohort_size} referrals matched): {', '.join(evidence.applied)}"
             )
-    files = write_report(pairs, out_dir, draws=draws)
-    figures.update({"report": str(files.html), "pdf": str(files.pdf)})
+    files = write_report(pairs, out_dir, draws=draws, require_pdf=False)
+    figures.update(
+        {
+            "report": str(files.html),
+            "pdf": str(files.pdf) if files.pdf else f"not written: {files.pdf_note}",
+            "workbook": str(files.workbook),
+        }
+    )
     for ini, lib in pairs:
         ap = appraise(ini, lib)
-        figures[f"{ini.slug} NPV (all public bodies)"] = money(ap.total.npv)
+        figures[f"{ini.slug}: cash NPV / NPV with capacity (all public bodies)"] = (
+            f"{money(ap.total.cash_npv)} / {money(ap.total.npv)}"
+        )
     hub = appraise(pairs[3][0], library)  # the hub, as the council sees it
     council = hub.initiative.partner_for("local_authority")
     if council is not None:

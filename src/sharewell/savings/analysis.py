@@ -27,9 +27,7 @@ __all__ = [
     "Portfolio",
     "analyse",
     "answer_boxes",
-    "place_of",
     "portfolio",
-    "short_name",
 ]
 
 
@@ -125,6 +123,8 @@ class AnswerRow:
     cost: str
     cash_npv: str
     cash_ahead: bool
+    loses: bool
+    """Whether it comes out behind even counting capacity."""
     capacity: str
     npv: str
     chance_cash: str
@@ -209,6 +209,7 @@ def answer_boxes(analyses: Sequence[InitiativeAnalysis]) -> list[AnswerBox]:
                     cost=money(r.costs_pv),
                     cash_npv=money(r.cash_npv),
                     cash_ahead=r.cash_npv > 0.5,
+                    loses=r.npv < -0.5,
                     capacity=money(r.capacity_pv),
                     npv=money(r.npv),
                     chance_cash=f"{ans.probability_cash_ahead or 0:.0%}",
@@ -220,21 +221,3 @@ def answer_boxes(analyses: Sequence[InitiativeAnalysis]) -> list[AnswerBox]:
             )
         boxes.append(AnswerBox(org, name, tuple(rows), tuple(unaffected)))
     return boxes
-
-
-def place_of(names: Sequence[str]) -> str:
-    """The place every organisation's name shares (e.g. the county), or '' if none."""
-    sets = [set(n.split()) for n in names]
-    if not sets:
-        return ""
-    common = set.intersection(*sets) - {"NHS", "Trust", "Service", "and", "of", "the"}
-    words = names[0].split()
-    return " ".join(w for w in words if w in common)
-
-
-def short_name(name: str, place: str) -> str:
-    """An organisation's name without the place and NHS wording, for chart labels."""
-    out = name.replace(place, "") if place else name
-    out = out.replace("Integrated Care Board", "ICB").replace(" NHS Trust", "")
-    out = out.replace("NHS ", "").replace(" and Rescue Service", " and Rescue")
-    return " ".join(out.split()) or name

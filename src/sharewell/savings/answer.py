@@ -152,7 +152,12 @@ def plain_english(appraisal: Appraisal, org: str, share: CostShare | None = None
         text += " It receives more of the benefit than any other organisation"
         text += "." if a.npv > 0 else ", but not enough to cover what it pays."
     elif top.benefits_pv > 0.5:
-        cash = "in cash" if top.non_cashable_pv <= 0.5 else f"{money(top.cashable_pv)} of it cash"
+        if top.non_cashable_pv <= 0.5:
+            cash = "all of it cash"
+        elif top.cashable_pv <= 0.5:
+            cash = "all of it capacity, none cash"
+        else:
+            cash = f"{money(top.cashable_pv)} of it cash"
         text += f" Most of the benefit goes to {top.name} ({money(top.benefits_pv)}, {cash})."
     total = appraisal.total
     text += (
@@ -165,7 +170,11 @@ def plain_english(appraisal: Appraisal, org: str, share: CostShare | None = None
             text += " No split of the cost leaves every partner ahead in cash, so none is proposed."
         elif row is not None and row.proposed is not None:
             net = row.net_proposed or 0.0
-            where = "even" if abs(net) < 0.5 else f"{money(abs(net))} {'ahead' if net > 0 else 'behind'}"
+            where = (
+                "even"
+                if abs(net) < 0.5
+                else f"{money(abs(net))} {'ahead' if net > 0 else 'behind'}"
+            )
             if abs(row.proposed - row.pays_today) > 0.5:
                 text += (
                     f" Sharing the cost in proportion to cash benefit, {a.name} would pay "

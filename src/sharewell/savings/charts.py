@@ -8,15 +8,18 @@ Figures use matplotlib's object API, not pyplot: no global state, safe in a web 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 
+from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from sharewell.savings.analysis import InitiativeAnalysis, place_of, short_name
+from sharewell.savings.analysis import InitiativeAnalysis
 from sharewell.savings.engine import Appraisal
 from sharewell.savings.montecarlo import MonteCarlo
+from sharewell.savings.names import place_of, short_name
 from sharewell.savings.sensitivity import TornadoBar
 from sharewell.savings.sharing import CostShare
 
@@ -55,11 +58,17 @@ def chart_benefit_by_agency(ap: Appraisal) -> Figure:
     place = _place(ap)
     fig, ax = _figure(8, 0.6 * len(agencies) + 1.6)
     y = list(range(len(agencies)))
-    ax.barh([i + 0.2 for i in y], [a.cashable_pv for a in agencies], 0.4, color=CASH,
-            label="cash back")
-    ax.barh([i + 0.2 for i in y], [a.capacity_pv for a in agencies], 0.4,
-            left=[max(a.cashable_pv, 0) for a in agencies], color=CAPACITY,
-            label="capacity freed (not cash)")
+    ax.barh(
+        [i + 0.2 for i in y], [a.cashable_pv for a in agencies], 0.4, color=CASH, label="cash back"
+    )
+    ax.barh(
+        [i + 0.2 for i in y],
+        [a.capacity_pv for a in agencies],
+        0.4,
+        left=[max(a.cashable_pv, 0) for a in agencies],
+        color=CAPACITY,
+        label="capacity freed (not cash)",
+    )
     ax.barh([i - 0.2 for i in y], [a.costs_pv for a in agencies], 0.4, color=COST, label="cost")
     ax.set_yticks(y, [short_name(a.name, place) for a in agencies])
     ax.invert_yaxis()
@@ -84,13 +93,24 @@ def chart_over_time(ap: Appraisal) -> Figure:
     fig, ax = _figure(8, 3.8)
     ax.plot(years, cum["cost"][1:], marker="o", color=COST, label="cumulative cost")
     ax.plot(years, cum["cash"][1:], marker="o", color=CASH, label="cumulative cash back")
-    ax.plot(years, cum["all"][1:], marker="o", color=CAPACITY, ls="--",
-            label="cumulative cash back and capacity")
+    ax.plot(
+        years,
+        cum["all"][1:],
+        marker="o",
+        color=CAPACITY,
+        ls="--",
+        label="cumulative cash back and capacity",
+    )
     for year, label in ((t.cash_payback_year, "cash payback"), (t.payback_year, "payback")):
         if year:
             ax.axvline(year, color="grey", ls=":", lw=1)
-            ax.annotate(f"{label}, year {year}", (year, 0), xytext=(4, 8),
-                        textcoords="offset points", fontsize=8)
+            ax.annotate(
+                f"{label}, year {year}",
+                (year, 0),
+                xytext=(4, 8),
+                textcoords="offset points",
+                fontsize=8,
+            )
     ax.set_xticks(years)
     ax.set_xlabel("year")
     ax.set_ylabel("£, present value")
@@ -110,13 +130,25 @@ def chart_tornado(
     fig, ax = _figure(8, 0.5 * len(shown) + 1.8)
     for i, b in enumerate(shown):
         lo, hi = sorted((b.npv_at_low, b.npv_at_high))
-        ax.barh(i - 0.18, hi - lo, 0.36, left=lo, color=CAPACITY,
-                label="NPV with capacity" if i == 0 else None)
+        ax.barh(
+            i - 0.18,
+            hi - lo,
+            0.36,
+            left=lo,
+            color=CAPACITY,
+            label="NPV with capacity" if i == 0 else None,
+        )
         if b.name in cash:
             c = cash[b.name]
             clo, chi = sorted((c.npv_at_low, c.npv_at_high))
-            ax.barh(i + 0.18, chi - clo, 0.36, left=clo, color=CASH,
-                    label="cash NPV" if i == 0 else None)
+            ax.barh(
+                i + 0.18,
+                chi - clo,
+                0.36,
+                left=clo,
+                color=CASH,
+                label="cash NPV" if i == 0 else None,
+            )
     ax.axvline(central, color="black", lw=1)
     ax.axvline(0, color=COST, lw=1, ls="--")
     ax.set_yticks(range(len(shown)), [b.name[:55] for b in shown], fontsize=8)
@@ -134,17 +166,28 @@ def chart_cost_share(share: CostShare, other: CostShare | None, place: str) -> F
     rows = list(share.rows)
     fig, ax = _figure(8, 0.6 * len(rows) + 1.8)
     y = list(range(len(rows)))
-    ax.barh([i - 0.25 for i in y], [r.pays_today for r in rows], 0.25, color=GREY,
-            label="pays today")
+    ax.barh(
+        [i - 0.25 for i in y], [r.pays_today for r in rows], 0.25, color=GREY, label="pays today"
+    )
     if share.proposed:
-        ax.barh(y, [r.proposed or 0 for r in rows], 0.25, color=CASH,
-                label="proposed (cash split)")
+        ax.barh(y, [r.proposed or 0 for r in rows], 0.25, color=CASH, label="proposed (cash split)")
     if other is not None and other.proposed:
-        ax.barh([i + 0.25 for i in y], [r.proposed or 0 for r in other.rows], 0.25,
-                color=CAPACITY, label="proposed (counting capacity)")
-    ax.scatter([r.benefit for r in rows], y, marker="|", s=200, color="black",
-               label=f"benefit ({'cash' if share.basis == 'cash' else 'with capacity'})",
-               zorder=3)
+        ax.barh(
+            [i + 0.25 for i in y],
+            [r.proposed or 0 for r in other.rows],
+            0.25,
+            color=CAPACITY,
+            label="proposed (counting capacity)",
+        )
+    ax.scatter(
+        [r.benefit for r in rows],
+        y,
+        marker="|",
+        s=200,
+        color="black",
+        label=f"benefit ({'cash' if share.basis == 'cash' else 'with capacity'})",
+        zorder=3,
+    )
     ax.set_yticks(y, [short_name(r.name, place) for r in rows])
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=0.5)
@@ -160,10 +203,20 @@ def chart_cost_share(share: CostShare, other: CostShare | None, place: str) -> F
 def chart_monte_carlo(mc: MonteCarlo) -> Figure:
     """Distribution of NPV over the Monte Carlo draws: cash, and counting capacity."""
     fig, ax = _figure(8, 3.5)
-    ax.hist(mc.cash_npv, bins=60, color=CASH, alpha=0.6,
-            label=f"cash NPV (ahead in {mc.chance_ahead('cash'):.0%})")
-    ax.hist(mc.npv, bins=60, color=CAPACITY, alpha=0.6,
-            label=f"NPV with capacity (ahead in {mc.chance_ahead('total'):.0%})")
+    ax.hist(
+        mc.cash_npv,
+        bins=60,
+        color=CASH,
+        alpha=0.6,
+        label=f"cash NPV (ahead in {mc.chance_ahead('cash'):.0%})",
+    )
+    ax.hist(
+        mc.npv,
+        bins=60,
+        color=CAPACITY,
+        alpha=0.6,
+        label=f"NPV with capacity (ahead in {mc.chance_ahead('total'):.0%})",
+    )
     ax.axvline(0, color=COST, lw=1, ls="--")
     ax.set_xlabel("net present value, all public bodies")
     _pounds(ax)
@@ -192,12 +245,21 @@ def chart_bands_over_time(mc: MonteCarlo) -> Figure:
     return fig
 
 
-def svg(fig: Figure) -> str:
-    """The figure as an inline ``<svg>`` element."""
+def svg(fig: Figure, prefix: str = "chart") -> str:
+    """The figure as an inline ``<svg>`` element, its element ids prefixed.
+
+    matplotlib numbers ids per figure (``patch_1``...), so two charts in one page would share
+    ids; the prefix keeps each id unique in the report.
+    """
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    # Text as text, not glyph outlines: a tenth of the size, and readers can select it.
+    with rc_context({"svg.fonttype": "none", "font.family": ["DejaVu Sans", "sans-serif"]}):
+        fig.savefig(buf, format="svg")
     text = buf.getvalue()
-    return text[text.index("<svg") :]
+    text = text[text.index("<svg") :]
+    text = re.sub(r'id="([^"]+)"', rf'id="{prefix}-\1"', text)
+    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", text)
+    return re.sub(r'xlink:href="#([^"]+)"', rf'xlink:href="#{prefix}-\1"', text)
 
 
 def charts_for(an: InitiativeAnalysis) -> dict[str, str]:
@@ -213,4 +275,4 @@ def charts_for(an: InitiativeAnalysis) -> dict[str, str]:
         "mc": chart_monte_carlo(total),
         "bands": chart_bands_over_time(total),
     }
-    return {k: svg(f) for k, f in figures.items()}
+    return {k: svg(f, f"{ap.initiative.slug}-{k}") for k, f in figures.items()}

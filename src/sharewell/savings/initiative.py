@@ -274,14 +274,14 @@ class Initiative(BaseModel):
         """
         out = []
         for name, p in self.parameters.items():
-            if p.low is not None and p.high is not None and not p.source:
-                if not _middle(p.value, p.low, p.high):
-                    out.append(f"parameter {name}")
+            ranged = p.low is not None and p.high is not None and not p.source
+            if ranged and not _middle(p.value, p.low, p.high):  # type: ignore[arg-type]
+                out.append(f"parameter {name}")
         for o in self.outcomes:
             central = o.central_events()
-            if o.range is not None and not isinstance(central, list) and not o.source:
-                if not _middle(float(central), *o.range):
-                    out.append(f"outcome {o.name!r}")
+            ranged = o.range is not None and not isinstance(central, list) and not o.source
+            if ranged and not _middle(float(central), *o.range):  # type: ignore[arg-type,misc]
+                out.append(f"outcome {o.name!r}")
         if not _middle(1.0, *self.cost_range):
             out.append("cost_range (centre it on 1; put an expected overrun in cost_optimism_bias)")
         return out

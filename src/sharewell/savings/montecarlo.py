@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -102,7 +103,7 @@ def monte_carlo_by_partner(
                 cash[k][line.year - 1] -= value
             continue
         o = outcomes[line.label]
-        factor: np.ndarray | float = samples.get(("unit_cost", line.code), ones)
+        factor: Any = samples.get(("unit_cost", line.code), ones)
         central = o.central_events()
         if ("events", o.name) in samples and not isinstance(central, list):
             factor = factor * _ratio(samples[("events", o.name)], float(central))

@@ -16,16 +16,11 @@ from typing import Any
 
 from sharewell.errors import SavingsError
 from sharewell.rendering import render_template
-from sharewell.savings.analysis import (
-    InitiativeAnalysis,
-    analyse,
-    answer_boxes,
-    place_of,
-    portfolio,
-)
+from sharewell.savings.analysis import InitiativeAnalysis, analyse, answer_boxes, portfolio
 from sharewell.savings.answer import money
 from sharewell.savings.charts import chart_cost_share, charts_for, svg
 from sharewell.savings.initiative import Initiative
+from sharewell.savings.names import place_of
 from sharewell.savings.tables import (
     Table,
     agency_table,
@@ -56,9 +51,11 @@ class ReportFiles:
     """Paths of a written report."""
 
     html: Path
-    pdf: Path
+    pdf: Path | None
+    """None only when the PDF was not required and could not be made (``pdf_note`` says why)."""
     workbook: Path
     initiatives: tuple[str, ...]
+    pdf_note: str = ""
 
 
 def _monte_carlo_table(an: InitiativeAnalysis) -> Table:
@@ -114,9 +111,7 @@ def _switching_table(an: InitiativeAnalysis) -> Table | None:
         ("Parameter", "Partner", "Breaks even at", "Used"),
         tuple(rows),
         (False, False, True, True),
-        "; ".join(
-            f"{p.description or n}: {p.source}" for n, p in an.initiative.parameters.items()
-        ),
+        "; ".join(f"{p.description or n}: {p.source}" for n, p in an.initiative.parameters.items()),
     )
 
 
@@ -176,23 +171,24 @@ def _optimism_bias_table(initiative: Initiative) -> Table:
     )
 
 
-def report_html(analyses: Sequence[InitiativeAnalysis], workbook_name: str) -> str:
-    """The report as one HTML document (also the PDF's layout)."""
+def report_context(analyses: Sequence[InitiativeAnalysis], workbook_name: str) -> dict[str, Any]:
+    """Everything ``savings/report.html`` shows, charts drawn."""
     names = [p.name for an in analyses for p in an.initiative.partners.values()]
     place = place_of(names)
     first = analyses[0].appraisal
-    measured = sorted({f"{an.initiative.name}: {', '.join(an.measured)}" for an in analyses if an.measured})
+    measured = sorted(
+        {f"{an.initiative.name}: {', '.join(an.measured)}" for an in analyses if an.measured}
+    )
     share = portfolio(analyses) if len(analyses) > 1 else None
     port = None
     if share is not None:
         port = {
             "cash": share_table(share.cash),
             "with_capacity": share_table(share.with_capacity),
-            "chart": svg(chart_cost_share(share.cash, share.with_capacity, place)),
+            "chart": svg(chart_cost_share(share.cash, share.with_capacity, place), "portfolio"),
         }
     draws = next(iter(analyses[0].monte_carlo.values())).draws
-    return render_template(
-        "savings/report.html",
+    return dict(
         title="Savings report: " + ", ".join(an.initiative.name for an in analyses),
         subtitle=(
             f"{place + ' partnership: ' if place else ''}"
@@ -208,6 +204,19 @@ def report_html(analyses: Sequence[InitiativeAnalysis], workbook_name: str) -> s
         optimism_bias=_optimism_bias_table(first.initiative),
         deflator_notes=sorted({library_note(an.library) for an in analyses}),
     )
+
+
+def report_html(
+    analyses: Sequence[InitiativeAnalysis],
+    workbook_name: str,
+    *,
+    for_print: bool = False,
+    context: dict[str, Any] | None = None,
+) -> str:
+    """The report as one HTML document; ``for_print``: the PDF's page, without the lines table
+    (every line is in the workbook, and a table of hundreds of rows is no use on paper)."""
+    ctx = context if context is not None else report_context(analyses, workbook_name)
+    return render_template("savings/report.html", **ctx, for_print=for_print)
 
 
 def _write_pdf(html: str, path: Path, base: Path) -> None:
@@ -229,8 +238,15 @@ def write_report(
     *,
     draws: int = 5000,
     seed: int = 0,
+    require_pdf: bool = True,
 ) -> ReportFiles:
-    """Write ``savings-report.html``, ``.pdf`` and ``savings-workbook.xlsx`` to ``out_dir``."""
+    """Write ``savings-report.html``, ``.pdf`` and ``savings-workbook.xlsx`` to ``out_dir``.
+
+    Raises:
+        SavingsError: the PDF cannot be made on this machine (no Pango) and ``require_pdf``;
+            the HTML and the workbook are written first. Without ``require_pdf`` the files
+            say why instead.
+    """
     if not pairs:
         raise SavingsError("give at least one initiative to report on")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -239,14 +255,24 @@ def write_report(
     pdf_path = out_dir / "savings-report.pdf"
     xlsx_path = out_dir / "savings-workbook.xlsx"
     write_workbook(analyses, xlsx_path)
-    html = report_html(analyses, xlsx_path.name)
+    context = report_context(analyses, xlsx_path.name)
+    html = report_html(analyses, xlsx_path.name, context=context)
+    printed = report_html(analyses, xlsx_path.name, for_print=True, context=context)
     tmp = html_path.with_suffix(".html.tmp")
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(html_path)
-    _write_pdf(html, pdf_path, out_dir)
+    pdf: Path | None = pdf_path
+    note = ""
+    try:
+        _write_pdf(printed, pdf_path, out_dir)
+    except SavingsError as exc:
+        if require_pdf:
+            raise
+        pdf, note = None, str(exc)
     return ReportFiles(
         html=html_path,
-        pdf=pdf_path,
+        pdf=pdf,
         workbook=xlsx_path,
         initiatives=tuple(an.initiative.slug for an in analyses),
+        pdf_note=note,
     )

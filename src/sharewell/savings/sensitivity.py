@@ -132,7 +132,9 @@ def inputs_for(initiative: Initiative, library: UnitCostLibrary) -> list[Input]:
             continue  # a measured effect already nets off deadweight and attribution
         if o.deadweight_range is not None:
             dw = initiative.deadweight if o.deadweight is None else o.deadweight
-            out.append(Input(f"Deadweight: {o.name}", "deadweight", o.name, dw, *o.deadweight_range))
+            out.append(
+                Input(f"Deadweight: {o.name}", "deadweight", o.name, dw, *o.deadweight_range)
+            )
         if o.attribution_range is not None:
             att = initiative.attribution if o.attribution is None else o.attribution
             out.append(
@@ -152,7 +154,7 @@ def inputs_for(initiative: Initiative, library: UnitCostLibrary) -> list[Input]:
 
 
 def npv_of(appraisal: Appraisal, partner: str | None, basis: Basis = "total") -> float:
-    """Net present value for one partner (all public bodies when None), cash or counting capacity."""
+    """NPV for one partner (all public bodies when None), in cash or counting capacity."""
     try:
         a = appraisal.total if partner is None else appraisal.agency(partner)
     except KeyError:

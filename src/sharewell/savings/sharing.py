@@ -169,7 +169,9 @@ def shapley_shares(appraisals: Sequence[Appraisal], basis: Basis = "cash") -> Co
     if not appraisals:
         raise SavingsError("give at least one initiative to share the cost of")
     benefit = {ap.initiative.slug: partner_benefits(ap, basis) for ap in appraisals}
-    funded = [ap for ap in appraisals if sum(benefit[ap.initiative.slug].values()) > ap.total.costs_pv]
+    funded = [
+        ap for ap in appraisals if sum(benefit[ap.initiative.slug].values()) > ap.total.costs_pv
+    ]
     names = _names(appraisals)
     players = sorted(names)
     # A partner that loses from an initiative is compensated first, so every benefit in the

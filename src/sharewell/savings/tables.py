@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sharewell.savings.answer import money
 from sharewell.savings.engine import AgencyResult, Appraisal
 from sharewell.savings.initiative import Initiative
+from sharewell.savings.names import place_of, short_name
 from sharewell.savings.scenarios import ScenarioResult
 from sharewell.savings.sharing import BASIS_WORDS, CostShare
 from sharewell.savings.unit_costs import UnitCostLibrary
@@ -58,14 +59,15 @@ AGENCY_HEAD = (
     "Cash payback year",
     "Capacity value",
     "NPV with capacity",
-    "Benefit-cost ratio",
+    "BCR",
     "Payback year with capacity",
 )
+"""BCR: benefit-cost ratio, counting capacity."""
 
 
-def _agency_row(a: AgencyResult) -> tuple[str, ...]:
+def _agency_row(a: AgencyResult, name: str = "") -> tuple[str, ...]:
     return (
-        a.name,
+        name or a.name,
         money(a.costs_pv),
         money(a.cashable_pv),
         money(a.cash_npv),
@@ -82,13 +84,20 @@ def agency_rows(ap: Appraisal) -> list[list[str]]:
     return [list(_agency_row(a)) for a in [*ap.agencies, ap.total]]
 
 
-def agency_table(ap: Appraisal) -> Table:
-    """Every organisation's cost, cash back, cash NPV, capacity and NPV with capacity."""
+def agency_table(ap: Appraisal, short: bool = False) -> Table:
+    """Every organisation's cost, cash back, cash NPV, capacity and NPV with capacity.
+
+    ``short``: organisation names without the place (for a terminal).
+    """
+    place = place_of([p.name for p in ap.initiative.partners.values()]) if short else ""
     return Table(
         f"{ap.initiative.name}: present values, {ap.price_year} prices, "
         f"{ap.initiative.horizon_years} years",
         AGENCY_HEAD,
-        tuple(_agency_row(a) for a in [*ap.agencies, ap.total]),
+        tuple(
+            _agency_row(a, short_name(a.name, place) if short else "")
+            for a in [*ap.agencies, ap.total]
+        ),
         (False, *[True] * (len(AGENCY_HEAD) - 1)),
     )
 
@@ -158,9 +167,7 @@ def inputs_table(initiative: Initiative) -> Table:
     for o in initiative.outcomes:
         central = o.central_events()
         shown = (
-            ", ".join(f"{v:g}" for v in central)
-            if isinstance(central, list)
-            else f"{central:,.4g}"
+            ", ".join(f"{v:g}" for v in central) if isinstance(central, list) else f"{central:,.4g}"
         )
         if o.cohort is not None:
             c = o.cohort
@@ -170,7 +177,7 @@ def inputs_table(initiative: Initiative) -> Table:
             )
         if o.times:
             shown += f" x {' x '.join(o.times)}"
-        rng = o.events_range()
+        events_range = o.events_range()
         where = "measured from linked data" if o.measured else (o.source or "-")
         if o.evidence is not None and o.evidence.source:
             where = o.evidence.source
@@ -184,7 +191,9 @@ def inputs_table(initiative: Initiative) -> Table:
             (
                 label,
                 shown,
-                "-" if rng is None else f"{rng[0]:,.4g} to {rng[1]:,.4g}",
+                "-"
+                if events_range is None
+                else f"{events_range[0]:,.4g} to {events_range[1]:,.4g}",
                 f"grade {o.grade}; {where}",
             )
         )
