@@ -121,3 +121,43 @@ def test_unit_costs_uprated_to_a_price_year(capsys: pytest.CaptureFixture[str]) 
     assert {"S136.DETENTION", "PMH.1", "NCC.AE", "HE7.10", "FI3.0"} <= set(codes)
     assert all(c["price_year"] == "2024/25" for c in codes.values())
     assert main(["savings", "unit-costs", "--price-year", "1999/00"]) == ExitCode.BAD_INPUT
+
+
+def test_evidence_command_reads_csv_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pyarrow.csv as pcsv
+    from savings_synthetic import generate
+
+    data = generate(people=4000, seed=2)
+    pcsv.write_csv(data.events, tmp_path / "events.csv")
+    pcsv.write_csv(data.cohort, tmp_path / "cohort.csv")
+    args = [
+        "savings",
+        "evidence",
+        "--events",
+        str(tmp_path / "events.csv"),
+        "--cohort",
+        str(tmp_path / "cohort.csv"),
+        "--json",
+    ]
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out)["result"]
+    assert set(result["estimates"]) == {"police_mh_incident", "ambulance_callout", "s136_detention"}
+
+
+def test_evidence_from_a_hub_without_linked_data_says_what_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub = str(tmp_path / "hub")
+    assert main(["init", hub]) == 0
+    assert main(["partnership", "seed-demo", "--hub", hub]) == 0
+    capsys.readouterr()
+    # Partner events are read as a user, through the policy: no --user, no read.
+    assert main(["savings", "evidence", "--hub", hub]) == ExitCode.USAGE
+    assert "--user" in capsys.readouterr().err
+    evidence = ["savings", "evidence", "--user", "westshire_cc.analyst", "--hub", hub]
+    assert main(evidence) == ExitCode.BAD_INPUT
+    assert "run `sharewell link` first" in capsys.readouterr().err
+    denied = ["savings", "evidence", "--user", "westshire_fire.frontline", "--hub", hub]
+    assert main(denied) == ExitCode.DENIED

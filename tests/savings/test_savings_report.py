@@ -158,7 +158,7 @@ def test_report_without_pango_keeps_the_html_and_says_why(
 @pytest.mark.slow
 def test_demo_function_writes_the_report(tmp_path: Path) -> None:
     figures = run_savings_demo(tmp_path, draws=200, workspace=duckdb.connect())
-    assert figures["safe haven evidence"].startswith("not measured: the workspace has no table")
+    assert figures["safe haven evidence"].startswith("not measured: no hub user")
     assert Path(figures["report"]).is_file() and Path(figures["pdf"]).is_file()
     assert Path(figures["workbook"]).is_file()
     assert figures["hub: council answer"].startswith("Over 5 years Westshire County Council")
