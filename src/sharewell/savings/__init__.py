@@ -95,7 +95,14 @@ def run_savings_demo(
     from sharewell.savings.report import write_report
 
     library = load_library()
-    pairs = [(load_initiative(TEMPLATES_DIR / f"{t}.yaml", library), library) for t in TEMPLATES]
+    orgs = None
+    if engine is not None:  # the hub's organisations are the partners, by their own names
+        from sharewell.partnership import list_organisations
+
+        orgs = list_organisations(engine) or None
+    pairs = [
+        (load_initiative(TEMPLATES_DIR / f"{t}.yaml", library, orgs), library) for t in TEMPLATES
+    ]
     figures: dict[str, Any] = {}
     if workspace is not None and (engine is None or username is None):
         figures["safe haven evidence"] = "not measured: no hub user to read the linked data as"

@@ -203,20 +203,12 @@ def chart_cost_share(share: CostShare, other: CostShare | None, place: str) -> F
 def chart_monte_carlo(mc: MonteCarlo) -> Figure:
     """Distribution of NPV over the Monte Carlo draws: cash, and counting capacity."""
     fig, ax = _figure(8, 3.5)
-    ax.hist(
-        mc.cash_npv,
-        bins=60,
-        color=CASH,
-        alpha=0.6,
-        label=f"cash NPV (ahead in {mc.chance_ahead('cash'):.0%})",
-    )
-    ax.hist(
-        mc.npv,
-        bins=60,
-        color=CAPACITY,
-        alpha=0.6,
-        label=f"NPV with capacity (ahead in {mc.chance_ahead('total'):.0%})",
-    )
+    for values, colour, label, basis in (
+        (mc.cash_npv, CASH, "cash NPV", "cash"),
+        (mc.npv, CAPACITY, "NPV with capacity", "total"),
+    ):
+        ahead = mc.chance_ahead(basis)  # type: ignore[arg-type]
+        ax.hist(values, bins=60, color=colour, alpha=0.6, label=f"{label} (ahead in {ahead:.0%})")
     ax.axvline(0, color=COST, lw=1, ls="--")
     ax.set_xlabel("net present value, all public bodies")
     _pounds(ax)

@@ -17,10 +17,12 @@ from sharewell.savings.unit_costs import UnitCostLibrary
 
 __all__ = [
     "AGENCY_HEAD",
+    "LINE_HEAD",
     "Table",
     "agency_rows",
     "agency_table",
     "inputs_table",
+    "library_note",
     "lines_table",
     "scenario_table",
     "share_table",

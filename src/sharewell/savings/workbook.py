@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sharewell.ingest.export import safe_cell
 from sharewell.savings.tables import (
+    LINE_HEAD,
     Table,
     inputs_table,
     scenario_table,
@@ -32,26 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LINE_COLUMNS", "write_workbook"]
 
-LINE_COLUMNS = (
-    "Initiative",
-    "Year",
-    "Organisation",
-    "Kind",
-    "Item",
-    "Unit cost",
-    "Type",
-    "Events",
-    "Unit £",
-    "Deadweight",
-    "Attribution",
-    "Optimism bias",
-    "Drop-off factor",
-    "Cashable share",
-    "Amount £",
-    "Discount factor",
-    "Present value £",
-    "Cash present value £",
-)
+LINE_COLUMNS = ("Initiative", *LINE_HEAD, "Cash present value £")
 """Columns A to R of the Lines sheet."""
 
 ANSWER_COLUMNS = (
