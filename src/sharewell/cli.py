@@ -178,10 +178,25 @@ def ingest(
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="Mapping file: partner columns to canonical.")
     ] = None,
+    accept_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--accept-shrink",
+            help="Replace the current version even if this file has far fewer rows (checked).",
+        ),
+    ] = False,
+    allow_missing_columns: Annotated[
+        bool,
+        typer.Option(
+            "--allow-missing-columns",
+            help="Load even if identifier columns the mapping names are not in the file.",
+        ),
+    ] = False,
     hub: HubOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Load a partner extract: validate, normalise, quarantine bad rows, all or nothing."""
+    from sharewell.errors import IngestError
     from sharewell.ingest.audited import ingest_partner_extract
     from sharewell.partnership import hub_engine
 
@@ -198,17 +213,30 @@ def ingest(
                 mapping=mapping,
                 loaded_by=settings.user,
                 progress=lambda message: status.update(message) if not as_json else None,
+                accept_shrink=accept_shrink,
+                hold_share=settings.ingest_hold_share,
+                allow_missing_columns=allow_missing_columns,
             )
     finally:
         engine.dispose()
     if as_json:
         emit_json(report)
-        return
-    title = (
-        f"Already loaded: {file.name} is dataset version {report.dataset_version}; nothing changed"
-        if report.recognised
-        else f"Loaded {file.name} as dataset version {report.dataset_version}"
-    )
+    else:
+        _print_ingest_report(file, report)
+    if report.held:
+        raise IngestError(f"{file.name}: {report.held.message}: load it again with --accept-shrink")
+
+
+def _print_ingest_report(file: Path, report: Any) -> None:
+    if report.held:
+        title = f"Held: {file.name} was not loaded; dataset version {report.dataset_version} stays"
+    elif report.recognised:
+        title = (
+            f"Already loaded: {file.name} is dataset version {report.dataset_version}; "
+            "nothing changed"
+        )
+    else:
+        title = f"Loaded {file.name} as dataset version {report.dataset_version}"
     summary = {
         "partner": report.partner,
         "source type": report.source_type,
@@ -1388,6 +1416,32 @@ LocalCostsOption = Annotated[
     list[Path] | None,
     typer.Option("--local-costs", help="CSV of local unit costs that override national ones."),
 ]
+PartnershipHubOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--hub", help="Take the partners' names from this hub (default: the demo partnership)."
+    ),
+]
+
+
+def _savings_partnership(hub: Path | None) -> Any:
+    """The hub's organisations as the initiative's partners, or None for the demo partnership."""
+    if hub is None:
+        return None
+    from sharewell.partnership import hub_engine, list_organisations
+
+    return list_organisations(hub_engine(settings_for(hub))) or None
+
+
+def _print_savings_table(t: Any, bold: tuple[str, ...] = ()) -> None:
+    table = Table(title=t.caption, title_justify="left")
+    for head, numeric in zip(t.head, t.numeric, strict=True):
+        table.add_column(head, justify="right" if numeric else "left")
+    for row in t.rows:
+        table.add_row(*row, style="bold" if row[0] in bold else None)
+    console.print(table)
+    if t.note:
+        console.print(t.note, style="dim", highlight=False)
 
 
 @savings_app.command("ask")
@@ -1395,16 +1449,22 @@ def savings_ask(
     initiative: Annotated[str, typer.Argument(help="Initiative YAML file, or a template name.")],
     org: Annotated[str, typer.Option("--org", help="Partner slug, e.g. westshire_cc.")],
     local_costs: LocalCostsOption = None,
+    hub: PartnershipHubOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Answer, for one organisation, what an initiative costs it and saves it."""
-    from sharewell.savings.answer import answer_for, appraise_file
-    from sharewell.savings.report import AGENCY_HEAD, agency_rows
+    """Answer, for one organisation, what an initiative costs it in cash and frees in capacity."""
+    from sharewell.savings.answer import answer_for, appraise_file, money
+    from sharewell.savings.scenarios import scenario_results
+    from sharewell.savings.tables import agency_table
 
-    _, library, appraisal = appraise_file(initiative, local_costs or [])
+    ini, library, appraisal = appraise_file(
+        initiative, local_costs or [], _savings_partnership(hub)
+    )
     answer = answer_for(appraisal, org, library)
+    scenarios = scenario_results(ini, library)
     if as_json:
         r = answer.result
+        be = answer.break_even
         emit_json(
             {
                 "initiative": answer.initiative,
@@ -1416,16 +1476,37 @@ def savings_ask(
                 "benefits": r.benefits_pv,
                 "cashable": r.cashable_pv,
                 "non_cashable": r.non_cashable_pv,
+                "cash_npv": r.cash_npv,
+                "capacity_value": r.capacity_pv,
                 "npv": r.npv,
                 "roi": r.roi,
+                "benefit_cost_ratio": r.benefit_cost_ratio,
+                "cash_payback_year": r.cash_payback_year,
                 "payback_year": r.payback_year,
                 "largest_beneficiary": answer.largest_beneficiary,
                 "uncertainty": answer.uncertainty,
                 "npv_p5": answer.npv_p5,
                 "npv_p95": answer.npv_p95,
+                "cash_npv_p5": answer.cash_npv_p5,
+                "cash_npv_p95": answer.cash_npv_p95,
                 "probability_ahead": answer.probability_ahead,
+                "probability_cash_ahead": answer.probability_cash_ahead,
+                "break_even": None
+                if be is None
+                else {"input": be.input.name, "value": be.value, "rising": be.rising},
                 "switching_values": answer.switching,
                 "cost_share": answer.share,
+                "pays_under_proposal": answer.pays_under_proposal,
+                "measured_from_linked_data": answer.measured,
+                "scenarios": [
+                    {
+                        "scenario": s.key,
+                        "description": s.description,
+                        "cash_npv": s.appraisal.agency(org).cash_npv,
+                        "npv": s.appraisal.agency(org).npv,
+                    }
+                    for s in scenarios
+                ],
                 "local_unit_costs": answer.local_unit_costs,
                 "lines": [ln for ln in appraisal.lines if ln.partner == org],
             }
@@ -1433,13 +1514,19 @@ def savings_ask(
         return
     console.print(answer.text, highlight=False)
     console.print(answer.uncertainty, highlight=False, style="dim")
-    table = Table(title=f"{appraisal.initiative.name}: present values", title_justify="left")
-    for i, head in enumerate(AGENCY_HEAD):
-        table.add_column(head, justify="left" if i == 0 else "right")
-    for row in agency_rows(appraisal):
-        style = "bold" if row[0] in (answer.organisation_name, "All public bodies") else None
-        table.add_row(*row, style=style)
-    console.print(table)
+    table = agency_table(appraisal, short=True)
+    mine = next(
+        row[0] for row, a in zip(table.rows, appraisal.agencies, strict=False) if a.partner == org
+    )
+    _print_savings_table(table, (mine, "All public bodies"))
+    if len(scenarios) > 1:
+        rows = Table(title=f"Scenarios for {answer.organisation_name}", title_justify="left")
+        for head in ("Scenario", "Cash NPV", "NPV with capacity"):
+            rows.add_column(head, justify="left" if head == "Scenario" else "right")
+        for sc in scenarios:
+            a = sc.appraisal.agency(org)
+            rows.add_row(sc.description, money(a.cash_npv), money(a.npv))
+        console.print(rows)
     if answer.local_unit_costs:
         console.print(f"Local unit costs used: {', '.join(answer.local_unit_costs)}")
 
@@ -1447,23 +1534,31 @@ def savings_ask(
 @savings_app.command("report")
 def savings_report(
     initiatives: Annotated[list[str], typer.Argument(help="Initiative files or template names.")],
-    out: Annotated[Path, typer.Option("--out", help="Directory for the HTML and PDF report.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the report and workbook.")],
     local_costs: LocalCostsOption = None,
+    hub: PartnershipHubOption = None,
     draws: Annotated[int, typer.Option(min=100, help="Monte Carlo draws.")] = 5000,
     as_json: JsonOption = False,
 ) -> None:
-    """Write an HTML and PDF report with charts for one or more initiatives."""
+    """Write the report (HTML and PDF, page 1 the answer) and an Excel workbook of every line."""
     from sharewell.savings.initiative import find_initiative, load_initiative
     from sharewell.savings.report import write_report
     from sharewell.savings.unit_costs import load_library
 
     library = load_library(local_costs or [])
-    pairs = [(load_initiative(find_initiative(i), library), library) for i in initiatives]
-    files = write_report(pairs, out, draws=draws)
+    orgs = _savings_partnership(hub)
+    pairs = [(load_initiative(find_initiative(i), library, orgs), library) for i in initiatives]
+    with err_console.status("Appraising, simulating and drawing the report…"):
+        files = write_report(pairs, out, draws=draws)
     if as_json:
         emit_json(files)
         return
-    console.print(key_value_table("Savings report", {"html": files.html, "pdf": files.pdf}))
+    console.print(
+        key_value_table(
+            "Savings report",
+            {"html": files.html, "pdf": files.pdf, "workbook": files.workbook},
+        )
+    )
 
 
 @savings_app.command("unit-costs")
@@ -1510,6 +1605,14 @@ def savings_evidence(
         typer.Option(help="CSV/Parquet: person_id, agency, event_type, event_date."),
     ] = None,
     cohort: Annotated[Path | None, typer.Option(help="CSV/Parquet: person_id, index_date.")] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            help="Who is asking, to measure from the hub's linked data (service_evaluation, "
+            "aggregate_only; the policy decides and the read is audited).",
+        ),
+    ] = None,
     hub: HubOption = None,
     window_months: Annotated[int, typer.Option(min=1, help="Months before and after.")] = 12,
     as_json: JsonOption = False,
@@ -1522,18 +1625,20 @@ def savings_evidence(
 
     applied: tuple[str, ...] = ()
     if events is None and cohort is None:
-        # No files: read the linked workspace and measure the safe haven's referrals.
+        # No files: the hub's linked events, read through the policy for this user.
         from sharewell.savings.initiative import find_initiative, load_initiative
-        from sharewell.savings.linked_events import create_event_views, measure_safe_haven
-        from sharewell.store.workspace import Workspace
+        from sharewell.savings.linked_events import safe_haven_evidence
 
+        if user is None:
+            raise typer.BadParameter("give --user to measure from the hub's linked data")
         path = settings_for(hub).workspace_path()
         if not path.is_file():
             raise NotFound(f"no analytic workspace at {path}; run `sharewell init` and ingest")
-        with Workspace(path, read_only=True) as ws:
-            create_event_views(ws.conn)
-            haven = load_initiative(find_initiative("safe_haven"))
-            evidence = measure_safe_haven(ws.conn, haven, window_months=window_months)
+        haven = load_initiative(find_initiative("safe_haven"))
+        with _linked_hub(hub) as (engine, conn):
+            evidence, _ = safe_haven_evidence(
+                engine, conn, haven, username=user, window_months=window_months
+            )
         result, applied = evidence.result, evidence.applied
     elif events is None or cohort is None:
         raise typer.BadParameter("give both --events and --cohort, or neither (to use the hub)")
@@ -1621,10 +1726,18 @@ def encode(
 @pprl_app.command("load")
 def pprl_load(
     files: Annotated[list[Path], typer.Argument(help="Encoded files from `sharewell encode`.")],
+    accept_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--accept-shrink",
+            help="Replace current versions even if a file has far fewer rows (checked).",
+        ),
+    ] = False,
     hub: HubOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Load partners' encoded files into the workspace: record ids and events, no names."""
+    from sharewell.errors import IngestError
     from sharewell.partnership import hub_engine
     from sharewell.privacy.upload import load_upload
 
@@ -1633,7 +1746,15 @@ def pprl_load(
     try:
         with _open_workspace(hub) as workspace:
             reports = [
-                load_upload(workspace, engine, path, loaded_by=settings.user) for path in files
+                load_upload(
+                    workspace,
+                    engine,
+                    path,
+                    loaded_by=settings.user,
+                    accept_shrink=accept_shrink,
+                    hold_share=settings.ingest_hold_share,
+                )
+                for path in files
             ]
     finally:
         engine.dispose()
@@ -1645,14 +1766,22 @@ def pprl_load(
             "dataset_version": r.dataset_version,
             "rows_accepted": r.rows_accepted,
             "rows_quarantined": r.rows_quarantined,
+            "held": r.held.message if r.held else None,
         }
         for path, r in zip(files, reports, strict=True)
     ]
     if as_json:
         emit_json(rows)
-        return
-    for row in rows:
-        console.print(key_value_table(f"Loaded {row.pop('file')}", row))
+    else:
+        for row in rows:
+            verb = "Held (not loaded)" if row["held"] else "Loaded"
+            console.print(key_value_table(f"{verb} {row.pop('file')}", row))
+    held = [str(path) for path, r in zip(files, reports, strict=True) if r.held]
+    if held:
+        raise IngestError(
+            f"held, not loaded: {', '.join(held)} (far fewer rows than the current versions); "
+            "load again with --accept-shrink once checked"
+        )
 
 
 @pprl_app.command("link")
