@@ -25,7 +25,7 @@ from sharewell.linkage.columns import (
     unused_columns,
 )
 from sharewell.linkage.fields import FIELD_LABELS, LINK_FIELDS
-from sharewell.linkage.model import ModelSpec, household_sql, veto_sql
+from sharewell.linkage.model import ModelSpec, differs_sql, household_sql, veto_sql
 from sharewell.linkage.normalise import RAW_FIELDS, invalid_sql, normalised_sql
 from sharewell.linkage.prepare import OPTIONAL_SOURCE_COLUMNS, prepared_records_sql
 from sharewell.linkage.rivals import with_rivals_sql
@@ -363,7 +363,8 @@ def _link(
     scored = predict(linker)
     con.execute(
         f"CREATE TABLE sw_scored AS SELECT *, {veto_sql(spec)} AS veto, "
-        f"{household_sql(spec)} AS household FROM {scored.physical_name}"
+        f"{household_sql(spec)} AS household, {differs_sql(spec)} AS differs "
+        f"FROM {scored.physical_name}"
     )
     if threshold is None:
         choice = choose_threshold(histogram(con, "sw_scored"))

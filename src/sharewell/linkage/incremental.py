@@ -31,6 +31,7 @@ from sharewell.linkage.model import (
     PERSON_FIELDS,
     ModelSpec,
     anchor_sql,
+    differs_sql,
     household_sql,
     settings_hash,
     veto_sql,
@@ -103,7 +104,7 @@ def link_new_records(settings: Settings, *, step: Step = lambda _: None) -> RunS
                 "CREATE TABLE sw_pairs AS SELECT NULL::VARCHAR AS unique_id_l, "
                 "NULL::VARCHAR AS unique_id_r, NULL::DOUBLE AS match_probability, "
                 "NULL::DOUBLE AS match_weight, NULL::VARCHAR AS veto, FALSE AS anchor, "
-                "FALSE AS household LIMIT 0"
+                "FALSE AS household, FALSE AS differs LIMIT 0"
             )
         else:
             step("scoring new records against the index and each other")
@@ -167,7 +168,7 @@ def _score_new(con: duckdb.DuckDBPyConnection, model: dict[str, object], spec: M
         SELECT least(unique_id_l, unique_id_r) AS unique_id_l,
                greatest(unique_id_l, unique_id_r) AS unique_id_r,
                match_probability, match_weight, {veto} AS veto, {anchor_sql(spec)} AS anchor,
-               {household_sql(spec)} AS household
+               {household_sql(spec)} AS household, {differs_sql(spec)} AS differs
         FROM (SELECT * FROM {between.physical_name}
               UNION ALL BY NAME SELECT * FROM {within.physical_name})
         QUALIFY row_number() OVER (PARTITION BY least(unique_id_l, unique_id_r),
@@ -188,7 +189,7 @@ def _assign(con: duckdb.DuckDBPyConnection) -> None:
     mapped = """
         SELECT least(a.node, b.node) AS unique_id_l, greatest(a.node, b.node) AS unique_id_r,
                max(e.match_probability) AS match_probability, max(e.match_weight) AS match_weight,
-               bool_or(e.anchor) AS anchor
+               bool_or(e.anchor) AS anchor, bool_and(e.household) AS household
         FROM {src} e
         JOIN sw_node_of a ON a.unique_id = e.unique_id_l
         JOIN sw_node_of b ON b.unique_id = e.unique_id_r
@@ -198,7 +199,7 @@ def _assign(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE sw_node_edges AS " + mapped.format(src="sw_edges"))
     con.execute(
         "CREATE TABLE sw_cl_raw AS SELECT *, 1.0 AS match_probability, 0.0 AS match_weight, "
-        "FALSE AS anchor "
+        "FALSE AS anchor, FALSE AS household "
         "FROM (" + cannot_link_sql("sw_pairs") + ")"
     )
     con.execute(

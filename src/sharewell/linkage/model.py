@@ -36,6 +36,7 @@ __all__ = [
     "LinkType",
     "ModelSpec",
     "anchor_sql",
+    "differs_sql",
     "household_sql",
     "identity_sql",
     "person_settings",
@@ -163,6 +164,16 @@ def household_sql(spec: ModelSpec) -> str:
     twins = "(gamma_given_name = 0 AND dob_l = dob_r)"
     namesakes = "(gamma_dob = 0 AND given_name_canonical_l = given_name_canonical_r)"
     return f"coalesce(({twins} OR {namesakes}) AND {household} AND NOT {identity_sql(spec)}, FALSE)"
+
+
+def differs_sql(spec: ModelSpec) -> str:
+    """SQL true when a pair disagrees outright on what tells relatives apart: the given
+    name or the date of birth (their "other" level). Only such a pair can lose to rivals:
+    a person's records at two addresses are joined even when each address has better links.
+    """
+    p = spec.present
+    parts = [f"gamma_{c} = 0" for c in ("given_name", "dob") if c in p]
+    return f"coalesce({' OR '.join(parts)}, FALSE)" if parts else "FALSE"
 
 
 def anchor_sql(spec: ModelSpec) -> str:

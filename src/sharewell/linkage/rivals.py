@@ -21,16 +21,17 @@ RIVAL_MARGIN = 5.0
 RIVAL_VETO = "better links at both ends"
 HOUSEHOLD_VETO = "a relative at one address (a better link at one end)"
 # Vetoes that say which link is best, not that two records are different people: they
-# stop the direct link but are no cannot-link constraint.
+# stop the direct link but are no cannot-link constraint (made hard, they split more true
+# persons on the synthetic county than they kept apart).
 SOFT_VETOES = (RIVAL_VETO, HOUSEHOLD_VETO)
 
 
 def with_rivals_sql(pairs: str, threshold: float, context: str | None = None) -> str:
     """``pairs`` with ``veto`` set to ``RIVAL_VETO`` on linkable pairs that lose at both ends.
 
-    ``pairs`` has unique_id_l, unique_id_r, match_probability, match_weight, veto and
-    household (``model.household_sql``); only pairs at or above ``threshold`` and not
-    already vetoed take part, as rivals or rivalled. A household-like pair needs a better
+    ``pairs`` has unique_id_l, unique_id_r, match_probability, match_weight, veto,
+    differs (``model.differs_sql``) and household (``model.household_sql``); only pairs
+    at or above ``threshold`` and not already vetoed take part, as rivals or rivalled. A household-like pair needs a better
     link at one end only: the relative's own record is elsewhere. ``context`` is another
     relation of links (unique_id_l, unique_id_r, match_weight) that count as rivals too:
     for an incremental run, the links already in the index.
@@ -54,7 +55,7 @@ def with_rivals_sql(pairs: str, threshold: float, context: str | None = None) ->
     ),
     best AS (SELECT id, max(w) AS w FROM ends GROUP BY id)
     SELECT p.* REPLACE (
-        CASE WHEN {linkable("p.")}
+        CASE WHEN {linkable("p.")} AND p.differs
                   AND bl.w > p.match_weight + {RIVAL_MARGIN!r}
                   AND br.w > p.match_weight + {RIVAL_MARGIN!r}
              THEN '{RIVAL_VETO}'

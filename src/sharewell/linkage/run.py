@@ -34,6 +34,7 @@ from sharewell.linkage.model import (
     PERSON_FIELDS,
     ModelSpec,
     anchor_sql,
+    differs_sql,
     household_sql,
     settings_hash,
     veto_sql,
@@ -173,7 +174,8 @@ def _score_on_engine(
     source = f"read_parquet('{details}/*.parquet')" if details.is_dir() else f"'{details}'"
     con.execute(
         f"CREATE OR REPLACE TABLE sw_pairs AS SELECT {PAIR_COLUMNS}, {veto_sql(spec)} AS veto, "
-        f"{anchor_sql(spec)} AS anchor, {household_sql(spec)} AS household "
+        f"{anchor_sql(spec)} AS anchor, {household_sql(spec)} AS household, "
+        f"{differs_sql(spec)} AS differs "
         f"FROM {source}"
     )
     scored.drop_table_from_database_and_remove_from_cache()
@@ -241,14 +243,28 @@ def link_workspace(
         timer("clustering into persons")
         con.execute("CREATE OR REPLACE TABLE sw_scored AS SELECT * FROM sw_pairs")
         con.execute("CREATE OR REPLACE TABLE sw_pairs AS " + with_rivals_sql("sw_scored", thr))
+        # Vetoed pairs with their reasons, for the report and for finding what went wrong.
+        con.execute(
+            f"COPY (SELECT {PAIR_COLUMNS}, veto FROM sw_pairs WHERE veto IS NOT NULL) "
+            f"TO '{run_dir / 'vetoes.parquet'}' (FORMAT parquet)"
+        )
         con.execute(
             "CREATE OR REPLACE TABLE sw_edges AS "
             + linkable_edges_sql("sw_pairs", thr, "sw_records")
         )
         cluster_edges(con, "sw_records", "sw_edges", "sw_clusters")
         con.execute("CREATE OR REPLACE TABLE sw_cannot_link AS " + cannot_link_sql("sw_pairs"))
+        con.execute(
+            "CREATE OR REPLACE TABLE sw_relatives AS "
+            "SELECT unique_id_l, unique_id_r FROM sw_pairs WHERE household"
+        )
         split = split_conflicting_clusters(
-            con, "sw_clusters", "sw_edges", "sw_cannot_link", records="sw_records"
+            con,
+            "sw_clusters",
+            "sw_edges",
+            "sw_cannot_link",
+            records="sw_records",
+            relatives="sw_relatives",
         )
         rejected_joined = _rejected_but_joined(con, "sw_clusters")
         timer("writing the person index")
