@@ -154,8 +154,9 @@ def household_sql(spec: ModelSpec) -> str:
     Same surname and address, and the one thing that tells such relatives apart disagrees
     outright: the first name with the same birthday (twins), or the date of birth with the
     same first name (a father and son of one name) — and no identifier agrees. On its own
-    this is also what a replaced first name or date of birth looks like, so it vetoes a
-    pair only when one of its records has a better link elsewhere (rivals.py).
+    this is also what a replaced first name or date of birth looks like, so it vetoes
+    nothing: inside a cluster that already holds two people (a cannot-link), such pairs
+    are kept apart too (index.split_conflicting_clusters).
     """
     p = spec.present
     household = _same_household_sql(p)
