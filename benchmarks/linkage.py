@@ -86,6 +86,20 @@ def make_hub_from_synth(root: Path, n_people: int) -> dict[str, Any]:
     return {"records": n}
 
 
+def _scratch(root: Path, tmp: str) -> Any:
+    """An in-memory DuckDB capped as sharewell's is, with the hub's workspace attached."""
+    import duckdb
+
+    from sharewell.linkage.engines import DUCKDB_MEMORY_LIMIT
+
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.execute(f"SET temp_directory = '{root / tmp}'")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(f"ATTACH '{root / 'hub/workspace.duckdb'}' AS ws (READ_ONLY)")
+    return con
+
+
 def trap_precision(con: Any, clusters: str, root: Path) -> dict[str, float]:
     """Of the pairs put together that hold a twin's or namesake's record, the share right."""
     con.execute(
@@ -107,18 +121,12 @@ def trap_precision(con: Any, clusters: str, root: Path) -> dict[str, float]:
 
 def run_plain(root: Path) -> dict[str, Any]:
     """Plain Splink with its documented settings (benchmarks/plain_splink.py) on the hub."""
-    import duckdb
 
     from benchmarks.plain_splink import plain_splink_clusters
-    from sharewell.linkage.engines import DUCKDB_MEMORY_LIMIT
     from sharewell.linkage.evaluation import accuracy, load_truth
 
     t0 = time.perf_counter()
-    con = duckdb.connect(":memory:")
-    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
-    con.execute(f"SET temp_directory = '{root / 'plain-tmp'}'")
-    con.execute("SET preserve_insertion_order = false")
-    con.execute(f"ATTACH '{root / 'hub/workspace.duckdb'}' AS ws (READ_ONLY)")
+    con = _scratch(root, "plain-tmp")
     con.execute(
         "CREATE TABLE src AS SELECT unique_id AS record_id, given_name, family_name, "
         "strftime(date_of_birth, '%Y-%m-%d') AS date_of_birth, sex, postcode, address, uprn, "
@@ -183,26 +191,21 @@ def run_splink(root: Path) -> dict[str, Any]:
     """Splink 5 called directly with the same settings and training plan."""
     import logging
 
-    import duckdb
     from splink import DuckDBAPI, Linker
     from splink.clustering import cluster_pairwise_predictions_at_threshold
 
-    from sharewell.linkage.engines import DUCKDB_MEMORY_LIMIT
     from sharewell.linkage.model import DETERMINISTIC_RECALL, ModelSpec, person_settings
+    from sharewell.linkage.plan import training_plan
     from sharewell.linkage.prepare import prepared_records_sql
     from sharewell.linkage.run import present_fields
-    from sharewell.linkage.training import EM_MAX_PAIRS, U_PAIRS_MAX, U_PAIRS_MIN
+    from sharewell.linkage.training import EM_MAX_PAIRS, U_PAIRS_MAX, U_PAIRS_MIN, guard_blocking
 
     logging.getLogger("splink").setLevel(logging.WARNING)
     t0 = time.perf_counter()
-    con = duckdb.connect(":memory:")
-    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
-    con.execute(f"SET temp_directory = '{root / 'splink-tmp'}'")
-    con.execute("SET preserve_insertion_order = false")
-    con.execute(f"ATTACH '{root / 'hub/workspace.duckdb'}' AS ws (READ_ONLY)")
+    con = _scratch(root, "splink-tmp")
     con.execute("CREATE TABLE records AS " + prepared_records_sql("ws.person_records"))
     n = int(con.execute("SELECT count(*) FROM records").fetchall()[0][0])
-    spec = ModelSpec(present=present_fields(con, "records"))
+    spec, _ = guard_blocking(con, "records", ModelSpec(present=present_fields(con, "records")), n)
     db_api = DuckDBAPI(connection=con)
     linker = Linker(db_api.register("records"), person_settings(spec), log_level=None)
     linker.training.estimate_probability_two_random_records_match(
@@ -211,9 +214,10 @@ def run_splink(root: Path) -> dict[str, Any]:
     linker.training.estimate_u_using_random_sampling(
         max_pairs=min(max(U_PAIRS_MIN, n * 5.0), U_PAIRS_MAX), seed=42
     )
-    for rule in spec.training_rules():
+    plan = training_plan(spec.em_rules(), linker._settings_obj.comparisons, "duckdb")
+    for session in plan.sessions:
         linker.training.estimate_parameters_using_expectation_maximisation(
-            rule.creator(), max_pairs=EM_MAX_PAIRS
+            session.rule.creator(), max_pairs=EM_MAX_PAIRS
         )
     predictions = linker.inference.predict(threshold_match_probability=0.01)
     clusters = cluster_pairwise_predictions_at_threshold(

@@ -67,20 +67,10 @@ def evaluate(con: duckdb.DuckDBPyConnection, clusters: str, link: bool) -> dict[
 
 
 def _components(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    parent: dict[str, str] = {}
+    from sharewell.linkage.index import constrained_components
 
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return [(n, find(n)) for n in parent]
+    nodes = {n for pair in pairs for n in pair}
+    return list(constrained_components(nodes, pairs, []).items())
 
 
 def _sharewell(w: Written, root: Path, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

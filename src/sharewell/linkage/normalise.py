@@ -25,6 +25,7 @@ from sharewell.ingest.normalisers import (
     too_long_sql,
 )
 from sharewell.ingest.source_types import Column, source_type
+from sharewell.linkage.fields import LINK_FIELDS
 
 __all__ = [
     "ADDRESS_LINE_SYNONYMS",
@@ -34,21 +35,9 @@ __all__ = [
     "normalised_sql",
 ]
 
-# The standard fields link-files maps onto (raw, before derivation).
-RAW_FIELDS: tuple[str, ...] = (
-    "given_name",
-    "middle_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "postcode",
-    "address",
-    "town",
-    "uprn",
-    "nhs_number",
-    "phone",
-    "email",
-)
+# The standard fields link-files maps onto (raw, before derivation): linkage's fields, with
+# the date of birth under ingest's name.
+RAW_FIELDS: tuple[str, ...] = tuple("date_of_birth" if f == "dob" else f for f in LINK_FIELDS)
 
 # Fields the generic person source type lacks (a hub's person_records has neither), with
 # the normaliser link-files gives them: a middle name is a name, a town is address text.
