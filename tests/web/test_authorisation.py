@@ -24,7 +24,6 @@ PUBLIC = {
     ("GET", "/api/v1/health"),
     ("GET", "/openapi.json"),
     ("GET", "/api/docs"),
-    ("GET", "/docs/oauth2-redirect"),
 }
 SIGNED_IN = {("POST", "/sign-out")}  # any signed-in person
 IG = {"admin", "ig_lead"}
@@ -37,6 +36,9 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/agreements/{agreement_id}/suspend"): {"ig_lead"},
     ("GET", "/audit"): IG,
     ("GET", "/audit/person"): IG,
+    ("POST", "/audit/person"): IG,
+    ("GET", "/audit/who-looked"): IG,
+    ("GET", "/audit/who-looked.csv"): IG,
     ("GET", "/audit/verify"): IG,
     ("GET", "/savings"): {"analyst"},
     ("GET", "/uploads"): {"analyst"},
@@ -48,6 +50,9 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/linkage/review"): {"analyst"},
     ("POST", "/linkage/review"): {"analyst"},
     ("GET", "/safe-and-well"): {"frontline"},
+    ("GET", "/safe-and-well/export.{fmt}"): {"frontline"},
+    ("GET", "/safe-and-well/households/{ref}"): {"frontline"},
+    ("GET", "/safe-and-well/sheet"): {"frontline"},
     ("GET", "/crisis-cohort"): {"frontline"},
     ("GET", "/lookup"): {"frontline"},
     ("POST", "/lookup"): {"frontline"},
@@ -77,6 +82,9 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
 POLICY_DECIDES = {
     ("GET", "/crisis-cohort"),
     ("GET", "/safe-and-well"),
+    ("GET", "/safe-and-well/export.{fmt}"),
+    ("GET", "/safe-and-well/households/{ref}"),
+    ("GET", "/safe-and-well/sheet"),
     ("POST", "/lookup"),
     ("GET", "/api/v1/crisis-cohort"),
     ("GET", "/api/v1/safe-and-well"),
@@ -91,6 +99,8 @@ SAMPLES = {
     "dataset_version": "1",
     "run_id": "no-such-run",
     "person_id": "P-nobody",
+    "fmt": "csv",
+    "ref": "0" * 16,
 }
 CALLERS = ("anonymous", "token", "admin", "ig_lead", "analyst", "frontline")
 

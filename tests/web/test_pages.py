@@ -109,30 +109,14 @@ def test_audit_search_shows_the_organisations_own_entries_and_admin_sees_all(
     assert "westshire_fire.ig_lead" in admin and "westshire_ambulance.ig_lead" in admin
 
 
-def test_person_access_report_and_chain_verification(web_hub: WebHub) -> None:
-    from sharewell.audit import AuditEvent, record
-
-    record(
-        web_hub.engine,
-        AuditEvent(
-            actor="westshire_fire.frontline",
-            action="access",
-            target="safe and well list",
-            outcome="allow",
-            organisation="westshire_fire",
-            purpose="fire_prevention",
-            agreement_id="fire-prevention",
-            agreement_version=1,
-            persons=("P000123",),
-        ),
-    )
+def test_person_access_report_of_an_unknown_person_says_so_and_chain_verification(
+    web_hub: WebHub,
+) -> None:
     client = web_hub.sign_in("ig_lead")
-    report = client.get("/audit/person?person_id=P000123").text
-    assert "safe and well list" in report and "westshire_fire" in report
-    assert "No entries name this person" in client.get("/audit/person?person_id=P9").text
-    # The report is itself on the record, naming the person it was about.
-    looked = entries(web_hub.engine, person_id="P000123")[-1]
-    assert (looked.actor, looked.target) == ("westshire_fire.ig_lead", "person access report")
+    unknown = client.get("/audit/person?person_id=P9")
+    assert unknown.status_code == 404 and "There is no person P9" in unknown.text
+    # Nothing was looked at, so nothing was recorded about anyone.
+    assert entries(web_hub.engine, person_id="P9") == []
     verified = client.get("/audit/verify").text
     assert "The audit log is intact" in verified
 
@@ -240,8 +224,6 @@ def test_ig_lead_searches_the_audit_log_through_the_api(web_hub: WebHub) -> None
     assert found and {e["organisation"] for e in found} == {"westshire_fire"}
     assert found[0]["seq"] > found[-1]["seq"]  # newest first
     report = lead.get("/api/v1/audit/persons/P-123")
-    assert report.status_code == 200 and report.json() == []
-    looked = lead.get("/api/v1/audit/entries?actor=westshire_fire.ig_lead&action=access").json()
-    assert looked[0]["persons"] == ["P-123"]
+    assert report.status_code == 404 and report.json()["error"]["kind"] == "NotFound"
     admin = web_hub.sign_in("admin").get("/api/v1/audit/entries?action=login").json()
     assert len({e["organisation"] for e in admin}) > 1
