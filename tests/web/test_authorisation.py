@@ -40,7 +40,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/audit/who-looked"): IG,
     ("GET", "/audit/who-looked.csv"): IG,
     ("GET", "/audit/verify"): IG,
-    ("GET", "/savings"): {"analyst"},
+    ("GET", "/savings"): {"analyst", "executive"},
     ("GET", "/uploads"): {"analyst"},
     ("POST", "/uploads"): {"analyst"},
     ("GET", "/uploads/jobs/{job_id}"): {"analyst"},
@@ -63,8 +63,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/audit/persons/{person_id}"): IG,
     ("POST", "/api/v1/agreements"): {"ig_lead"},
     ("POST", "/api/v1/agreements/{agreement_id}/suspend"): {"ig_lead"},
-    ("GET", "/api/v1/savings"): {"analyst", "token"},
-    ("GET", "/api/v1/savings/{initiative}/{organisation}"): {"analyst", "token"},
+    ("GET", "/api/v1/savings"): {"analyst", "executive", "token"},
+    ("GET", "/api/v1/savings/{initiative}/{organisation}"): {"analyst", "executive", "token"},
     ("GET", "/api/v1/uploads"): {"analyst", "token"},
     ("POST", "/api/v1/uploads"): {"analyst"},
     ("GET", "/api/v1/uploads/jobs/{job_id}"): {"analyst"},
@@ -102,7 +102,7 @@ SAMPLES = {
     "fmt": "csv",
     "ref": "0" * 16,
 }
-CALLERS = ("anonymous", "token", "admin", "ig_lead", "analyst", "frontline")
+CALLERS = ("anonymous", "token", "admin", "ig_lead", "analyst", "frontline", "executive")
 
 
 def _routes(app: object) -> list[tuple[str, str]]:

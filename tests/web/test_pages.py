@@ -36,6 +36,15 @@ def test_home_page_lists_what_each_role_can_do(web_hub: WebHub) -> None:
     frontline = web_hub.sign_in("frontline").get("/").text
     assert "Safe and Well visit list" in frontline and "Flag lookup" in frontline
     assert "Savings scenarios" not in frontline and "Search the audit log" not in frontline
+    # The chief executive: the savings answer and nothing person-level.
+    executive = web_hub.sign_in("executive")
+    home = executive.get("/").text
+    assert "Savings scenarios" in home and "Chief executive" in home
+    for link in ("/safe-and-well", "/lookup", "/uploads", "/audit", "/linkage"):
+        assert f'href="{link}' not in home, link
+    assert executive.get("/savings?initiative=safe_haven").status_code == 200
+    for page in ("/safe-and-well", "/crisis-cohort", "/lookup", "/linkage/review", "/uploads"):
+        assert executive.get(page).status_code == 403, page
 
 
 def test_ig_lead_uploads_a_new_version_and_sees_it(web_hub: WebHub) -> None:

@@ -37,7 +37,10 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     "agreements.change": frozenset({"ig_lead"}),
     "audit.search": frozenset({"admin", "ig_lead"}),
     "audit.verify": frozenset({"admin", "ig_lead", "system"}),
-    "savings": frozenset({"analyst", "system"}),
+    # Savings answers name nobody: the executive (chief executive, finance) who asks "will it
+    # save us money?" and the analysts who model it. IG leads and the hub administrator run
+    # governance, not budgets, so least privilege leaves it out of their roles.
+    "savings": frozenset({"analyst", "executive", "system"}),
     "uploads": frozenset({"analyst"}),
     "uploads.read": frozenset({"analyst", "system"}),
     "linkage.read": frozenset({"admin", "analyst", "system"}),
@@ -52,6 +55,7 @@ ROLE_TITLES = {
     "ig_lead": "IG lead",
     "analyst": "analyst",
     "frontline": "front-line officer",
+    "executive": "executive",
     "system": "API token",
 }
 
