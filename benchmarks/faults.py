@@ -4,9 +4,14 @@ After every kill: the operational store opens and its audit chain verifies; the 
 opens; every dataset version is whole (each current version's records all there, no record
 of a version that is not current, one current version per extract); the person index is
 one whole linkage run; and the same work run again completes. Trials rotate between the
-three processes; each kill lands at a random moment within that process's measured run time.
+three processes. An ingest or linkage run is killed at a fault-injection point
+(``sharewell.faults``: each step of its transaction, the process says when it is there), so
+every kill lands where it is meant to, however busy the machine; ``--random-moments`` kills
+them at random moments within their measured run time instead (moments inside DuckDB's own
+work that no Python step can name; some runs then finish first). The server is killed while
+the traffic runs.
 
-    python -m benchmarks.faults [--trials 50] [--seed 1]
+    python -m benchmarks.faults [--trials 50] [--seed 1] [--random-moments]
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from benchmarks.load_client import run as load
 from benchmarks.proof_hub import PASSWORD, build_hub, free_port, start_server, stop_server
 from sharewell.audit import verify
 from sharewell.config import Settings
+from sharewell.faults import FAULT_AT, FAULT_READY, FAULT_STEPS
 from sharewell.partnership import hub_engine
 from sharewell.store import Workspace
 
@@ -167,6 +173,31 @@ def _kill_cli(hub: Hub, kind: str, after: float) -> str:
     return "killed" if process.returncode == -signal.SIGKILL else "finished first"
 
 
+def steps_of(kind: str) -> list[str]:
+    """The fault-injection points a run of ``kind`` passes (``sharewell.faults``)."""
+    return [s for s in FAULT_STEPS if s.startswith(f"{kind}.")]
+
+
+def kill_at_step(hub: Hub, kind: str, step: str) -> str:
+    """Run ``kind`` until it reports reaching ``step``, then kill -9 it there."""
+    ready = hub.log.with_name("fault-ready")
+    ready.unlink(missing_ok=True)
+    env = {**hub.env, FAULT_AT: step, FAULT_READY: str(ready)}
+    process = subprocess.Popen(
+        hub.command(kind), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    while not ready.exists():
+        if process.poll() is not None:
+            err = process.stderr.read().decode() if process.stderr else ""
+            raise RuntimeError(f"{kind} ended ({process.returncode}) before {step}: {err[-500:]}")
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    if step == "ingest.committed":
+        hub.loads += 1  # the load got through: the next one sends the other version
+    return "killed" if process.returncode == -signal.SIGKILL else "finished first"
+
+
 def _kill_server(hub: Hub, after: float) -> str:
     """Serve, send lookups and list views while it runs, kill -9 it mid-stream."""
     port = free_port()
@@ -204,16 +235,36 @@ def _serve_once(hub: Hub) -> None:
         stop_server(server)
 
 
-def trials(hub: Hub, n: int, seed: int, kinds: tuple[str, ...] = KINDS) -> dict[str, Any]:
-    """``n`` kill trials rotating over ``kinds`` (ingest, link, serve); a summary."""
+def trials(
+    hub: Hub,
+    n: int,
+    seed: int,
+    kinds: tuple[str, ...] = KINDS,
+    *,
+    random_moments: bool = False,
+) -> dict[str, Any]:
+    """``n`` kill trials rotating over ``kinds`` (ingest, link, serve); a summary.
+
+    Ingest and linkage trials go through their fault-injection points in turn, unless
+    ``random_moments``; a server is killed a random while after its traffic starts.
+    """
     rng = random.Random(seed)
-    full = {k: 3.0 if k == "serve" else _run(hub, k) for k in kinds}
+    # Only random moments need a run's length; a step says for itself when it is reached.
+    full = {k: 3.0 if k == "serve" else _run(hub, k) if random_moments else 0.0 for k in kinds}
     outcomes: list[dict[str, Any]] = []
     for i in range(n):
         kind = kinds[i % len(kinds)]
         after = rng.uniform(0.05, 1.0) * full[kind]
+        step = None
         began = time.perf_counter()
-        how = _kill_server(hub, after) if kind == "serve" else _kill_cli(hub, kind, after)
+        if kind == "serve":
+            how = _kill_server(hub, after)
+        elif random_moments:
+            how = _kill_cli(hub, kind, after)
+        else:
+            steps = steps_of(kind)
+            step = steps[(i // len(kinds)) % len(steps)]
+            how = kill_at_step(hub, kind, step)
         problems = audit_problems(hub.settings) + workspace_problems(hub.settings)
         if kind == "serve":
             _serve_once(hub)
@@ -224,7 +275,8 @@ def trials(hub: Hub, n: int, seed: int, kinds: tuple[str, ...] = KINDS) -> dict[
             {
                 "trial": i,
                 "kind": kind,
-                "killed_after_s": round(after, 2),
+                "killed_after_s": round(after, 2) if step is None else None,
+                "killed_at": step,
                 "outcome": how,
                 "problems": problems,
                 "seconds": round(time.perf_counter() - began, 1),
@@ -237,6 +289,7 @@ def trials(hub: Hub, n: int, seed: int, kinds: tuple[str, ...] = KINDS) -> dict[
         "killed": sum(o["outcome"] == "killed" for o in outcomes),
         "by_kind": {k: sum(o["kind"] == k for o in outcomes) for k in kinds},
         "full_run_seconds": {k: round(v, 1) for k, v in full.items()},
+        "killed_at": [o["killed_at"] for o in outcomes],
         "failures": [o for o in outcomes if o["problems"]],
         "audit_entries": _audit_entries(hub.settings),
     }
@@ -255,10 +308,16 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--people", type=int, default=5_000)
+    parser.add_argument(
+        "--random-moments",
+        action="store_true",
+        help="kill ingest and linkage at random moments, not at their fault-injection points",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sharewell-faults-") as tmp:
         hub = make_hub(Path(tmp), args.people)
-        print(json.dumps(trials(hub, args.trials, args.seed), indent=2))
+        summary = trials(hub, args.trials, args.seed, random_moments=args.random_moments)
+        print(json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":

@@ -178,10 +178,25 @@ def ingest(
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="Mapping file: partner columns to canonical.")
     ] = None,
+    accept_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--accept-shrink",
+            help="Replace the current version even if this file has far fewer rows (checked).",
+        ),
+    ] = False,
+    allow_missing_columns: Annotated[
+        bool,
+        typer.Option(
+            "--allow-missing-columns",
+            help="Load even if identifier columns the mapping names are not in the file.",
+        ),
+    ] = False,
     hub: HubOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Load a partner extract: validate, normalise, quarantine bad rows, all or nothing."""
+    from sharewell.errors import IngestError
     from sharewell.ingest.audited import ingest_partner_extract
     from sharewell.partnership import hub_engine
 
@@ -198,17 +213,30 @@ def ingest(
                 mapping=mapping,
                 loaded_by=settings.user,
                 progress=lambda message: status.update(message) if not as_json else None,
+                accept_shrink=accept_shrink,
+                hold_share=settings.ingest_hold_share,
+                allow_missing_columns=allow_missing_columns,
             )
     finally:
         engine.dispose()
     if as_json:
         emit_json(report)
-        return
-    title = (
-        f"Already loaded: {file.name} is dataset version {report.dataset_version}; nothing changed"
-        if report.recognised
-        else f"Loaded {file.name} as dataset version {report.dataset_version}"
-    )
+    else:
+        _print_ingest_report(file, report)
+    if report.held:
+        raise IngestError(f"{file.name}: {report.held.message}: load it again with --accept-shrink")
+
+
+def _print_ingest_report(file: Path, report: Any) -> None:
+    if report.held:
+        title = f"Held: {file.name} was not loaded; dataset version {report.dataset_version} stays"
+    elif report.recognised:
+        title = (
+            f"Already loaded: {file.name} is dataset version {report.dataset_version}; "
+            "nothing changed"
+        )
+    else:
+        title = f"Loaded {file.name} as dataset version {report.dataset_version}"
     summary = {
         "partner": report.partner,
         "source type": report.source_type,
@@ -1498,6 +1526,14 @@ def savings_evidence(
         typer.Option(help="CSV/Parquet: person_id, agency, event_type, event_date."),
     ] = None,
     cohort: Annotated[Path | None, typer.Option(help="CSV/Parquet: person_id, index_date.")] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            help="Who is asking, to measure from the hub's linked data (service_evaluation, "
+            "aggregate_only; the policy decides and the read is audited).",
+        ),
+    ] = None,
     hub: HubOption = None,
     window_months: Annotated[int, typer.Option(min=1, help="Months before and after.")] = 12,
     as_json: JsonOption = False,
@@ -1510,18 +1546,20 @@ def savings_evidence(
 
     applied: tuple[str, ...] = ()
     if events is None and cohort is None:
-        # No files: read the linked workspace and measure the safe haven's referrals.
+        # No files: the hub's linked events, read through the policy for this user.
         from sharewell.savings.initiative import find_initiative, load_initiative
-        from sharewell.savings.linked_events import create_event_views, measure_safe_haven
-        from sharewell.store.workspace import Workspace
+        from sharewell.savings.linked_events import safe_haven_evidence
 
+        if user is None:
+            raise typer.BadParameter("give --user to measure from the hub's linked data")
         path = settings_for(hub).workspace_path()
         if not path.is_file():
             raise NotFound(f"no analytic workspace at {path}; run `sharewell init` and ingest")
-        with Workspace(path, read_only=True) as ws:
-            create_event_views(ws.conn)
-            haven = load_initiative(find_initiative("safe_haven"))
-            evidence = measure_safe_haven(ws.conn, haven, window_months=window_months)
+        haven = load_initiative(find_initiative("safe_haven"))
+        with _linked_hub(hub) as (engine, conn):
+            evidence, _ = safe_haven_evidence(
+                engine, conn, haven, username=user, window_months=window_months
+            )
         result, applied = evidence.result, evidence.applied
     elif events is None or cohort is None:
         raise typer.BadParameter("give both --events and --cohort, or neither (to use the hub)")
@@ -1609,10 +1647,18 @@ def encode(
 @pprl_app.command("load")
 def pprl_load(
     files: Annotated[list[Path], typer.Argument(help="Encoded files from `sharewell encode`.")],
+    accept_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--accept-shrink",
+            help="Replace current versions even if a file has far fewer rows (checked).",
+        ),
+    ] = False,
     hub: HubOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Load partners' encoded files into the workspace: record ids and events, no names."""
+    from sharewell.errors import IngestError
     from sharewell.partnership import hub_engine
     from sharewell.privacy.upload import load_upload
 
@@ -1621,7 +1667,15 @@ def pprl_load(
     try:
         with _open_workspace(hub) as workspace:
             reports = [
-                load_upload(workspace, engine, path, loaded_by=settings.user) for path in files
+                load_upload(
+                    workspace,
+                    engine,
+                    path,
+                    loaded_by=settings.user,
+                    accept_shrink=accept_shrink,
+                    hold_share=settings.ingest_hold_share,
+                )
+                for path in files
             ]
     finally:
         engine.dispose()
@@ -1633,14 +1687,22 @@ def pprl_load(
             "dataset_version": r.dataset_version,
             "rows_accepted": r.rows_accepted,
             "rows_quarantined": r.rows_quarantined,
+            "held": r.held.message if r.held else None,
         }
         for path, r in zip(files, reports, strict=True)
     ]
     if as_json:
         emit_json(rows)
-        return
-    for row in rows:
-        console.print(key_value_table(f"Loaded {row.pop('file')}", row))
+    else:
+        for row in rows:
+            verb = "Held (not loaded)" if row["held"] else "Loaded"
+            console.print(key_value_table(f"{verb} {row.pop('file')}", row))
+    held = [str(path) for path, r in zip(files, reports, strict=True) if r.held]
+    if held:
+        raise IngestError(
+            f"held, not loaded: {', '.join(held)} (far fewer rows than the current versions); "
+            "load again with --accept-shrink once checked"
+        )
 
 
 @pprl_app.command("link")

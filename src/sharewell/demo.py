@@ -23,6 +23,7 @@ LINKAGE_CHOICES: tuple[str, ...] = ("plaintext", "pprl")
 # Demo users (seeded with the partnership) who look at the front-line views.
 FIRE_CREW = "westshire_fire.frontline"
 CRISIS_TEAM = "westshire_mht.frontline"
+EVALUATOR = "westshire_cc.analyst"  # measures the safe haven under service-evaluation
 
 
 @dataclass
@@ -356,7 +357,9 @@ def run_demo(
         with Workspace(settings.workspace_path(), read_only=True) as ws:
             visits = safe_and_well_list(engine, ws.conn, username=FIRE_CREW, as_of=as_of)
             cohort = crisis_cohort_for(engine, ws.conn, username=CRISIS_TEAM, as_of=as_of)
-            savings = run_savings_demo(out_dir / "savings", workspace=ws.conn)
+            savings = run_savings_demo(
+                out_dir / "savings", workspace=ws.conn, engine=engine, username=EVALUATOR
+            )
     finally:
         engine.dispose()
     top = visits.households[0] if visits.households else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 from ingest_support import POLICE_HEADER, POLICE_ROWS, load, snapshot, write_csv
 
 from sharewell.errors import IngestError
+from sharewell.faults import FAULT_AT, FAULT_READY
 from sharewell.ingest import source_type
 from sharewell.ingest.tables import source_table_columns
 from sharewell.store import Workspace
@@ -58,7 +60,22 @@ def _consistent(hub_workspace: Path) -> tuple[int, int]:
         return version, accepted
 
 
-@pytest.mark.slow
+def _stopped_at(
+    cmd: list[str], step: str, sig: signal.Signals, ready: Path
+) -> subprocess.Popen[bytes]:
+    """Start ``cmd``, wait until it reaches the fault-injection point ``step``, signal it."""
+    ready.unlink(missing_ok=True)
+    env = {**os.environ, FAULT_AT: step, FAULT_READY: str(ready)}
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    # No clock decides when the signal lands: the process says it has reached the step.
+    while not ready.exists():
+        if process.poll() is not None:
+            raise AssertionError(f"{step}: ended ({process.returncode}) before reaching it")
+        time.sleep(0.02)
+    process.send_signal(sig)
+    return process
+
+
 def test_a_process_killed_mid_load_leaves_the_previous_version_whole(tmp_path: Path) -> None:
     sys.path.insert(0, str(Path(__file__).parents[2]))
     from benchmarks.ingest import MAPPING, write_extract
@@ -74,7 +91,7 @@ def test_a_process_killed_mid_load_leaves_the_previous_version_whole(tmp_path: P
     mapping.write_text(MAPPING)
     small, big = tmp_path / "small.csv", tmp_path / "big.csv"
     write_extract(small, 50)
-    write_extract(big, 150_000)
+    write_extract(big, 5_000)
     cmd = [
         sys.executable,
         "-m",
@@ -90,41 +107,35 @@ def test_a_process_killed_mid_load_leaves_the_previous_version_whole(tmp_path: P
     assert subprocess.run([*cmd, str(small)], capture_output=True).returncode == 0
     workspace = hub / "workspace.duckdb"
     first = _consistent(workspace)
-
-    start = time.perf_counter()
     assert subprocess.run([*cmd, str(big)], capture_output=True).returncode == 0
-    full = time.perf_counter() - start
     loaded = _consistent(workspace)
     assert loaded[1] > first[1]
-    assert subprocess.run([*cmd, str(small)], capture_output=True).returncode == 0
+    assert (
+        subprocess.run([*cmd, "--accept-shrink", str(small)], capture_output=True).returncode == 0
+    )
 
-    # Kill -9 (a crash) or Ctrl-C (SIGINT) the same load at points spread over its run:
-    # whatever the moment, the workspace holds exactly one whole current version.
-    killed = interrupted = 0
-    for fraction, sig in (
-        (0.3, signal.SIGKILL),
-        (0.55, signal.SIGINT),
-        (0.8, signal.SIGKILL),
-        (0.9, signal.SIGINT),
-        (0.95, signal.SIGKILL),
+    # Kill -9 (a crash) or Ctrl-C (SIGINT) the same load at each step of its transaction:
+    # before the commit the previous version is whole and current; after it, the new one.
+    ready = tmp_path / "ready"
+    for step, sig in (
+        ("ingest.version_registered", signal.SIGKILL),
+        ("ingest.previous_superseded", signal.SIGINT),
+        ("ingest.previous_superseded", signal.SIGKILL),
+        ("ingest.records_written", signal.SIGKILL),
+        ("ingest.records_written", signal.SIGINT),
+        ("ingest.before_commit", signal.SIGKILL),
+        ("ingest.before_commit", signal.SIGINT),
+        ("ingest.committed", signal.SIGKILL),
     ):
-        process = subprocess.Popen(
-            [*cmd, str(big)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        time.sleep(full * fraction)
-        process.send_signal(sig)
+        process = _stopped_at([*cmd, str(big)], step, sig, ready)
         _out, err = process.communicate()
-        # SIGINT can also end the process outright if it lands where DuckDB has restored the
-        # default handler: that is a crash like SIGKILL, and must be just as harmless.
-        if process.returncode in (-signal.SIGKILL, -signal.SIGINT):
-            killed += 1
-        elif process.returncode == 130:  # Ctrl-C, as the CLI reports it
+        if sig == signal.SIGKILL:
+            assert process.returncode == -signal.SIGKILL, (step, err)
+        else:  # Ctrl-C, as the CLI reports it
+            assert process.returncode == 130, (step, err)
             assert b"nothing half-written was kept" in err, err
-            interrupted += 1
-        else:
-            assert process.returncode == 0, err
         _version, records = _consistent(workspace)
-        assert records in (first[1], loaded[1])
+        assert records == (loaded[1] if step == "ingest.committed" else first[1]), step
         if records == loaded[1]:  # the commit got through before the kill: undo for the next try
-            assert subprocess.run([*cmd, str(small)], capture_output=True).returncode == 0
-    assert killed + interrupted >= 3
+            undo = [*cmd, "--accept-shrink", str(small)]
+            assert subprocess.run(undo, capture_output=True).returncode == 0

@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from benchmarks.faults import Hub, audit_problems, trials, workspace_problems
+from benchmarks.faults import Hub, audit_problems, steps_of, trials, workspace_problems
 
 from sharewell.config import Settings
 
@@ -44,9 +44,13 @@ def _whole(hub: Hub) -> None:
 def test_ingest_and_server_killed_at_random_moments_leave_everything_whole(
     linked_hub: Hub,
 ) -> None:
-    summary = trials(linked_hub, 3, seed=7, kinds=("ingest", "serve"))
+    # Ingest is killed at each step of its transaction (fault-injection points), the server
+    # while its traffic runs: every trial kills, however busy the machine.
+    n = 2 * len(steps_of("ingest"))
+    summary = trials(linked_hub, n, seed=7, kinds=("ingest", "serve"))
     assert summary["failures"] == [], summary
-    assert summary["killed"] >= 2, summary
+    assert summary["killed"] == n, summary
+    assert {o for o in summary["killed_at"] if o} == set(steps_of("ingest")), summary
     _whole(linked_hub)
 
 
@@ -54,8 +58,9 @@ def test_ingest_and_server_killed_at_random_moments_leave_everything_whole(
 def test_linkage_killed_at_random_moments_leaves_one_whole_person_index(
     linked_hub: Hub,
 ) -> None:
-    summary = trials(linked_hub, 2, seed=3, kinds=("link",))
+    summary = trials(linked_hub, len(steps_of("link")), seed=3, kinds=("link",))
     assert summary["failures"] == [], summary
+    assert summary["killed"] == len(steps_of("link")), summary
     _whole(linked_hub)
 
 

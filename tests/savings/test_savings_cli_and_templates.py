@@ -141,10 +141,18 @@ def test_evidence_command_reads_csv_files(
 def test_evidence_from_a_hub_without_linked_data_says_what_is_missing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["init", str(tmp_path / "hub")]) == 0
+    hub = str(tmp_path / "hub")
+    assert main(["init", hub]) == 0
+    assert main(["partnership", "seed-demo", "--hub", hub]) == 0
     capsys.readouterr()
-    assert main(["savings", "evidence", "--hub", str(tmp_path / "hub")]) == ExitCode.BAD_INPUT
-    assert "no table 'records_police_mh_incident'" in capsys.readouterr().err
+    # Partner events are read as a user, through the policy: no --user, no read.
+    assert main(["savings", "evidence", "--hub", hub]) == ExitCode.USAGE
+    assert "--user" in capsys.readouterr().err
+    evidence = ["savings", "evidence", "--user", "westshire_cc.analyst", "--hub", hub]
+    assert main(evidence) == ExitCode.BAD_INPUT
+    assert "run `sharewell link` first" in capsys.readouterr().err
+    denied = ["savings", "evidence", "--user", "westshire_fire.frontline", "--hub", hub]
+    assert main(denied) == ExitCode.DENIED
 
 
 @pytest.mark.parametrize("slug", TEMPLATES)
@@ -172,7 +180,7 @@ def test_every_unit_cost_has_a_source_grade_and_is_documented() -> None:
 @pytest.mark.slow
 def test_demo_function_writes_the_report(tmp_path: Path) -> None:
     figures = run_savings_demo(tmp_path, draws=200, workspace=duckdb.connect())
-    assert figures["safe haven evidence"].startswith("not measured: the workspace has no table")
+    assert figures["safe haven evidence"].startswith("not measured: no hub user")
     assert Path(figures["report"]).is_file() and Path(figures["pdf"]).is_file()
     assert figures["hub: council answer"].startswith("Over 5 years Westshire County Council")
 

@@ -1,16 +1,39 @@
-"""Evidence read from a workspace in the shape ingest and linkage write feeds the safe haven."""
+"""Evidence read from a workspace in the shape ingest and linkage write feeds the safe haven.
+
+The events are read through the governed path (service_evaluation, aggregate_only) as a hub
+user: only estimates leave the workspace, and each source's read is in the audit log.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import duckdb
 import pytest
 from savings_synthetic import generate, load
+from sqlalchemy import Engine
 
-from sharewell.errors import SavingsError
+from sharewell.agreements import seed_demo_partnership
+from sharewell.audit import entries
+from sharewell.config import Settings
+from sharewell.errors import AccessDenied, LinkageError, SavingsError
 from sharewell.savings.engine import appraise
 from sharewell.savings.initiative import TEMPLATES_DIR, load_initiative
-from sharewell.savings.linked_events import create_event_views, measure_safe_haven
+from sharewell.savings.linked_events import EVENT_READS, safe_haven_evidence
 from sharewell.savings.unit_costs import load_library
+from sharewell.store import init_hub, operational_engine
+
+ANALYST = "westshire_cc.analyst"
+
+
+@pytest.fixture
+def engine(hub_settings: Settings) -> Iterator[Engine]:
+    """A hub holding the demo partnership (its service-evaluation agreement and users)."""
+    init_hub(hub_settings)
+    eng = operational_engine(hub_settings.operational_url())
+    seed_demo_partnership(eng, actor="test")
+    yield eng
+    eng.dispose()
 
 
 def _workspace_from(con: duckdb.DuckDBPyConnection) -> None:
@@ -25,17 +48,18 @@ def _workspace_from(con: duckdb.DuckDBPyConnection) -> None:
         );
         CREATE TABLE records_police_mh_incident AS
         SELECT 'westshire_police:police.mh_incident:' || n AS unique_id,
-               event_date AS incident_date,
+               'westshire_police' AS partner, event_date AS incident_date,
                CASE event_type WHEN 's136_detention' THEN 'section_136'
                     ELSE 'mental_health' END AS incident_type
         FROM records WHERE event_type IN ('police_mh_incident', 's136_detention');
         CREATE TABLE records_ambulance_mh_callout AS
         SELECT 'westshire_ambulance:ambulance.mh_callout:' || n AS unique_id,
-               event_date AS callout_date
+               'westshire_ambulance' AS partner, event_date AS callout_date
         FROM records WHERE event_type = 'ambulance_callout';
         CREATE TABLE records_mh_trust_crisis_contact AS
         SELECT 'westshire_mht:mh_trust.crisis_contact:' || n AS unique_id,
-               event_date AS contact_date, 'safe_haven_referral' AS contact_type
+               'westshire_mht' AS partner, event_date AS contact_date,
+               'safe_haven_referral' AS contact_type
         FROM records WHERE event_type = 'safe_haven_referral';
         CREATE TABLE person_index AS
         SELECT unique_id, 'old' || substr(unique_id, -3) AS person_id, 1 AS run_id
@@ -51,33 +75,21 @@ def _workspace_from(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @pytest.mark.slow
-def test_safe_haven_outcomes_are_measured_from_the_linked_workspace() -> None:
+def test_safe_haven_outcomes_are_measured_from_the_linked_workspace(engine: Engine) -> None:
     data = generate(people=20000, relative_effect=-0.4, seed=1)
     con = duckdb.connect()
     load(con, data)
     _workspace_from(con)
-    create_event_views(con)
-    counts = dict(
-        con.execute("SELECT event_type, count(*) FROM savings_events GROUP BY 1").fetchall()
-    )
-    assert (
-        counts["police_mental_health"] + counts["police_section_136"]
-        == (
-            con.execute(
-                "SELECT count(*) FROM events WHERE event_type <> 'ambulance_callout'"
-            ).fetchone()[0]  # type: ignore[index]
-        )
-    )
-    assert con.execute("SELECT count(*) FROM savings_cohort").fetchone()[0] == data.cohort.num_rows  # type: ignore[index]
 
     library = load_library()
     haven = load_initiative(TEMPLATES_DIR / "safe_haven.yaml", library)
-    evidence = measure_safe_haven(con, haven, people="people", bootstrap=500)
+    evidence, seqs = safe_haven_evidence(engine, con, haven, username=ANALYST, bootstrap=500)
     assert set(evidence.applied) == {
         "Police mental health incidents avoided",
         "Section 136 detentions avoided",
         "Ambulance mental health call-outs avoided",
     }
+    assert evidence.result.cohort_size == data.cohort.num_rows
     s136 = next(o for o in evidence.initiative.outcomes if o.name.startswith("Section 136"))
     est = evidence.result.estimates["police_section_136"]
     assert est.ci_low <= data.true_effect["s136_detention"] <= est.ci_high
@@ -88,8 +100,60 @@ def test_safe_haven_outcomes_are_measured_from_the_linked_workspace() -> None:
     # The measured initiative still appraises, and the police still benefit.
     assert appraise(evidence.initiative, library).agency("westshire_police").benefits_pv > 0
 
+    # One audit entry per source read, each under its purpose and agreement, naming no one.
+    audited = {e.seq: e for e in entries(engine)}
+    assert len(seqs) == len(EVENT_READS)
+    for seq, source in zip(seqs, EVENT_READS, strict=True):
+        entry = audited[seq]
+        assert (entry.actor, entry.outcome, entry.purpose) == (
+            ANALYST,
+            "allow",
+            "service_evaluation",
+        )
+        assert entry.target == f"{source} at aggregate_only"
+        assert entry.agreement_id == "service-evaluation" and entry.persons == ()
+    # The governed views are gone once the estimates are out.
+    views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+    assert not [v for (v,) in views if v.startswith(("linked_", "savings_"))]
 
-def test_a_workspace_without_linkage_is_refused_with_a_reason() -> None:
+
+def test_a_user_without_a_service_evaluation_agreement_is_refused_and_audited(
+    engine: Engine,
+) -> None:
+    data = generate(people=500, relative_effect=-0.4, seed=2)
     con = duckdb.connect()
-    with pytest.raises(SavingsError, match="no table 'records_police_mh_incident'"):
-        create_event_views(con)
+    load(con, data)
+    _workspace_from(con)
+    haven = load_initiative(TEMPLATES_DIR / "safe_haven.yaml", load_library())
+    before = len(entries(engine))
+    with pytest.raises(AccessDenied, match="does not grant role frontline"):
+        safe_haven_evidence(engine, con, haven, username="westshire_fire.frontline")
+    refusals = entries(engine)[before:]
+    assert {e.outcome for e in refusals} == {"deny"}
+    assert {e.target for e in refusals} == {f"{s} at aggregate_only" for s in EVENT_READS}
+
+
+def test_too_few_referrals_give_no_estimate_over_a_small_cell(engine: Engine) -> None:
+    data = generate(people=20000, relative_effect=-0.4, seed=1)
+    con = duckdb.connect()
+    load(con, data)
+    _workspace_from(con)
+    # Keep only five referrals: below the agreement's cell of ten.
+    con.execute(
+        "DELETE FROM records_mh_trust_crisis_contact WHERE unique_id NOT IN "
+        "(SELECT unique_id FROM records_mh_trust_crisis_contact ORDER BY unique_id LIMIT 5)"
+    )
+    haven = load_initiative(TEMPLATES_DIR / "safe_haven.yaml", load_library())
+    with pytest.raises(SavingsError, match="too few safe haven referrals"):
+        safe_haven_evidence(engine, con, haven, username=ANALYST, bootstrap=50)
+
+
+def test_a_workspace_without_linkage_is_refused_with_a_reason(engine: Engine) -> None:
+    con = duckdb.connect()
+    haven = load_initiative(TEMPLATES_DIR / "safe_haven.yaml", load_library())
+    with pytest.raises(LinkageError, match="no person index"):
+        safe_haven_evidence(engine, con, haven, username=ANALYST)
+    con.execute("CREATE TABLE person_index (unique_id VARCHAR, person_id VARCHAR, run_id INT)")
+    with pytest.raises(LinkageError, match="no table 'records_police_mh_incident'"):
+        safe_haven_evidence(engine, con, haven, username=ANALYST)
+    assert entries(engine)[-1].outcome == "failed"

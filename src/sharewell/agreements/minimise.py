@@ -7,7 +7,13 @@ from typing import Any
 
 from sharewell.agreements.policy import Decision
 
-__all__ = ["DEFAULT_MIN_CELL_SIZE", "STAND_INS", "aggregate_counts", "minimise_rows"]
+__all__ = [
+    "DEFAULT_MIN_CELL_SIZE",
+    "STAND_INS",
+    "aggregate_counts",
+    "minimise_rows",
+    "suppress_small_cells",
+]
 
 # In PPRL mode the hub holds, in place of an address or a date of birth, a coarser stand-in
 # the partner derived from it (privacy/households.py). Whoever is granted the original field
@@ -51,6 +57,33 @@ def aggregate_counts(
         out.append(
             {**dict(zip(by, key, strict=True)), "count": None if small else n, "suppressed": small}
         )
+    return out
+
+
+def suppress_small_cells(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    counts: Sequence[str],
+    keep: Sequence[str],
+    min_cell_size: int,
+    person_key: str = "person_id",
+) -> list[dict[str, Any]]:
+    """Aggregates computed elsewhere, each row blanked when one of its ``counts`` is too small.
+
+    A row whose count of people (any of ``counts``) is above nought and below
+    ``min_cell_size`` keeps only its ``keep`` dimensions and ``suppressed`` True; every other
+    row is kept whole with ``suppressed`` False. A row naming a person is a bug in the
+    computation, never an aggregate, and is refused rather than passed on.
+    """
+    out = []
+    for row in rows:
+        if person_key in row:
+            raise TypeError(f"an aggregate row carries {person_key}: aggregates name no one")
+        small = any(0 < int(row.get(c) or 0) < min_cell_size for c in counts)
+        if small:
+            out.append({**{k: row.get(k) for k in keep}, "suppressed": True})
+        else:
+            out.append({**row, "suppressed": False})
     return out
 
 

@@ -20,6 +20,7 @@ import duckdb
 
 from sharewell.config import Engine, Settings
 from sharewell.errors import LinkageError, NotFound, StoreError
+from sharewell.faults import fault_point
 from sharewell.linkage.engines import EngineSession, open_engine, scratch_connection
 from sharewell.linkage.index import (
     PERSON_ID_SQL,
@@ -314,6 +315,7 @@ def _write_full_run(
             + PERSON_ID_SQL.format(col="cluster_id")
             + f", '{run_id}' FROM sw_clusters"
         )
+        fault_point("link.index_replaced")
         con.execute("DELETE FROM ws.person_links")
         con.execute(f"INSERT INTO ws.person_links SELECT {PAIR_COLUMNS}, '{run_id}' FROM sw_edges")
         con.execute("DELETE FROM ws.linkage_review_queue")
@@ -351,6 +353,7 @@ def _write_full_run(
                 json.dumps(model),
             ],
         )
+        fault_point("link.before_commit")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

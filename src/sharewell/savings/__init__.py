@@ -26,6 +26,7 @@ from sharewell.savings.unit_costs import UnitCost, UnitCostLibrary, load_library
 
 if TYPE_CHECKING:
     import duckdb
+    from sqlalchemy import Engine
 
 __all__ = [
     "TEMPLATES",
@@ -63,31 +64,40 @@ TEMPLATES = ("safe_haven", "safe_and_well", "street_triage", "information_sharin
 
 
 def run_savings_demo(
-    out_dir: Path, draws: int = 2000, workspace: duckdb.DuckDBPyConnection | None = None
+    out_dir: Path,
+    draws: int = 2000,
+    workspace: duckdb.DuckDBPyConnection | None = None,
+    *,
+    engine: Engine | None = None,
+    username: str | None = None,
 ) -> dict[str, Any]:
     """Appraise every shipped template, write the report to ``out_dir``; figures for the demo.
 
-    With ``workspace`` (a linked analytic workspace), the safe haven's outcomes are measured
-    from the linked events first; if that cannot be done the figures say why.
+    With ``workspace`` (a linked analytic workspace), the hub's ``engine`` and a ``username``
+    whose agreements grant service evaluation, the safe haven's outcomes are measured from
+    the linked events first, through the policy and audited; if that cannot be done the
+    figures say why.
     """
-    from sharewell.errors import SavingsError
-    from sharewell.savings.linked_events import create_event_views, measure_safe_haven
+    from sharewell.errors import AccessDenied, LinkageError, SavingsError
+    from sharewell.savings.linked_events import safe_haven_evidence
     from sharewell.savings.report import write_report
 
     library = load_library()
     pairs = [(load_initiative(TEMPLATES_DIR / f"{t}.yaml", library), library) for t in TEMPLATES]
     figures: dict[str, Any] = {}
-    if workspace is not None:
+    if workspace is not None and (engine is None or username is None):
+        figures["safe haven evidence"] = "not measured: no hub user to read the linked data as"
+    elif workspace is not None and engine is not None and username is not None:
         try:
-            create_event_views(workspace)
-            evidence = measure_safe_haven(workspace, pairs[0][0])
-        except SavingsError as exc:
+            evidence, seqs = safe_haven_evidence(engine, workspace, pairs[0][0], username=username)
+        except (SavingsError, LinkageError, AccessDenied) as exc:
             figures["safe haven evidence"] = f"not measured: {exc}"
         else:
             pairs[0] = (evidence.initiative, library)
             figures["safe haven evidence"] = (
-                f"measured from linked data ({evidence.result.matched} of "
-                f"{evidence.result.cohort_size} referrals matched): {', '.join(evidence.applied)}"
+                f"measured from linked data for {username} ({evidence.result.matched} of "
+                f"{evidence.result.cohort_size} referrals matched, {len(seqs)} audit entries): "
+                f"{', '.join(evidence.applied)}"
             )
     files = write_report(pairs, out_dir, draws=draws)
     figures.update({"report": str(files.html), "pdf": str(files.pdf)})

@@ -1,34 +1,41 @@
-"""Plain events and a safe haven cohort from the linked workspace, and evidence fed to the template.
+"""Plain events and a safe haven cohort from linked partner data, and the evidence they give.
 
-The workspace (docs/extracts.md) holds one typed table per source type and linkage's
-``person_index`` (``unique_id`` -> ``person_id``). This module builds two views from them:
+Partner events are read only through the governed path (``views.linked_reads.linked_aggregate``)
+for ``service_evaluation`` at ``aggregate_only``: the per-person joins run inside the
+workspace over temporary views holding only the permitted fields, and only the estimates
+leave it, each over enough people (the agreements' smallest cell), with audit entries.
+Inside that computation, two views are built over the governed views:
 
 - ``savings_events``: ``person_id``, ``agency``, ``event_type``, ``event_date`` from police
   mental health incidents, ambulance mental health call-outs and mental health trust crisis
   contacts;
 - ``savings_cohort``: ``person_id``, ``index_date`` = first safe haven referral.
 
-Then ``measure_safe_haven`` runs the difference-in-differences and writes the estimates into
+Then ``measure_safe_haven`` runs the difference-in-differences, and the estimates go into
 the matching outcomes of the safe haven initiative.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import duckdb
+from sqlalchemy import Engine
 
 from sharewell.errors import SavingsError
-from sharewell.savings.evidence import DidResult, apply_evidence, measure_did
+from sharewell.savings.evidence import DidEstimate, DidResult, apply_evidence, measure_did
 from sharewell.savings.initiative import Initiative
 
 __all__ = [
+    "EVALUATION_PURPOSE",
+    "EVENT_READS",
     "SAFE_HAVEN_OUTCOMES",
     "SafeHavenEvidence",
     "create_event_views",
-    "default_table_name",
     "measure_safe_haven",
+    "safe_haven_evidence",
 ]
 
 SAFE_HAVEN_OUTCOMES: dict[str, str] = {
@@ -39,60 +46,50 @@ SAFE_HAVEN_OUTCOMES: dict[str, str] = {
 }
 """Event type measured -> outcome of the ``safe_haven`` template it evidences."""
 
+EVALUATION_PURPOSE = "service_evaluation"
 
-def default_table_name(source_type: str) -> str:
-    """Workspace table of a source type, as ingest names it (``records_police_mh_incident``)."""
-    from sharewell.ingest.source_types import source_type as lookup
+EVENT_READS: dict[str, tuple[str, ...]] = {
+    "police.mh_incident": ("incident_type", "incident_date"),
+    "ambulance.mh_callout": ("callout_date",),
+    "mh_trust.crisis_contact": ("contact_type", "contact_date"),
+}
+"""Source type -> the fields the evaluation reads (granted at aggregate_only)."""
 
-    return lookup(source_type).table_name
 
+def create_event_views(con: duckdb.DuckDBPyConnection, view_for: Callable[[str], str]) -> None:
+    """Create the ``savings_events`` and ``savings_cohort`` views over the governed views.
 
-def create_event_views(
-    con: duckdb.DuckDBPyConnection,
-    table_for: Callable[[str], str] = default_table_name,
-    person_index: str = "person_index",
-) -> None:
-    """Create the ``savings_events`` and ``savings_cohort`` views over the workspace."""
-    police = table_for("police.mh_incident")
-    ambulance = table_for("ambulance.mh_callout")
-    crisis = table_for("mh_trust.crisis_contact")
-    for table in (police, ambulance, crisis, person_index):
-        try:
-            con.execute(f'SELECT * FROM "{table}" LIMIT 0')
-        except duckdb.Error:
-            raise SavingsError(
-                f"the workspace has no table {table!r}; ingest the extracts and run linkage first"
-            ) from None
-    # The latest linkage run decides who is who.
-    index = (
-        f'(SELECT unique_id, person_id FROM "{person_index}" '
-        f'WHERE run_id = (SELECT max(run_id) FROM "{person_index}"))'
-    )
+    ``view_for`` names the governed view of a source type (person_id, partner and the
+    permitted fields of ``EVENT_READS``), as ``linked_aggregate`` provides.
+    """
+    police = view_for("police.mh_incident")
+    ambulance = view_for("ambulance.mh_callout")
+    crisis = view_for("mh_trust.crisis_contact")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW savings_events AS
-        SELECT pi.person_id, 'police' AS agency, 'police_' || t.incident_type AS event_type,
-               CAST(t.incident_date AS DATE) AS event_date
-        FROM "{police}" t JOIN {index} pi USING (unique_id)
+        SELECT person_id, 'police' AS agency, 'police_' || incident_type AS event_type,
+               CAST(incident_date AS DATE) AS event_date
+        FROM "{police}"
         UNION ALL
-        SELECT pi.person_id, 'ambulance', 'ambulance_mh_callout', CAST(t.callout_date AS DATE)
-        FROM "{ambulance}" t JOIN {index} pi USING (unique_id)
+        SELECT person_id, 'ambulance', 'ambulance_mh_callout', CAST(callout_date AS DATE)
+        FROM "{ambulance}"
         UNION ALL
-        SELECT pi.person_id, 'nhs_trust',
-               CASE t.contact_type WHEN 'crisis_team' THEN 'crisis_team_contact'
-                    WHEN 'admission' THEN 'mh_admission' ELSE t.contact_type END,
-               CAST(t.contact_date AS DATE)
-        FROM "{crisis}" t JOIN {index} pi USING (unique_id)
-        WHERE t.contact_type <> 'safe_haven_referral'
+        SELECT person_id, 'nhs_trust',
+               CASE contact_type WHEN 'crisis_team' THEN 'crisis_team_contact'
+                    WHEN 'admission' THEN 'mh_admission' ELSE contact_type END,
+               CAST(contact_date AS DATE)
+        FROM "{crisis}"
+        WHERE contact_type <> 'safe_haven_referral'
         """
     )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW savings_cohort AS
-        SELECT pi.person_id, CAST(min(t.contact_date) AS DATE) AS index_date
-        FROM "{crisis}" t JOIN {index} pi USING (unique_id)
-        WHERE t.contact_type = 'safe_haven_referral'
-        GROUP BY pi.person_id
+        SELECT person_id, CAST(min(contact_date) AS DATE) AS index_date
+        FROM "{crisis}"
+        WHERE contact_type = 'safe_haven_referral'
+        GROUP BY person_id
         """
     )
 
@@ -140,7 +137,16 @@ def measure_safe_haven(
         bootstrap=bootstrap,
         seed=seed,
     )
-    people_per_year = n / years
+    return _applied(initiative, result, n / years, window_months, outcomes)
+
+
+def _applied(
+    initiative: Initiative,
+    result: DidResult,
+    people_per_year: float,
+    window_months: int,
+    outcomes: Mapping[str, str],
+) -> SafeHavenEvidence:
     names = {o.name for o in initiative.outcomes}
     applied = []
     for event_type, outcome in outcomes.items():
@@ -154,3 +160,90 @@ def measure_safe_haven(
             )
             applied.append(outcome)
     return SafeHavenEvidence(result, initiative, people_per_year, tuple(applied))
+
+
+def _aggregate_rows(evidence: SafeHavenEvidence) -> list[dict[str, Any]]:
+    """The measurement as aggregate rows: one per estimate, one for the cohort."""
+    r = evidence.result
+    cohort = {
+        "kind": "cohort",
+        "event_type": None,
+        "cohort_size": r.cohort_size,
+        "matched": r.matched,
+        "people_per_year": evidence.people_per_year,
+        "window_months": r.window_months,
+        "match_on": list(r.match_on),
+        "bootstrap": r.bootstrap,
+    }
+    return [cohort] + [{"kind": "estimate", **asdict(e)} for e in r.estimates.values()]
+
+
+def safe_haven_evidence(
+    engine: Engine,
+    conn: duckdb.DuckDBPyConnection,
+    initiative: Initiative,
+    *,
+    username: str,
+    outcomes: Mapping[str, str] = SAFE_HAVEN_OUTCOMES,
+    window_months: int = 12,
+    bootstrap: int = 2000,
+    seed: int = 0,
+) -> tuple[SafeHavenEvidence, tuple[int, ...]]:
+    """The safe haven measured from linked data for ``username``, governed and audited.
+
+    Returns the evidence (estimates over too few people are left out) and the audit entries.
+
+    Raises:
+        AccessDenied: the user's agreements do not grant the events at aggregate_only.
+        SavingsError: nothing to measure, or too few referrals to report.
+    """
+    from sharewell.views.linked_reads import linked_aggregate, linked_view
+
+    def compute(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+        create_event_views(con, linked_view)
+        try:
+            measured = measure_safe_haven(
+                con,
+                initiative,
+                outcomes=outcomes,
+                window_months=window_months,
+                bootstrap=bootstrap,
+                seed=seed,
+            )
+        finally:
+            con.execute("DROP VIEW IF EXISTS savings_events")
+            con.execute("DROP VIEW IF EXISTS savings_cohort")
+        return _aggregate_rows(measured)
+
+    governed = linked_aggregate(
+        engine,
+        conn,
+        username=username,
+        purpose=EVALUATION_PURPOSE,
+        reads=EVENT_READS,
+        compute=compute,
+        counts=("cohort_size", "matched", "treated", "controls"),
+        keep=("kind", "event_type"),
+    )
+    cohort = next(r for r in governed.rows if r["kind"] == "cohort")
+    if cohort["suppressed"]:
+        raise SavingsError(
+            "too few safe haven referrals were matched to report any estimate "
+            "(the agreements' smallest cell)"
+        )
+    names = {f.name for f in fields(DidEstimate)}
+    estimates = {
+        r["event_type"]: DidEstimate(**{k: v for k, v in r.items() if k in names})
+        for r in governed.rows
+        if r["kind"] == "estimate" and not r["suppressed"]
+    }
+    result = DidResult(
+        estimates=estimates,
+        cohort_size=cohort["cohort_size"],
+        matched=cohort["matched"],
+        window_months=cohort["window_months"],
+        match_on=tuple(cohort["match_on"]),
+        bootstrap=cohort["bootstrap"],
+    )
+    evidence = _applied(initiative, result, cohort["people_per_year"], window_months, outcomes)
+    return evidence, governed.audit_seqs

@@ -9,7 +9,7 @@ that person's records with the governance flag rules, so no view re-implements t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, Literal
 
@@ -25,11 +25,18 @@ from sharewell.agreements import (
     governed_read,
 )
 from sharewell.agreements.flags import FLAGS
+from sharewell.agreements.governed import AggregateRequest, GovernedAggregate, governed_aggregate
 from sharewell.agreements.minimise import STAND_INS
 from sharewell.errors import LinkageError
 from sharewell.ingest.source_types import source_type
 
-__all__ = ["display_name", "linked_read", "require_person_index"]
+__all__ = [
+    "display_name",
+    "linked_aggregate",
+    "linked_read",
+    "linked_view",
+    "require_person_index",
+]
 
 
 def display_name(row: dict[str, Any]) -> str | None:
@@ -149,4 +156,65 @@ def linked_read(
         provider=provider,
         action=action,
         agreements=agreements,
+    )
+
+
+def linked_view(source: str) -> str:
+    """The temporary view a governed aggregate reads one source type through."""
+    return "linked_" + source.replace(".", "_")
+
+
+def linked_aggregate(
+    engine: Engine,
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    username: str,
+    purpose: str,
+    reads: Mapping[str, Sequence[str]],
+    compute: Callable[[duckdb.DuckDBPyConnection], Iterable[Mapping[str, Any]]],
+    counts: Sequence[str],
+    keep: Sequence[str] = (),
+) -> GovernedAggregate:
+    """Aggregates joined per person across sources, decided at ``aggregate_only`` and audited.
+
+    Once every source in ``reads`` (source type -> fields) is allowed, each is exposed to
+    ``compute`` as a temporary view ``linked_view(source)`` holding ``person_id``,
+    ``partner`` and only the permitted fields, for the latest linkage run; ``compute`` joins
+    them in the workspace and returns aggregate rows (no person ids), which the governed path
+    suppresses where a count in ``counts`` is below the agreements' smallest cell. The views
+    are dropped before the rows are returned.
+    """
+
+    def fetch(decisions: Mapping[str, Decision]) -> Iterable[Mapping[str, Any]]:
+        require_person_index(conn)
+        index = (
+            "(SELECT unique_id, person_id FROM person_index "
+            "WHERE run_id = (SELECT max(run_id) FROM person_index))"
+        )
+        for source, decision in decisions.items():
+            table = source_type(source).table_name
+            if not _has_table(conn, table):
+                raise LinkageError(
+                    f"the workspace has no table {table!r}; ingest {source} and run linkage first"
+                )
+            cols = "".join(f', r."{c}"' for c in decision.fields)
+            conn.execute(
+                f'CREATE OR REPLACE TEMP VIEW "{linked_view(source)}" AS '
+                f"SELECT i.person_id, r.partner{cols} FROM {table} r JOIN {index} i "
+                "USING (unique_id)"
+            )
+        try:
+            return list(compute(conn))
+        finally:
+            for source in decisions:
+                conn.execute(f'DROP VIEW IF EXISTS "{linked_view(source)}"')
+
+    return governed_aggregate(
+        engine,
+        username=username,
+        purpose=purpose,
+        reads=[AggregateRequest(source, tuple(fields)) for source, fields in reads.items()],
+        compute=fetch,
+        counts=counts,
+        keep=keep,
     )
