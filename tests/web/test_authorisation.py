@@ -44,6 +44,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/uploads"): {"analyst"},
     ("POST", "/uploads"): {"analyst"},
     ("GET", "/uploads/jobs/{job_id}"): {"analyst"},
+    ("GET", "/uploads/jobs/{job_id}/confirm"): {"analyst"},
+    ("POST", "/uploads/jobs/{job_id}/confirm"): {"analyst"},
     ("GET", "/uploads/{dataset_version}"): {"analyst"},
     ("GET", "/linkage"): {"admin", "analyst"},
     ("GET", "/linkage/runs/{run_id}"): {"admin", "analyst"},

@@ -39,11 +39,14 @@ class SourceFreshness:
 
 
 def version_date_range(
-    conn: duckdb.DuckDBPyConnection, version: DatasetVersion, workspace_key: str
+    conn: duckdb.DuckDBPyConnection, version: DatasetVersion, workspace_key: str | None
 ) -> tuple[date | None, date | None]:
-    """The earliest and latest event date of one dataset version (None: the kind has none)."""
-    key = (workspace_key, version.id)
-    if key not in _RANGES:
+    """The earliest and latest event date of one dataset version (None: the kind has none).
+
+    ``workspace_key`` names the workspace for the cache; None (a scratch workspace) skips it.
+    """
+    key = (workspace_key or "", version.id)
+    if workspace_key is None or key not in _RANGES:
         stype = source_type(version.source_type)
         found: tuple[date | None, date | None] = (None, None)
         if stype.event_date:
@@ -57,6 +60,8 @@ def version_date_range(
                 row = None
             if row is not None:
                 found = (row[0], row[1])
+        if workspace_key is None:
+            return found
         _RANGES[key] = found
     return _RANGES[key]
 
