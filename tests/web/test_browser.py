@@ -233,7 +233,8 @@ def test_without_javascript_an_upload_still_loads_and_charts_are_tables(
     if page.url.endswith("/confirm"):
         # Without JavaScript the confirmation box is shown under its choice all along.
         page.check("#decision")
-        page.check("#checked")
+        if page.locator("#checked").count():  # only when the new file is much smaller
+            page.check("#checked")
         page.click("button:has-text('Continue')")
         page.wait_for_url(re.compile(r".*/uploads/\d+$"), timeout=60_000)
     assert "row quarantined" in page.locator("#quarantine").inner_text()
