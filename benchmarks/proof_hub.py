@@ -16,11 +16,10 @@ from sharewell.config import Settings
 
 PASSWORD = "proof run password 2026"
 # Who the load signs in as: the fire crew reads its Safe and Well list, the crisis team its
-# cohort, and the police officer looks people up (the one front-line user whose agreements
-# share flags with it).
+# cohort, and both look people up.
 FIRE_CREW = "westshire_fire.frontline"
 CRISIS_TEAM = "westshire_mht.frontline"
-POLICE_OFFICER = "westshire_police.frontline"
+OFFICER = "westshire_police.frontline"
 
 
 def build_hub(root: Path, *, people: int = 2_000, database_url: str | None = None) -> Settings:
@@ -33,7 +32,7 @@ def build_hub(root: Path, *, people: int = 2_000, database_url: str | None = Non
     settings, _summary = build_linked_hub(root, people=people, seed=42, settings=base)
     engine = hub_engine(settings)
     try:
-        for user in (FIRE_CREW, CRISIS_TEAM, POLICE_OFFICER):
+        for user in (FIRE_CREW, CRISIS_TEAM, OFFICER):
             set_password(engine, user, PASSWORD, actor="proof")
     finally:
         engine.dispose()

@@ -23,7 +23,14 @@ import duckdb
 import httpx
 import pytest
 from benchmarks.faults import Hub
-from benchmarks.proof_hub import CRISIS_TEAM, PASSWORD, free_port, start_server, stop_server
+from benchmarks.proof_hub import (
+    CRISIS_TEAM,
+    OFFICER,
+    PASSWORD,
+    free_port,
+    start_server,
+    stop_server,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -68,7 +75,7 @@ def test_sql_typed_into_every_lookup_field_finds_nobody_and_changes_nothing(
             result = lookup(
                 engine,
                 ws.conn,
-                username=CRISIS_TEAM,
+                username=OFFICER,  # allowed to look up, so the search itself runs
                 purpose="mh_crisis_care",
                 details=details,
                 as_of=date(2025, 12, 31),
@@ -123,11 +130,7 @@ def test_sql_in_the_person_search_matches_nobody(linked_hub: Hub) -> None:
 
 
 def test_script_typed_into_the_lookup_form_comes_back_as_text(linked_hub: Hub) -> None:
-    # the police officer: the one front-line user whose agreements give flags to look up
-    engine = hub_engine(linked_hub.settings)
-    set_password(engine, "westshire_police.frontline", PASSWORD, actor="test")
-    engine.dispose()
-    client = _signed_in(create_app(linked_hub.settings), "westshire_police.frontline")
+    client = _signed_in(create_app(linked_hub.settings), OFFICER)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/lookup").text)
     assert token
     page = client.post(
@@ -244,8 +247,7 @@ def test_secrets_never_reach_the_logs_and_are_stored_only_hashed(
                       "given_name": LOOKED_UP, "family_name": "Quixote",
                       "date_of_birth": "03/04/1961"},
             )  # fmt: skip
-            # a complete lookup reached the server (the crisis team's agreements give it no
-            # flags to look up, so it is refused and recorded): its details must not be logged
+            # the crisis team holds no flag grant: refused (and audited) before any search
             assert looked.status_code == 403
         api = httpx.get(f"{base}/api/v1/agreements", headers={"Authorization": f"Bearer {token}"})
         assert api.status_code == 200

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
 from sqlalchemy import Engine
 
-from sharewell.agreements import Agreement, current_agreements
+from sharewell.agreements import current_agreements
 from sharewell.agreements.flags import FLAGS
 from sharewell.audit import AuditEvent, entries, record
 from sharewell.errors import AccessDenied
@@ -25,6 +24,7 @@ from sharewell.views.candidates import (
 )
 from sharewell.views.flag_lookup import Flag, Identification, LookupQuery, identify
 from sharewell.views.linked_reads import linked_read
+from sharewell.views.lookup_policy import decide_lookup
 
 __all__ = [
     "CandidateIndex",
@@ -71,28 +71,42 @@ def normalise_query(raw: dict[str, str | None]) -> tuple[LookupQuery, dict[str, 
     return LookupQuery(**values), problems
 
 
-def _flag_sources(
-    agreements: Sequence[Agreement], organisation: str, purpose: str
-) -> dict[str, tuple[list[str], list[str]]]:
-    """Source types the organisation may be granted flags from: flag names and their owners.
+def _refuse(
+    engine: Engine,
+    *,
+    username: str,
+    organisation: str,
+    role: str,
+    purpose: str,
+    details: dict[str, str | None],
+    reason: str,
+    agreement: tuple[str | None, int | None] = (None, None),
+) -> AccessDenied:
+    """Audit a refused lookup (no person named: none was looked for) and build the error."""
+    record(
+        engine,
+        AuditEvent(
+            actor=username,
+            action="access",
+            target="flag lookup",
+            outcome="deny",
+            organisation=organisation,
+            role=role,
+            purpose=purpose,
+            agreement_id=agreement[0],
+            agreement_version=agreement[1],
+            detail={"reason": reason, "fields": sorted(k for k, v in details.items() if v)},
+        ),
+    )
+    return _denied(reason)
 
-    This only chooses what to ask for; ``governed_read`` still decides (and audits) each read.
-    """
-    sources: dict[str, tuple[list[str], list[str]]] = {}
-    for agreement in agreements:
-        for recipient in agreement.recipients:
-            if recipient.organisation != organisation or purpose not in recipient.purposes:
-                continue
-            for grant in recipient.datasets:
-                if grant.level == "flag_only":
-                    names, owners = sources.setdefault(grant.source_type, ([], []))
-                    names.extend(grant.fields)
-                    owners.extend(
-                        p.organisation
-                        for p in agreement.providers
-                        if grant.source_type in p.datasets
-                    )
-    return sources
+
+def _denied(reason: str) -> AccessDenied:
+    # One wording for every refusal, so that its text cannot tell whether anyone was found.
+    return AccessDenied(
+        f"flag lookup refused: {reason}. A refusal says nothing about whether the person is "
+        "known: no one is searched for unless the lookup is allowed"
+    )
 
 
 def lookup(
@@ -107,12 +121,40 @@ def lookup(
 ) -> LookupResult:
     """Identify one person from ``details`` and return only the flags the agreement grants.
 
-    Every lookup is audited, whether or not anyone was identified; each flag read names its
-    owner (the providing organisation) so the owner can see who looked and why. ``index``
-    is where candidates come from: by default the workspace's in-memory ``CandidateIndex``
-    (built at a service's first lookup); ``WorkspaceCandidates(conn)`` for a one-off lookup.
+    The policy is decided first, with no person in the question: a refused lookup (wrong
+    purpose, no agreement, wrong role) raises AccessDenied with the rule that refused it,
+    the same whether or not the person exists, and is audited without naming anyone.
+    Every allowed lookup is audited, whether or not anyone was identified; each flag read
+    names its owner (the providing organisation) so the owner can see who looked and why.
+    ``index`` is where candidates come from: by default the workspace's in-memory
+    ``CandidateIndex`` (built at a service's first lookup); ``WorkspaceCandidates(conn)`` for
+    a one-off lookup.
+
+    Raises:
+        AccessDenied: the policy refused the lookup before anyone was matched.
     """
     user = get_user(engine, username)
+    # Read once: the lookup is decided, and each read decided, on the same agreements.
+    agreements = current_agreements(engine)
+    decision = decide_lookup(
+        agreements,
+        organisation=user.organisation,
+        role=user.role,
+        active=user.active,
+        purpose=purpose,
+        username=username,
+        at=datetime.now(UTC),
+    )
+    who = {"username": username, "organisation": user.organisation, "role": user.role}
+    if not decision.allowed:
+        raise _refuse(
+            engine,
+            **who,
+            purpose=purpose,
+            details=details,
+            reason=decision.reason,
+            agreement=(decision.agreement_id, decision.agreement_version),
+        )
     query, problems = normalise_query(details)
     index = index or candidate_index(conn)
     candidates = index.candidates(query) if query.has_enough_detail() else []
@@ -136,54 +178,35 @@ def lookup(
     flags: list[Flag] = []
     seqs: list[int] = []
     person_id = ident.person_id or ""
-    # Read once: what to ask for is chosen, and each read decided, on the same agreements.
-    agreements = current_agreements(engine)
-    for source, (names, owners) in sorted(
-        _flag_sources(agreements, user.organisation, purpose).items()
-    ):
-        wanted = sorted({n for n in names if n in FLAGS and source in FLAGS[n].reads})
-        providers = sorted(set(owners))
+    refused = "no flag is granted for this purpose"
+    for source in decision.sources:
         try:
             result = linked_read(
                 engine,
                 conn,
                 username=username,
                 purpose=purpose,
-                source=source,
+                source=source.source_type,
                 level="flag_only",
-                fields=wanted,
+                fields=source.flags,
                 as_of=as_of,
                 person_ids=[person_id],
-                provider=providers[0] if len(providers) == 1 else None,
+                provider=source.provider,
                 agreements=agreements,
-                known_rows=index.records_of(conn, source, person_id),
+                known_rows=index.records_of(conn, source.source_type, person_id),
             )
-        except AccessDenied:
+        except AccessDenied as exc:
+            refused = str(exc)  # governed_read audited it, naming no one
             continue
         seqs.append(result.audit_seq)
-        owner = ", ".join(result.decision.providers) or source
+        owner = ", ".join(result.decision.providers) or source.source_type
         for row in result.rows:
             for name in result.decision.fields:
                 if row.get(name) is True:
                     flags.append(Flag(name, FLAGS[name].description, owner))
     if not seqs:
-        # Identified, but the user may not see any flag: the attempt is still on record.
-        seqs.append(
-            record(
-                engine,
-                AuditEvent(
-                    actor=username,
-                    action="access",
-                    target="flag lookup",
-                    outcome="deny",
-                    organisation=user.organisation,
-                    role=user.role,
-                    purpose=purpose,
-                    persons=(person_id,),
-                    detail={"identified": True, "reason": "no flag is granted for this purpose"},
-                ),
-            ).seq
-        )
+        # Decided on the same agreements, so only a user changed in between gets here.
+        raise _denied(refused.removeprefix("flag lookup refused: "))
     return LookupResult(ident, tuple(flags), problems, tuple(seqs))
 
 

@@ -9,13 +9,14 @@ nothing, because it reads no one's data. The views still decide and audit every 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sharewell.agreements import AccessRequest, Agreement, Level, decide
 from sharewell.partnership import PURPOSES
 from sharewell.views.crisis_care import CRISIS_SOURCES
 from sharewell.views.crisis_care import IDENTITY as CRISIS_IDENTITY
 from sharewell.views.crisis_care import PURPOSE as CRISIS_PURPOSE
+from sharewell.views.lookup_policy import decide_lookup
 from sharewell.views.safe_and_well import FLAG_FACTORS, REGISTERS
 from sharewell.views.safe_and_well import IDENTITY as FIRE_IDENTITY
 from sharewell.views.safe_and_well import PURPOSE as FIRE_PURPOSE
@@ -121,5 +122,22 @@ def granted_sources(
 
 
 def lookup_purposes(agreements: Sequence[Agreement], principal: Principal, at: date) -> list[str]:
-    """The purposes for which this person may be shown any flag, in the partnership's order."""
-    return [p for p in PURPOSES if granted_sources(agreements, principal, p, at, "flag_only")]
+    """The purposes the flag lookup would allow this person, in the partnership's order.
+
+    The lookup's own decision (``decide_lookup``), asked for each purpose, so the form offers
+    exactly what a lookup would be allowed.
+    """
+    when = datetime.combine(at, time(12), tzinfo=UTC)
+    return [
+        p
+        for p in PURPOSES
+        if decide_lookup(
+            agreements,
+            organisation=principal.organisation,
+            role=principal.role,
+            active=True,
+            purpose=p,
+            username=principal.name,
+            at=when,
+        ).allowed
+    ]

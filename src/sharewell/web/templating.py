@@ -1,4 +1,8 @@
-"""Jinja templates: ours first, then GOV.UK Frontend's macros under ``govuk_frontend_jinja/``."""
+"""Jinja templates: ours first, then GOV.UK Frontend's macros under ``govuk_frontend_jinja/``.
+
+The environment is ``sharewell.rendering``'s, which the savings report renders with too; the
+web adds the filters its pages use to show names, not codes.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,14 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import (
-    ChoiceLoader,
-    Environment,
-    FileSystemLoader,
-    PackageLoader,
-    PrefixLoader,
-    pass_context,
-)
+from jinja2 import pass_context
 from jinja2.runtime import Context
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import Response
 
 from sharewell.audit import AuditEntry
 from sharewell.errors import SharewellError
+from sharewell.rendering import ENVIRONMENT
 from sharewell.web.data_access import entry_dataset
 from sharewell.web.deps import (
     SIGN_IN_COOKIE,
@@ -55,16 +53,6 @@ GOVUK_ASSETS_DIR = STATIC_DIR / "govuk" / "assets"
 CHART_ASSETS_DIR = STATIC_DIR / "vega"
 SWAGGER_ASSETS_DIR = STATIC_DIR / "swagger"
 
-_env = Environment(
-    loader=ChoiceLoader(
-        [
-            FileSystemLoader(WEB_DIR / "templates"),
-            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-        ]
-    ),
-    autoescape=True,  # every value is escaped unless a template says otherwise: XSS stays inert
-)
-
 
 @pass_context
 def _organisation_name(context: Context, slug: str | None) -> str:
@@ -90,7 +78,7 @@ def _entry_what(context: Context, entry: AuditEntry) -> str:
     return words
 
 
-_env.filters.update(
+ENVIRONMENT.filters.update(
     entry_what=_entry_what,
     organisation=_organisation_name,
     source=source_name,
@@ -98,7 +86,7 @@ _env.filters.update(
     level=lambda level: LEVEL_NAMES.get(level or "", level or "–"),
     long_date=long_date,
 )
-templates = Jinja2Templates(env=_env)
+templates = Jinja2Templates(env=ENVIRONMENT)
 
 
 def render(
