@@ -384,7 +384,12 @@ def org_list(hub: HubOption = None, as_json: JsonOption = False) -> None:
 def user_add(
     username: Annotated[str, typer.Argument(help="Login name, e.g. westshire_fire.frontline.")],
     org: Annotated[str, typer.Option("--org", help="Organisation slug the user belongs to.")],
-    role: Annotated[str, typer.Option(help="admin, ig_lead, analyst or frontline.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="admin, ig_lead, analyst, frontline or executive (savings answers, no records)."
+        ),
+    ],
     name: Annotated[str | None, typer.Option(help="Display name (default: username).")] = None,
     password: Annotated[
         bool, typer.Option("--password", help="Ask for a web sign-in password (hidden prompt).")
