@@ -15,7 +15,7 @@ from benchmarks.linkage import linkage, linkage_county
 from benchmarks.linkage_external import bench_linkage_external
 from benchmarks.privacy import bench_privacy
 from benchmarks.proof import bench_load
-from benchmarks.savings import bench_monte_carlo
+from benchmarks.savings import bench_evidence, bench_monte_carlo
 from benchmarks.synth import bench_synth
 from benchmarks.views import bench_flag_lookup
 from benchmarks.web import bench_web
@@ -31,6 +31,7 @@ BENCHMARKS: list[Benchmark] = [
     bench_linkage_external,
     bench_governance,
     bench_monte_carlo,
+    bench_evidence,
     bench_flag_lookup,
     bench_web,
     bench_privacy,
