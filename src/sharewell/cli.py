@@ -1681,14 +1681,34 @@ def encode(
     pass_through: Annotated[
         str | None, typer.Option(help="Non-identifying columns to pass in clear, comma-separated.")
     ] = None,
+    agreement: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--agreement",
+            help="Your copy of an agreement (YAML) granting what passes through; repeatable.",
+        ),
+    ] = None,
+    allow_free_text: Annotated[
+        bool,
+        typer.Option(
+            "--allow-free-text", help="Let a granted free-text column (a narrative) through."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Encode an extract on the partner's machine: pseudonyms, Bloom filters, blocking keys."""
+    from sharewell.agreements import load_agreement
     from sharewell.privacy import encode_file, load_schema, read_secret
 
     extra = [c.strip() for c in (pass_through or "").split(",") if c.strip()]
     report = encode_file(
-        file, load_schema(schema, extra), read_secret(secret_file), out, partner=partner
+        file,
+        load_schema(schema, extra),
+        read_secret(secret_file),
+        out,
+        partner=partner,
+        agreements=[load_agreement(path) for path in agreement or []],
+        allow_free_text=allow_free_text,
     )
     if as_json:
         emit_json(report)
