@@ -1989,12 +1989,12 @@ def pprl_reveal(
     as_json: JsonOption = False,
 ) -> None:
     """Run by the data provider: its own records for the hub's ids, logged and audited."""
+    from sharewell.partnership import hub_engine
     from sharewell.privacy import load_schema
     from sharewell.privacy.reveal import reveal_file
-    from sharewell.store import operational_engine
 
     # With --hub the reveal is also written to the hub's audit log.
-    engine = operational_engine(settings_for(hub).operational_url()) if hub else None
+    engine = hub_engine(settings_for(hub)) if hub else None
 
     result = reveal_file(
         file,
