@@ -54,8 +54,8 @@ def read_log(engine: Engine) -> StoredLog:
     return StoredLog(rows, persons, ChainHead(head.seq, head.hash, head.key_id, head.seal))
 
 
-def write_log(engine: Engine, log: StoredLog) -> None:
-    """Replace the audit tables' contents with ``log``, as someone with full access could."""
+def drop_guards(engine: Engine) -> None:
+    """Drop the append-only triggers, as someone with full access to the database could."""
     with engine.begin() as conn:
         for table in ("audit_log", "audit_persons"):
             if engine.dialect.name == "sqlite":
@@ -63,6 +63,12 @@ def write_log(engine: Engine, log: StoredLog) -> None:
                 conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
             else:
                 conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
+
+
+def write_log(engine: Engine, log: StoredLog) -> None:
+    """Replace the audit tables' contents with ``log``, as someone with full access could."""
+    drop_guards(engine)
+    with engine.begin() as conn:
         conn.execute(delete(audit_persons))
         conn.execute(delete(audit_log))
         if log.rows:

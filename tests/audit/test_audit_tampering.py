@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from attacker import drop_guards
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select, text, update
@@ -39,20 +40,9 @@ COLUMNS_SQL = (
 )
 
 
-def _drop_guards(engine: Engine) -> None:
-    """Drop the append-only triggers, as someone with full access to the database could."""
-    with engine.begin() as conn:
-        for table in ("audit_log", "audit_persons"):
-            if engine.dialect.name == "sqlite":
-                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_update"))
-                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
-            else:
-                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
-
-
 def _sql(engine: Engine, *statements: str) -> None:
     """Edit the tables directly with SQL, as someone with access to the database could."""
-    _drop_guards(engine)
+    drop_guards(engine)
     with engine.begin() as conn:
         for statement in statements:
             conn.execute(text(statement))
@@ -60,7 +50,7 @@ def _sql(engine: Engine, *statements: str) -> None:
 
 def _swap(engine: Engine, a: int, b: int) -> None:
     """Swap two entries' positions: each row takes the other's content, keeping its seq."""
-    _drop_guards(engine)
+    drop_guards(engine)
     with engine.begin() as conn:
         rows = {
             r.seq: dict(r._mapping)
@@ -229,7 +219,7 @@ def test_any_single_tampering_is_detected(
     seq = 1 + int(where * n)
     if operation == "edit":
         value = data.draw(st.text(alphabet="abcxyz019 :-", min_size=1, max_size=8))
-        _drop_guards(engine)
+        drop_guards(engine)
         with engine.begin() as conn:
             conn.execute(
                 text(f"UPDATE audit_log SET {column} = {column} || :value WHERE seq = :seq"),
