@@ -1,5 +1,8 @@
 """How old each partner's data is: when it was loaded and the latest date in it.
 
+Read from the published snapshot the views draw on, so the dates shown are those of the
+data the view was drawn from.
+
 Every view says "data as of" for each source it draws on, and a view's date defaults to the
 latest date in that data rather than today (an extract ending in December gives an empty
 cohort "as of" March). Only the registry and each version's first and last event dates are
@@ -17,7 +20,8 @@ import duckdb
 from sharewell.config import Settings
 from sharewell.ingest import DatasetVersion, list_dataset_versions
 from sharewell.ingest.source_types import source_type
-from sharewell.web.workspace import open_workspace
+from sharewell.store.snapshot import current_version, snapshots_dir
+from sharewell.web.workspace import snapshot_connection
 
 __all__ = ["SourceFreshness", "default_as_of", "freshness", "version_date_range"]
 
@@ -69,18 +73,18 @@ def version_date_range(
 def freshness(settings: Settings, source_types: Iterable[str]) -> list[SourceFreshness]:
     """The current extract of each of ``source_types``, per partner (none before any load)."""
     wanted = set(source_types)
-    if not settings.workspace_path().exists():
-        return []
-    key = str(settings.workspace_path())
-    with open_workspace(settings) as ws:
+    if current_version(snapshots_dir(settings.workspace_path())) is None:
+        return []  # nothing published for the views yet
+    with snapshot_connection(settings) as conn:
+        key = _snapshot_key(conn)
         current = [
             v
-            for v in list_dataset_versions(ws)
+            for v in list_dataset_versions(conn)
             if v.status == "current" and v.source_type in wanted
         ]
         found = []
         for v in current:
-            first, latest = version_date_range(ws.conn, v, key)
+            first, latest = version_date_range(conn, v, key)
             found.append(
                 SourceFreshness(
                     partner=v.partner,
@@ -93,6 +97,14 @@ def freshness(settings: Settings, source_types: Iterable[str]) -> list[SourceFre
                 )
             )
     return sorted(found, key=lambda f: (f.source_type, f.partner))
+
+
+def _snapshot_key(conn: duckdb.DuckDBPyConnection) -> str:
+    # The snapshot's file: each version is immutable, so its date ranges are cached by it.
+    row = conn.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    return str(row[0]) if row else ""
 
 
 def default_as_of(sources: Iterable[SourceFreshness], today: date | None = None) -> date:
