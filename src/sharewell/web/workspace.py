@@ -22,11 +22,17 @@ import duckdb
 from sharewell.config import Settings
 from sharewell.errors import StoreError
 from sharewell.store import Workspace
-from sharewell.store.snapshot import snapshots_dir
+from sharewell.store.snapshot import current_version, snapshots_dir
 from sharewell.store.snapshot_readers import on_release, read_snapshot
-from sharewell.views.candidates import drop_candidate_index
+from sharewell.views.candidates import candidate_index, drop_candidate_index
 
-__all__ = ["held_workspace", "open_workspace", "snapshot_connection", "workspace_connection"]
+__all__ = [
+    "held_workspace",
+    "open_workspace",
+    "snapshot_connection",
+    "warm_snapshot",
+    "workspace_connection",
+]
 
 # A version this process lets go of takes its in-memory lookup index with it.
 on_release(drop_candidate_index)
@@ -62,3 +68,15 @@ def snapshot_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnectio
     """A read-only cursor on the hub's current read snapshot, held for the block."""
     with read_snapshot(snapshots_dir(settings.workspace_path().resolve())) as conn:
         yield conn
+
+
+def warm_snapshot(settings: Settings) -> None:
+    """Open the current snapshot and build its lookup index before the first request.
+
+    A worker does this at start-up, so its first flag lookup does not wait seconds for the
+    in-memory index of a county's million records; nothing is read for anyone here.
+    """
+    if current_version(snapshots_dir(settings.workspace_path().resolve())) is None:
+        return
+    with snapshot_connection(settings) as conn:
+        candidate_index(conn)
