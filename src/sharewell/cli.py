@@ -2010,7 +2010,16 @@ def serve(
         return
     # Each worker process builds its own app from the environment: pass --hub on that way.
     os.environ["SHAREWELL_HUB_DIR"] = str(settings.hub_dir.resolve())
-    uvicorn.run("sharewell.web.app:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "sharewell.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        # A worker warming a county's lookup index is busy for a while: the supervisor must
+        # not take that for a hung worker and kill it (its default patience is 5 s).
+        timeout_worker_healthcheck=120,
+    )
 
 
 # --- demo ---------------------------------------------------------------------------------

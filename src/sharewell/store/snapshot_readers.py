@@ -44,12 +44,25 @@ class HeldSnapshot:
     lock: IO[str]
     users: int = 0
     superseded: bool = False
-    extras: dict[str, object] = field(default_factory=dict)
+    # one cursor per thread that used this version (a cursor is not shared between threads)
+    _local: threading.local = field(default_factory=threading.local)
+    _cursors: list[duckdb.DuckDBPyConnection] = field(default_factory=list)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the version, opened at its first use and kept."""
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._local.cursor = self.conn.cursor()
+            with _lock:
+                self._cursors.append(cursor)
+        return cursor
 
     def close(self) -> None:
         """Close the connection and let go of the version (others may now delete it)."""
         for release in _releases:
             release(self.path)
+        for cursor in self._cursors:
+            cursor.close()
         self.conn.close()
         self.lock.close()  # drops the shared flock
 
@@ -141,10 +154,6 @@ def read_snapshot(directory: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """
     held = _acquire(directory)
     try:
-        cursor = held.conn.cursor()
-        try:
-            yield cursor
-        finally:
-            cursor.close()
+        yield held.cursor()
     finally:
         _release(directory, held)

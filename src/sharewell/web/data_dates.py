@@ -11,6 +11,7 @@ read: dates of the data, nothing about anyone in it.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,6 +28,9 @@ __all__ = ["SourceFreshness", "default_as_of", "freshness", "version_date_range"
 
 # A loaded version never changes, so its date range is worked out once per process.
 _RANGES: dict[tuple[str, int], tuple[date | None, date | None]] = {}
+# Nor does a published snapshot: what it says of each set of sources, once per version.
+_FRESHNESS: dict[tuple[str, frozenset[str]], list[SourceFreshness]] = {}
+_KEYS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, str] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -72,11 +76,15 @@ def version_date_range(
 
 def freshness(settings: Settings, source_types: Iterable[str]) -> list[SourceFreshness]:
     """The current extract of each of ``source_types``, per partner (none before any load)."""
-    wanted = set(source_types)
-    if current_version(snapshots_dir(settings.workspace_path())) is None:
+    wanted = frozenset(source_types)
+    version = current_version(snapshots_dir(settings.workspace_path()))
+    if version is None:
         return []  # nothing published for the views yet
     with snapshot_connection(settings) as conn:
         key = _snapshot_key(conn)
+        cached = _FRESHNESS.get((key, wanted))
+        if cached is not None:
+            return list(cached)
         current = [
             v
             for v in list_dataset_versions(conn)
@@ -96,15 +104,22 @@ def freshness(settings: Settings, source_types: Iterable[str]) -> list[SourceFre
                     latest=latest,
                 )
             )
-    return sorted(found, key=lambda f: (f.source_type, f.partner))
+    found.sort(key=lambda f: (f.source_type, f.partner))
+    if len(_FRESHNESS) > 256:
+        _FRESHNESS.clear()  # versions come and go; this is only a cache
+    _FRESHNESS[(key, wanted)] = found
+    return list(found)
 
 
 def _snapshot_key(conn: duckdb.DuckDBPyConnection) -> str:
-    # The snapshot's file: each version is immutable, so its date ranges are cached by it.
-    row = conn.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchone()
-    return str(row[0]) if row else ""
+    # The snapshot's file: each version is immutable, so what is read from it is cached by it.
+    key = _KEYS.get(conn)
+    if key is None:
+        row = conn.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
+        key = _KEYS[conn] = str(row[0]) if row else ""
+    return key
 
 
 def default_as_of(sources: Iterable[SourceFreshness], today: date | None = None) -> date:
