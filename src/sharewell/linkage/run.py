@@ -43,6 +43,7 @@ from sharewell.linkage.prepare import prepared_records_sql
 from sharewell.linkage.rivals import with_rivals_sql
 from sharewell.linkage.threshold import choose_threshold, probability_to_weight
 from sharewell.linkage.training import Step, guard_blocking, model_dict, predict, train_linker
+from sharewell.store.snapshot import publish_snapshot
 
 __all__ = ["REVIEW_BAND", "RunSummary", "attach_workspace", "link_workspace", "runs_dir"]
 
@@ -278,6 +279,8 @@ def link_workspace(
             threshold=thr,
             method=method,
         )
+        timer("publishing the read snapshot")
+        publish_snapshot(con, "ws")
     finally:
         if session.name != "duckdb":
             con.close()
