@@ -20,6 +20,7 @@ from sharewell.ingest.tables import (
     delete_dataset_version,
     get_dataset_version,
     list_dataset_versions,
+    quarantine_entries,
 )
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "load_mapping",
     "load_source_types",
     "parse_mapping",
+    "quarantine_entries",
     "safe_cell",
     "source_type",
     "write_csv",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 
@@ -260,6 +261,25 @@ def get_dataset_version(workspace: Workspace, version_id: int) -> DatasetVersion
     if row is None:
         raise NotFound(f"no dataset version {version_id}; `sharewell datasets` lists them")
     return _version(row)
+
+
+def quarantine_entries(
+    workspace: Workspace, version_id: int, limit: int | None = None
+) -> tuple[int, list[tuple[Any, ...]]]:
+    """How many problems a load quarantined, and the first ``limit`` (None: all) in order.
+
+    Each is (file_name, row_number, field, column_name, value, reason, action).
+    """
+    total = workspace.conn.execute(
+        "SELECT count(*) FROM quarantine WHERE dataset_version = ?", [version_id]
+    ).fetchone()
+    rows = workspace.conn.execute(
+        "SELECT file_name, row_number, field, column_name, value, reason, action "
+        "FROM quarantine WHERE dataset_version = ? ORDER BY row_number, field "
+        + ("LIMIT ?" if limit is not None else ""),
+        [version_id, limit] if limit is not None else [version_id],
+    ).fetchall()
+    return (int(total[0]) if total else 0), rows
 
 
 def delete_dataset_version(workspace: Workspace, version_id: int) -> DeletionReport:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 import duckdb
 from sqlalchemy import Engine
 
-from sharewell.agreements import Agreement, current_agreements
+from sharewell.agreements import AccessRequest, Agreement, current_agreements, decide
 from sharewell.agreements.flags import FLAGS
 from sharewell.audit import AuditEvent, entries, record
 from sharewell.errors import AccessDenied
@@ -95,6 +96,37 @@ def _flag_sources(
     return sources
 
 
+def _flag_asks(
+    agreements: Sequence[Agreement],
+    organisation: str,
+    role: str,
+    username: str,
+    purpose: str,
+) -> list[tuple[str, list[str], list[str], bool]]:
+    """Per source: the flags to ask for, their owners, and whether the policy would allow it.
+
+    Decided before any record is read (pure); each read is still decided and audited by
+    ``linked_read``.
+    """
+    asks = []
+    for source, (names, owners) in sorted(_flag_sources(agreements, organisation, purpose).items()):
+        wanted = sorted({n for n in names if n in FLAGS and source in FLAGS[n].reads})
+        providers = sorted(set(owners))
+        request = AccessRequest(
+            user=username,
+            organisation=organisation,
+            role=role,
+            purpose=purpose,
+            dataset=source,
+            fields=tuple(wanted),
+            level="flag_only",
+            provider=providers[0] if len(providers) == 1 else None,
+        )
+        allowed = bool(wanted) and decide(request, agreements, datetime.now(UTC)).allowed
+        asks.append((source, wanted, providers, allowed))
+    return asks
+
+
 def lookup(
     engine: Engine,
     conn: duckdb.DuckDBPyConnection,
@@ -114,6 +146,31 @@ def lookup(
     """
     user = get_user(engine, username)
     query, problems = normalise_query(details)
+    # Read once: what to ask for is chosen, and each read decided, on the same agreements.
+    agreements = current_agreements(engine)
+    asks = _flag_asks(agreements, user.organisation, user.role, username, purpose)
+    if not any(allowed for *_, allowed in asks):
+        # No flag could be granted: nobody is identified, so no record is read at all.
+        entry = record(
+            engine,
+            AuditEvent(
+                actor=username,
+                action="access",
+                target="flag lookup",
+                outcome="deny",
+                organisation=user.organisation,
+                role=user.role,
+                purpose=purpose,
+                detail={
+                    "identified": False,
+                    "reason": "no flag is granted for this purpose",
+                    "fields": sorted(details),
+                },
+            ),
+        )
+        return LookupResult(
+            Identification(None, "no flag is granted for this purpose"), (), problems, (entry.seq,)
+        )
     index = index or candidate_index(conn)
     candidates = index.candidates(query) if query.has_enough_detail() else []
     ident = identify(query, candidates)
@@ -136,13 +193,7 @@ def lookup(
     flags: list[Flag] = []
     seqs: list[int] = []
     person_id = ident.person_id or ""
-    # Read once: what to ask for is chosen, and each read decided, on the same agreements.
-    agreements = current_agreements(engine)
-    for source, (names, owners) in sorted(
-        _flag_sources(agreements, user.organisation, purpose).items()
-    ):
-        wanted = sorted({n for n in names if n in FLAGS and source in FLAGS[n].reads})
-        providers = sorted(set(owners))
+    for source, wanted, providers, _allowed in asks:
         try:
             result = linked_read(
                 engine,
@@ -156,7 +207,7 @@ def lookup(
                 person_ids=[person_id],
                 provider=providers[0] if len(providers) == 1 else None,
                 agreements=agreements,
-                known_rows=index.records_of(conn, source, person_id),
+                known_rows=partial(index.records_of, conn, source, person_id),
             )
         except AccessDenied:
             continue
