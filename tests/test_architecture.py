@@ -55,6 +55,7 @@ GOVERNED = (
 """Modules (or packages) that may run SQL over partner tables and open the workspace."""
 
 EDGES = {
+    "sharewell.agreements.governed_ingest": "hands the workspace to ingest, auditing the load",
     "sharewell.cli": "opens the workspace to hand it to ingest, linkage and the governed views",
     "sharewell.demo": "runs every stage as the CLI does, handing the workspace on",
     "sharewell.web.workspace": "the web's one opener: the lock, then the connection",

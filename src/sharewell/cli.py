@@ -182,7 +182,7 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Load a partner extract: validate, normalise, quarantine bad rows, all or nothing."""
-    from sharewell.ingest.audited import ingest_partner_extract
+    from sharewell.agreements.governed_ingest import ingest_partner_extract
     from sharewell.partnership import hub_engine
 
     settings = settings_for(hub)
@@ -372,7 +372,7 @@ def user_add(
 
     from sharewell.errors import ConfigError
     from sharewell.partnership import User, add_user
-    from sharewell.web.accounts import set_password
+    from sharewell.partnership.accounts import set_password
 
     engine, actor = _governance_hub(hub)
     try:
@@ -1779,7 +1779,7 @@ def token_add(
     as_json: JsonOption = False,
 ) -> None:
     """Make an API token for an organisation and print it once (only its hash is kept)."""
-    from sharewell.web.accounts import add_api_token
+    from sharewell.partnership.accounts import add_api_token
 
     engine, actor = _governance_hub(hub)
     token = add_api_token(engine, org, label=label, actor=actor)
@@ -1797,7 +1797,7 @@ def token_list(
     as_json: JsonOption = False,
 ) -> None:
     """List API tokens by id (never the tokens themselves), revoked ones included."""
-    from sharewell.web.accounts import list_api_tokens
+    from sharewell.partnership.accounts import list_api_tokens
 
     engine, _ = _governance_hub(hub)
     tokens = list_api_tokens(engine, org)
@@ -1831,7 +1831,7 @@ def token_revoke(
     as_json: JsonOption = False,
 ) -> None:
     """Revoke an API token at once: calls with it are refused from now on."""
-    from sharewell.web.accounts import revoke_api_token
+    from sharewell.partnership.accounts import revoke_api_token
 
     engine, actor = _governance_hub(hub)
     token = revoke_api_token(engine, token_id, actor=actor)

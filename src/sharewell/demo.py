@@ -45,8 +45,8 @@ def build_linked_hub(
 ) -> tuple[Settings, DemoSummary]:
     """Hub, synthetic partnership, demo agreements, ingest and linkage: data ready for views."""
     from sharewell.agreements import seed_demo_partnership
+    from sharewell.agreements.governed_ingest import record_ingest
     from sharewell.ingest import ingest_manifest
-    from sharewell.ingest.audited import record_ingest
     from sharewell.linkage import link_workspace
     from sharewell.partnership import hub_engine
     from sharewell.synth import SynthConfig, synthesise

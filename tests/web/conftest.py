@@ -24,11 +24,11 @@ from sharewell.agreements import seed_demo_partnership
 from sharewell.config import Settings
 from sharewell.demo import build_linked_hub
 from sharewell.partnership import hub_engine, list_users
+from sharewell.partnership.accounts import set_password
+from sharewell.partnership.credentials import hash_password
 from sharewell.store.hub import init_hub
 from sharewell.store.tables import users
 from sharewell.web import create_app
-from sharewell.web.accounts import set_password
-from sharewell.web.security import hash_password
 
 CHROMIUM = "/usr/bin/chromium"
 # The network here is closed: these flags stop Chromium's background calls home.

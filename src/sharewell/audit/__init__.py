@@ -14,7 +14,15 @@ from sharewell.audit.chain import (
     VerificationReport,
     verify_chain,
 )
-from sharewell.audit.log import append, audit_transaction, entries, record, verify
+from sharewell.audit.log import (
+    append,
+    append_change,
+    audit_transaction,
+    entries,
+    insert_audited,
+    record,
+    verify,
+)
 from sharewell.audit.reports import (
     AgreementUsage,
     SubjectAccessReport,
@@ -34,8 +42,10 @@ __all__ = [
     "VerificationReport",
     "agreement_usage_report",
     "append",
+    "append_change",
     "audit_transaction",
     "entries",
+    "insert_audited",
     "record",
     "subject_access_report",
     "verify",

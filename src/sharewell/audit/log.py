@@ -8,9 +8,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, Table, insert, select, update
 
 from sharewell.audit.chain import (
+    AuditAction,
     AuditEntry,
     AuditEvent,
     VerificationReport,
@@ -92,6 +93,33 @@ def append(conn: Connection, event: AuditEvent, *, at: datetime | None = None) -
         .values(seq=content["seq"], hash=digest)
     )
     return AuditEntry(**{**content, "persons": persons}, hash=digest)
+
+
+def append_change(
+    conn: Connection, *, actor: str, action: AuditAction, target: str, **context: Any
+) -> AuditEntry:
+    """Append an ``ok`` entry for a change written in the same transaction (who changed what).
+
+    ``context`` is the rest of the event: organisation, role, agreement, detail.
+    """
+    return append(
+        conn, AuditEvent(actor=actor, action=action, target=target, outcome="ok", **context)
+    )
+
+
+def insert_audited(
+    conn: Connection,
+    table: Table,
+    values: dict[str, Any],
+    *,
+    actor: str,
+    action: AuditAction,
+    target: str,
+    **context: Any,
+) -> AuditEntry:
+    """Insert one row of the operational store and its ``ok`` entry, in one transaction."""
+    conn.execute(insert(table).values(**values))
+    return append_change(conn, actor=actor, action=action, target=target, **context)
 
 
 def record(engine: Engine, event: AuditEvent) -> AuditEntry:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from sharewell.agreements.governed_ingest import ingest_partner_extract
 from sharewell.config import Settings
 from sharewell.errors import SharewellError
-from sharewell.ingest.audited import ingest_partner_extract
 from sharewell.ingest.load import IngestReport
 from sharewell.ingest.mapping import Mapping
 from sharewell.web.workspace import open_workspace
