@@ -25,7 +25,7 @@ def build_hub(root: Path, *, people: int = 2_000, database_url: str | None = Non
     """Synthesise, ingest and link a county of ``people`` into ``root/hub``; set passwords."""
     from sharewell.demo import build_linked_hub
     from sharewell.partnership import hub_engine
-    from sharewell.web.accounts import set_password
+    from sharewell.partnership.accounts import set_password
 
     base = Settings(hub_dir=root / "hub", database_url=database_url)
     settings, _summary = build_linked_hub(root, people=people, seed=42, settings=base)
