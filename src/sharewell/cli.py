@@ -178,11 +178,26 @@ def ingest(
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="Mapping file: partner columns to canonical.")
     ] = None,
+    accept_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--accept-shrink",
+            help="Replace the current version even if this file has far fewer rows (checked).",
+        ),
+    ] = False,
+    allow_missing_columns: Annotated[
+        bool,
+        typer.Option(
+            "--allow-missing-columns",
+            help="Load even if identifier columns the mapping names are not in the file.",
+        ),
+    ] = False,
     hub: HubOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Load a partner extract: validate, normalise, quarantine bad rows, all or nothing."""
     from sharewell.agreements.governed_ingest import ingest_partner_extract
+    from sharewell.errors import IngestError
     from sharewell.partnership import hub_engine
 
     settings = settings_for(hub)
@@ -198,17 +213,30 @@ def ingest(
                 mapping=mapping,
                 loaded_by=settings.user,
                 progress=lambda message: status.update(message) if not as_json else None,
+                accept_shrink=accept_shrink,
+                hold_share=settings.ingest_hold_share,
+                allow_missing_columns=allow_missing_columns,
             )
     finally:
         engine.dispose()
     if as_json:
         emit_json(report)
-        return
-    title = (
-        f"Already loaded: {file.name} is dataset version {report.dataset_version}; nothing changed"
-        if report.recognised
-        else f"Loaded {file.name} as dataset version {report.dataset_version}"
-    )
+    else:
+        _print_ingest_report(file, report)
+    if report.held:
+        raise IngestError(f"{file.name}: {report.held.message}: load it again with --accept-shrink")
+
+
+def _print_ingest_report(file: Path, report: Any) -> None:
+    if report.held:
+        title = f"Held: {file.name} was not loaded; dataset version {report.dataset_version} stays"
+    elif report.recognised:
+        title = (
+            f"Already loaded: {file.name} is dataset version {report.dataset_version}; "
+            "nothing changed"
+        )
+    else:
+        title = f"Loaded {file.name} as dataset version {report.dataset_version}"
     summary = {
         "partner": report.partner,
         "source type": report.source_type,
@@ -1635,10 +1663,18 @@ def encode(
 @pprl_app.command("load")
 def pprl_load(
     files: Annotated[list[Path], typer.Argument(help="Encoded files from `sharewell encode`.")],
+    accept_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--accept-shrink",
+            help="Replace current versions even if a file has far fewer rows (checked).",
+        ),
+    ] = False,
     hub: HubOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Load partners' encoded files into the workspace: record ids and events, no names."""
+    from sharewell.errors import IngestError
     from sharewell.partnership import hub_engine
     from sharewell.privacy.upload import load_upload
 
@@ -1647,7 +1683,15 @@ def pprl_load(
     try:
         with _open_workspace(hub) as workspace:
             reports = [
-                load_upload(workspace, engine, path, loaded_by=settings.user) for path in files
+                load_upload(
+                    workspace,
+                    engine,
+                    path,
+                    loaded_by=settings.user,
+                    accept_shrink=accept_shrink,
+                    hold_share=settings.ingest_hold_share,
+                )
+                for path in files
             ]
     finally:
         engine.dispose()
@@ -1659,14 +1703,22 @@ def pprl_load(
             "dataset_version": r.dataset_version,
             "rows_accepted": r.rows_accepted,
             "rows_quarantined": r.rows_quarantined,
+            "held": r.held.message if r.held else None,
         }
         for path, r in zip(files, reports, strict=True)
     ]
     if as_json:
         emit_json(rows)
-        return
-    for row in rows:
-        console.print(key_value_table(f"Loaded {row.pop('file')}", row))
+    else:
+        for row in rows:
+            verb = "Held (not loaded)" if row["held"] else "Loaded"
+            console.print(key_value_table(f"{verb} {row.pop('file')}", row))
+    held = [str(path) for path, r in zip(files, reports, strict=True) if r.held]
+    if held:
+        raise IngestError(
+            f"held, not loaded: {', '.join(held)} (far fewer rows than the current versions); "
+            "load again with --accept-shrink once checked"
+        )
 
 
 @pprl_app.command("link")

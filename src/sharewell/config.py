@@ -54,6 +54,16 @@ class Settings(BaseSettings):
         ),
     )
 
+    ingest_hold_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description=(
+            "A load whose accepted rows fall below this share of the current version's (or "
+            "to none) is held, not superseding, until confirmed (--accept-shrink)."
+        ),
+    )
+
     secret_key: SecretStr | None = Field(
         default=None,
         description=(

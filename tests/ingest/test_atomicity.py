@@ -110,7 +110,9 @@ def test_a_process_killed_mid_load_leaves_the_previous_version_whole(tmp_path: P
     assert subprocess.run([*cmd, str(big)], capture_output=True).returncode == 0
     loaded = _consistent(workspace)
     assert loaded[1] > first[1]
-    assert subprocess.run([*cmd, str(small)], capture_output=True).returncode == 0
+    assert (
+        subprocess.run([*cmd, "--accept-shrink", str(small)], capture_output=True).returncode == 0
+    )
 
     # Kill -9 (a crash) or Ctrl-C (SIGINT) the same load at each step of its transaction:
     # before the commit the previous version is whole and current; after it, the new one.
@@ -135,4 +137,5 @@ def test_a_process_killed_mid_load_leaves_the_previous_version_whole(tmp_path: P
         _version, records = _consistent(workspace)
         assert records == (loaded[1] if step == "ingest.committed" else first[1]), step
         if records == loaded[1]:  # the commit got through before the kill: undo for the next try
-            assert subprocess.run([*cmd, str(small)], capture_output=True).returncode == 0
+            undo = [*cmd, "--accept-shrink", str(small)]
+            assert subprocess.run(undo, capture_output=True).returncode == 0

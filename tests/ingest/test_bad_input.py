@@ -222,13 +222,43 @@ def test_extra_columns_are_ignored_and_reported(
     assert report.ignored_columns == ("Officer", "Shoe Size")
 
 
-def test_missing_optional_columns_are_reported_and_left_empty(
+def test_mapped_identifier_columns_missing_from_the_file_refuse_it(
+    workspace: Workspace, tmp_path: Path, police_mapping: Path, loaded: object
+) -> None:
+    # The mapping promises names and dates of birth; a file without them would load 100%
+    # "accepted" and then link on nothing, silently.
+    lines = ["Incident Ref,Incident Date,Type", "P1,2024-01-01,MH"]
+    message = refused(workspace, write_csv(tmp_path / "slim.csv", lines), police_mapping, loaded)
+    assert "identifier columns are not in the file" in message
+    assert "'DOB' (date_of_birth)" in message and "--allow-missing-columns" in message
+
+
+def test_missing_columns_allowed_are_left_empty_and_warned_about(
     workspace: Workspace, tmp_path: Path, police_mapping: Path
 ) -> None:
     lines = ["Incident Ref,Incident Date,Type", "P1,2024-01-01,MH"]
-    report = load(workspace, write_csv(tmp_path / "slim.csv", lines), police_mapping)
+    path = write_csv(tmp_path / "slim.csv", lines)
+    report = load(workspace, path, police_mapping, allow_missing_columns=True)
     assert report.rows_accepted == 1
     assert {"given_name", "postcode", "nhs_number"} <= set(report.missing_columns)
+    warned = " ".join(report.warnings)
+    assert "'DOB' (date_of_birth) is not in the file" in warned
+    assert "'Narrative' (narrative) is not in the file" in warned
+
+
+def test_a_missing_non_identifier_column_loads_with_a_warning(
+    workspace: Workspace, tmp_path: Path, police_mapping: Path
+) -> None:
+    header = POLICE_HEADER.removesuffix(",Narrative")
+    rows = [r.removesuffix(",") for r in POLICE_ROWS]
+    report = load(
+        workspace, write_csv(tmp_path / "no-narrative.csv", [header, *rows]), police_mapping
+    )
+    assert report.rows_accepted == 3
+    assert report.warnings == (
+        "the mapping's column 'Narrative' (narrative) is not in the file: narrative is empty "
+        "for every record",
+    )
 
 
 def test_utf8_bom_is_not_part_of_the_first_column(
@@ -503,7 +533,7 @@ def test_parquet_extract_is_read(
         }
     )
     pq.write_table(table, path)
-    report = load(workspace, path, police_mapping)
+    report = load(workspace, path, police_mapping, allow_missing_columns=True)
     assert (report.file_format, report.rows_accepted) == ("parquet", 2)
     got = workspace.conn.execute(
         "SELECT record_id, date_of_birth::VARCHAR, nhs_number FROM person_records ORDER BY 1"

@@ -87,3 +87,55 @@ def test_ingest_without_a_hub_says_how_to_make_one(
     )
     assert code == ExitCode.BAD_INPUT
     assert "sharewell init" in capsys.readouterr().err
+
+
+def test_a_held_load_exits_3_says_how_to_confirm_and_is_audited(
+    hub: Path,
+    tmp_path: Path,
+    police_csv: Path,
+    police_mapping: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from ingest_support import POLICE_HEADER, write_csv
+
+    from sharewell.audit import entries
+    from sharewell.config import Settings
+    from sharewell.partnership import hub_engine
+
+    args = ["ingest", "--partner", "westshire_police", "--mapping", str(police_mapping)]
+    args += ["--hub", str(hub)]
+    assert main([*args, str(police_csv)]) == ExitCode.OK
+    bad = write_csv(tmp_path / "bad.csv", [POLICE_HEADER, "y" * 100_000])
+    capsys.readouterr()
+    assert main([*args, str(bad)]) == ExitCode.BAD_INPUT
+    captured = capsys.readouterr()
+    assert "Held: bad.csv was not loaded; dataset version 1 stays" in " ".join(captured.out.split())
+    assert "--accept-shrink" in " ".join(captured.err.split())
+    assert main(["datasets", "--hub", str(hub), "--json"]) == ExitCode.OK
+    assert [v["status"] for v in json.loads(capsys.readouterr().out)] == ["current"]
+
+    engine = hub_engine(Settings(hub_dir=hub))
+    held = [e for e in entries(engine) if e.action == "ingest" and e.outcome == "held"]
+    engine.dispose()
+    assert len(held) == 1 and "no row of the new file was accepted" in held[0].detail["held"]
+
+    assert main([*args, "--accept-shrink", str(bad)]) == ExitCode.OK
+    capsys.readouterr()
+    assert main(["datasets", "--hub", str(hub), "--json"]) == ExitCode.OK
+    assert [v["status"] for v in json.loads(capsys.readouterr().out)] == ["superseded", "current"]
+
+
+def test_missing_identifier_columns_exit_3_unless_allowed(
+    hub: Path, tmp_path: Path, police_mapping: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ingest_support import write_csv
+
+    slim = write_csv(tmp_path / "slim.csv", ["Incident Ref,Incident Date,Type", "P1,2024-01-01,MH"])
+    args = ["ingest", "--partner", "westshire_police", "--mapping", str(police_mapping)]
+    args += ["--hub", str(hub), str(slim)]
+    capsys.readouterr()
+    assert main(args) == ExitCode.BAD_INPUT
+    assert "identifier columns are not in the file" in capsys.readouterr().err
+    assert main([*args, "--allow-missing-columns"]) == ExitCode.OK
+    err = " ".join(capsys.readouterr().err.split())
+    assert "Warning: the mapping's column 'DOB' (date_of_birth) is not in the file" in err

@@ -16,6 +16,7 @@ from sharewell.audit import AuditEvent, record
 from sharewell.errors import IngestError, NotFound
 from sharewell.ingest.load import IngestReport, ingest_file
 from sharewell.ingest.mapping import Mapping
+from sharewell.ingest.shrink import DEFAULT_HOLD_SHARE
 from sharewell.partnership import get_user
 from sharewell.store import Workspace
 
@@ -68,11 +69,15 @@ def ingest_partner_extract(
     mapping: Mapping | Path | None,
     loaded_by: str,
     progress: Callable[[str], None] | None = None,
+    accept_shrink: bool = False,
+    hold_share: float = DEFAULT_HOLD_SHARE,
+    allow_missing_columns: bool = False,
 ) -> IngestReport:
     """A partner's extract in clear, loaded and audited, wherever it arrives (CLI or web).
 
     A partner whose agreement says PPRL sends encodings, never identifiers: such a file is
     refused before anything is read, and the refusal is audited like any failed load.
+    ``accept_shrink``, ``hold_share`` and ``allow_missing_columns`` are ``ingest_file``'s.
     """
 
     def load() -> IngestReport:
@@ -87,6 +92,9 @@ def ingest_partner_extract(
             mapping=mapping,
             loaded_by=loaded_by,
             progress=progress,
+            accept_shrink=accept_shrink,
+            hold_share=hold_share,
+            allow_missing_columns=allow_missing_columns,
         )
 
     return audited_ingest(engine, load, actor=loaded_by, partner=partner, file=path)
@@ -95,14 +103,15 @@ def ingest_partner_extract(
 def record_ingest(
     engine: Engine, report: IngestReport, *, actor: str, organisation: str | None = None
 ) -> None:
-    """The audit entry of one completed load: what, from whom, the counts and the file hash."""
+    """The audit entry of one completed (or held) load: what, from whom, counts, file hash."""
+    held = {"held": report.held.message} if report.held else {}
     record(
         engine,
         AuditEvent(
             actor=actor,
             action="ingest",
             target=f"{report.source_type} from {report.partner}: {Path(report.file).name}",
-            outcome="ok",
+            outcome="held" if report.held else "ok",
             organisation=organisation or _organisation_of(engine, actor),
             detail={
                 "dataset_version": report.dataset_version,
@@ -111,6 +120,7 @@ def record_ingest(
                 "rows_accepted": report.rows_accepted,
                 "rows_quarantined": report.rows_quarantined,
                 "recognised": report.recognised,
+                **held,
             },
         ),
     )

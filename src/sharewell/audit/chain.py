@@ -36,7 +36,8 @@ AuditAction = Literal[
     "deletion",  # data deleted, e.g. by retention
     "linkage_decision",  # an analyst accepted or rejected a pair in clerical review
 ]
-AuditOutcome = Literal["allow", "deny", "ok", "failed"]
+# held: an ingest the shrink rule held for confirmation instead of loading it
+AuditOutcome = Literal["allow", "deny", "ok", "failed", "held"]
 AUDIT_ACTIONS: frozenset[str] = frozenset(get_args(AuditAction))
 AUDIT_OUTCOMES: frozenset[str] = frozenset(get_args(AuditOutcome))
 

@@ -7,6 +7,7 @@ from sharewell.ingest.export import safe_cell, write_csv, write_xlsx
 from sharewell.ingest.load import IngestReport, QuarantineEntry, file_hash, ingest_file
 from sharewell.ingest.manifest import ingest_manifest
 from sharewell.ingest.mapping import Mapping, identity_mapping, load_mapping, parse_mapping
+from sharewell.ingest.shrink import DEFAULT_HOLD_SHARE, ShrinkHold, shrink_hold
 from sharewell.ingest.source_types import (
     PERSON_FIELDS,
     Column,
@@ -24,6 +25,7 @@ from sharewell.ingest.tables import (
 )
 
 __all__ = [
+    "DEFAULT_HOLD_SHARE",
     "PERSON_FIELDS",
     "Column",
     "DatasetVersion",
@@ -31,6 +33,7 @@ __all__ = [
     "IngestReport",
     "Mapping",
     "QuarantineEntry",
+    "ShrinkHold",
     "SourceType",
     "delete_dataset_version",
     "file_hash",
@@ -44,6 +47,7 @@ __all__ = [
     "parse_mapping",
     "quarantine_entries",
     "safe_cell",
+    "shrink_hold",
     "source_type",
     "write_csv",
     "write_xlsx",

@@ -21,9 +21,11 @@ import duckdb
 
 from sharewell.errors import IngestError, StoreError
 from sharewell.faults import fault_point
+from sharewell.ingest.columns import resolve_columns
 from sharewell.ingest.mapping import Mapping, identity_mapping, load_mapping
 from sharewell.ingest.normalisers import quote_literal
 from sharewell.ingest.readers import RawExtract, read_extract
+from sharewell.ingest.shrink import DEFAULT_HOLD_SHARE, ShrinkHold, shrink_hold
 from sharewell.ingest.source_types import SourceType
 from sharewell.ingest.source_types import source_type as find_source_type
 from sharewell.ingest.staging import (
@@ -64,7 +66,11 @@ class QuarantineEntry:
 
 @dataclass(frozen=True)
 class IngestReport:
-    """What one ``ingest_file`` call did; ``rows_accepted + rows_quarantined == rows_read``."""
+    """What one ``ingest_file`` call did; ``rows_accepted + rows_quarantined == rows_read``.
+
+    When ``held`` is set the load was held by the shrink rule: nothing was written, and
+    ``dataset_version`` is the version that stays current.
+    """
 
     dataset_version: int
     partner: str
@@ -83,6 +89,7 @@ class IngestReport:
     details: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     quarantine_sample: tuple[QuarantineEntry, ...] = ()
+    held: ShrinkHold | None = None
 
 
 def file_hash(path: Path) -> str:
@@ -96,38 +103,6 @@ def file_hash(path: Path) -> str:
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _fold(name: str) -> str:
-    return re.sub(r"[\s_-]+", "_", name.strip().lower())
-
-
-def _resolve_columns(
-    raw: RawExtract, mapping: Mapping, stype: SourceType, path: Path
-) -> tuple[dict[str, int], tuple[str, ...], tuple[str, ...]]:
-    """canonical column -> file column index; ignored file columns; missing canonical ones."""
-    exact = {name: i for i, name in enumerate(raw.columns)}
-    folded: dict[str, int] = {}
-    for i, name in enumerate(raw.columns):
-        folded.setdefault(_fold(name), i)
-    found: dict[str, int] = {}
-    for partner_col, canonical in mapping.columns.items():
-        index = exact.get(partner_col, folded.get(_fold(partner_col)))
-        if index is not None and canonical not in found:
-            found[canonical] = index
-    missing_required = [c for c in stype.required_columns if c not in found]
-    if missing_required:
-        wanted = {v: k for k, v in mapping.columns.items()}
-        names = ", ".join(f"{c} (column {wanted.get(c, c)!r})" for c in missing_required)
-        raise IngestError(
-            f"{path.name}: required columns not found: {names}. The file's columns are: "
-            f"{', '.join(raw.columns) or '(none)'}. Check the mapping file and the delimiter; "
-            "nothing was loaded"
-        )
-    used = set(found.values())
-    ignored = tuple(name for i, name in enumerate(raw.columns) if i not in used)
-    missing = tuple(c for c in stype.columns if c not in found)
-    return found, ignored, missing
 
 
 def _record_json_sql(raw: RawExtract) -> str:
@@ -161,8 +136,8 @@ def _write(
             "UPDATE dataset_versions SET status = 'superseded', superseded_by = ? WHERE id = ?",
             [version, previous],
         )
-        for table in (stype.table_name, "quarantine"):
-            conn.execute(f"DELETE FROM {table} WHERE dataset_version = ?", [previous])
+        # The old version's records go; its quarantine stays: it is evidence of what was sent.
+        conn.execute(f"DELETE FROM {stype.table_name} WHERE dataset_version = ?", [previous])
         fault_point("ingest.previous_superseded")
 
     columns = source_table_columns(stype)
@@ -193,6 +168,54 @@ def _write(
     )
 
 
+def _commit(
+    workspace: Workspace,
+    *,
+    raw: RawExtract,
+    stype: SourceType,
+    partner: str,
+    path: Path,
+    hashes: tuple[str, str],
+    counts: tuple[int, int, int, int],
+    loaded_by: str,
+    previous: int | None,
+) -> int:
+    """Register the new version and write it, superseding ``previous``, in one transaction."""
+    conn = workspace.conn
+    with workspace.transaction():
+        ensure_source_table(conn, stype)
+        row = conn.execute("SELECT nextval('dataset_version_id')").fetchone()
+        assert row is not None
+        version = int(row[0])
+        conn.execute(
+            "INSERT INTO dataset_versions VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', NULL, NULL)",
+            [
+                version,
+                partner,
+                stype.name,
+                path.name,
+                raw.format,
+                *hashes,
+                *counts,
+                datetime.now(UTC).replace(tzinfo=None),
+                loaded_by,
+            ],
+        )
+        fault_point("ingest.version_registered")
+        _write(
+            conn,
+            version=version,
+            previous=previous,
+            raw=raw,
+            stype=stype,
+            partner=partner,
+            file_name=path.name,
+        )
+        fault_point("ingest.before_commit")
+    return version
+
+
 def ingest_file(
     workspace: Workspace,
     *,
@@ -202,6 +225,9 @@ def ingest_file(
     mapping: Mapping | Path | None = None,
     loaded_by: str,
     progress: Progress | None = None,
+    accept_shrink: bool = False,
+    hold_share: float = DEFAULT_HOLD_SHARE,
+    allow_missing_columns: bool = False,
 ) -> IngestReport:
     """Load one partner extract as a new dataset version, all or nothing.
 
@@ -214,10 +240,16 @@ def ingest_file(
             columns must carry the canonical names.
         loaded_by: who is loading, recorded in the registry.
         progress: called with a short message as each stage starts.
+        accept_shrink: supersede the current version even when the shrink rule would hold
+            the load (``sharewell.ingest.shrink``): someone has checked the smaller file.
+        hold_share: the shrink rule's share (``Settings.ingest_hold_share``).
+        allow_missing_columns: load even when identifier columns the mapping names are not
+            in the file (they are then empty, with a warning).
 
     Returns:
         An ``IngestReport``; ``recognised`` is true when this exact file and mapping are
-        already the current version, in which case nothing changed.
+        already the current version, in which case nothing changed; ``held`` is set when
+        the shrink rule held the load, in which case nothing changed either.
 
     Raises:
         IngestError: the file or mapping cannot be used at all; nothing changed.
@@ -231,6 +263,7 @@ def ingest_file(
         )
     if isinstance(mapping, Path | str):
         mapping = load_mapping(Path(mapping))
+    explicit = mapping is not None
     if mapping is None:
         if source_type is None:
             raise IngestError("say which source type the extract is (--source) or give a mapping")
@@ -284,7 +317,15 @@ def ingest_file(
         # DuckDB's own progress bar would scribble over the CLI's.
         conn.execute("SET enable_progress_bar = false")
         with read_extract(conn, path, table=_RAW, sheet=mapping.sheet) as raw:
-            found, ignored, missing = _resolve_columns(raw, mapping, stype, path)
+            columns = resolve_columns(
+                raw,
+                mapping,
+                stype,
+                path,
+                explicit=explicit,
+                allow_missing=allow_missing_columns,
+            )
+            found = columns.found
             say("Validating and normalising")
             # Every row carries its row number from here on, so DuckDB need not keep order,
             # which lets it write in parallel with less memory.
@@ -312,44 +353,33 @@ def ingest_file(
                 f"CASE WHEN _row IN (SELECT _row FROM {_BAD}) THEN 'row_quarantined' "
                 f"ELSE 'value_dropped' END FROM {_ISSUES} ORDER BY _row, field LIMIT 20"
             ).fetchall()
-
-            say("Loading into the workspace")
-            with workspace.transaction():
-                ensure_source_table(conn, stype)
-                row = conn.execute("SELECT nextval('dataset_version_id')").fetchone()
-                assert row is not None
-                version = int(row[0])
-                conn.execute(
-                    "INSERT INTO dataset_versions VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', NULL, NULL)",
-                    [
-                        version,
-                        partner,
-                        stype.name,
-                        path.name,
-                        raw.format,
-                        content_hash,
-                        mapping_hash,
-                        rows_read,
-                        rows_accepted,
-                        rows_quarantined,
-                        dropped,
-                        datetime.now(UTC).replace(tzinfo=None),
-                        loaded_by,
-                    ],
+            held = None
+            if not accept_shrink:
+                held = shrink_hold(
+                    partner=partner,
+                    source_type=stype.name,
+                    current_version=current[0] if current else None,
+                    current_rows=current[5] if current else 0,
+                    rows_read=rows_read,
+                    rows_accepted=rows_accepted,
+                    hold_share=hold_share,
                 )
-                fault_point("ingest.version_registered")
-                _write(
-                    conn,
-                    version=version,
-                    previous=current[0] if current else None,
+            if held is not None:
+                version = held.current_version  # stays current; nothing is written
+            else:
+                say("Loading into the workspace")
+                version = _commit(
+                    workspace,
                     raw=raw,
                     stype=stype,
                     partner=partner,
-                    file_name=path.name,
+                    path=path,
+                    hashes=(content_hash, mapping_hash),
+                    counts=(rows_read, rows_accepted, rows_quarantined, dropped),
+                    loaded_by=loaded_by,
+                    previous=current[0] if current else None,
                 )
-                fault_point("ingest.before_commit")
-            fault_point("ingest.committed")
+                fault_point("ingest.committed")
     except duckdb.InterruptException:
         # Ctrl-C inside DuckDB: the transaction was rolled back; say so as an interrupt.
         raise KeyboardInterrupt from None
@@ -382,10 +412,11 @@ def ingest_file(
         rows_accepted=rows_accepted,
         rows_quarantined=rows_quarantined,
         values_dropped=dropped,
-        superseded_version=current[0] if current else None,
-        ignored_columns=ignored,
-        missing_columns=missing,
+        superseded_version=current[0] if current and held is None else None,
+        ignored_columns=columns.ignored,
+        missing_columns=columns.missing,
         details=raw.details,
-        warnings=raw.warnings,
+        warnings=raw.warnings + columns.warnings,
         quarantine_sample=tuple(QuarantineEntry(*s) for s in sample),
+        held=held,
     )

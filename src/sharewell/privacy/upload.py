@@ -21,6 +21,7 @@ from sharewell.agreements.linkage_mode import refuse_identifiers_in_clear
 from sharewell.errors import LinkageError, NotFound
 from sharewell.ingest.load import IngestReport, ingest_file
 from sharewell.ingest.mapping import Mapping
+from sharewell.ingest.shrink import DEFAULT_HOLD_SHARE
 from sharewell.privacy.encode import METADATA_KEY
 from sharewell.store import Workspace
 
@@ -58,9 +59,18 @@ def upload_mapping(path: Path) -> tuple[str, Mapping]:
 
 
 def load_upload(
-    workspace: Workspace, engine: Engine, path: Path, *, loaded_by: str
+    workspace: Workspace,
+    engine: Engine,
+    path: Path,
+    *,
+    loaded_by: str,
+    accept_shrink: bool = False,
+    hold_share: float = DEFAULT_HOLD_SHARE,
 ) -> IngestReport:
-    """Load an encoded file's records and pass-through columns; audited as any ingest is."""
+    """Load an encoded file's records and pass-through columns; audited as any ingest is.
+
+    The shrink rule holds a file far smaller than the current version, as for any ingest.
+    """
     partner, mapping = upload_mapping(path)
 
     def load() -> IngestReport:
@@ -73,9 +83,16 @@ def load_upload(
             file=str(path),
         )
         report = ingest_file(
-            workspace, partner=partner, path=path, mapping=mapping, loaded_by=loaded_by
+            workspace,
+            partner=partner,
+            path=path,
+            mapping=mapping,
+            loaded_by=loaded_by,
+            accept_shrink=accept_shrink,
+            hold_share=hold_share,
         )
-        _load_household_keys(workspace, path, partner, mapping.source_type)
+        if report.held is None:
+            _load_household_keys(workspace, path, partner, mapping.source_type)
         return report
 
     return audited_ingest(engine, load, actor=loaded_by, partner=partner, file=path)

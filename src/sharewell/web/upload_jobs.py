@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from sharewell.agreements.governed_ingest import ingest_partner_extract
 from sharewell.config import Settings
-from sharewell.errors import SharewellError
+from sharewell.errors import IngestError, SharewellError
 from sharewell.ingest.load import IngestReport
 from sharewell.ingest.mapping import Mapping
 from sharewell.web.workspace import open_workspace
@@ -78,9 +78,12 @@ def load_upload(
     mapping: Mapping | None,
     progress: Callable[[str], None] | None = None,
 ) -> IngestReport:
-    """Load an uploaded extract as ``organisation``'s data, audited, through ingest."""
+    """Load an uploaded extract as ``organisation``'s data, audited, through ingest.
+
+    A load the shrink rule holds is refused here with its reason (nothing was loaded).
+    """
     with open_workspace(settings, write=True) as workspace:
-        return ingest_partner_extract(
+        report = ingest_partner_extract(
             engine,
             workspace,
             partner=organisation,
@@ -89,7 +92,11 @@ def load_upload(
             mapping=mapping,
             loaded_by=username,
             progress=progress,
+            hold_share=settings.ingest_hold_share,
         )
+    if report.held is not None:
+        raise IngestError(f"{path.name}: {report.held.message}")
+    return report
 
 
 class UploadJobs:
