@@ -19,7 +19,7 @@ from sharewell.cli import ExitCode, app, main
 from sharewell.config import Settings
 from sharewell.demo import build_linked_hub
 from sharewell.partnership import hub_engine
-from sharewell.store import Workspace
+from tests.web.conftest import someone_in_crisis
 
 AS_OF = "2024-12-31"
 
@@ -104,15 +104,9 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 def _someone_in_crisis(settings: Settings) -> list[str]:
-    with Workspace(settings.workspace_path(), read_only=True) as ws:
-        row = ws.conn.execute(
-            "SELECT given_name, family_name, strftime(date_of_birth, '%d/%m/%Y'), postcode "
-            "FROM records_mh_trust_crisis_contact WHERE contact_date > DATE '2024-03-01' "
-            "AND given_name IS NOT NULL AND date_of_birth IS NOT NULL AND postcode IS NOT NULL "
-            "ORDER BY family_name LIMIT 1"
-        ).fetchone()
-    assert row is not None
-    given, family, dob, postcode = row
+    given, family, dob, postcode = someone_in_crisis(
+        settings, "strftime(date_of_birth, '%d/%m/%Y')"
+    )
     return ["--given-name", given, "--family-name", family, "--dob", dob, "--postcode", postcode]
 
 

@@ -26,6 +26,7 @@ from sharewell.demo import build_linked_hub
 from sharewell.partnership import hub_engine, list_users
 from sharewell.partnership.accounts import set_password
 from sharewell.partnership.credentials import hash_password
+from sharewell.store import Workspace
 from sharewell.store.hub import init_hub
 from sharewell.store.tables import users
 from sharewell.web import create_app
@@ -89,6 +90,22 @@ def build_linked_web_hub(root: Path, settings: Settings | None = None) -> Settin
     finally:
         engine.dispose()
     return settings
+
+
+def someone_in_crisis(
+    settings: Settings, dob: str = "CAST(date_of_birth AS VARCHAR)"
+) -> tuple[str, str, str, str]:
+    """Given name, family name, date of birth (as ``dob`` renders it) and postcode of a
+    person with a recent crisis contact: someone a police lookup finds a flag for."""
+    with Workspace(settings.workspace_path(), read_only=True) as ws:
+        row = ws.conn.execute(
+            f"SELECT given_name, family_name, {dob}, postcode "
+            "FROM records_mh_trust_crisis_contact WHERE contact_date > DATE '2024-03-01' "
+            "AND given_name IS NOT NULL AND date_of_birth IS NOT NULL AND postcode IS NOT NULL "
+            "ORDER BY family_name LIMIT 1"
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1], row[2], row[3]
 
 
 @dataclass

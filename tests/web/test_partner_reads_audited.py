@@ -16,8 +16,7 @@ from fastapi.testclient import TestClient
 
 from sharewell.audit import entries
 from sharewell.partnership import hub_engine
-from sharewell.store import Workspace
-from tests.web.conftest import LinkedWeb, form_csrf
+from tests.web.conftest import LinkedWeb, form_csrf, someone_in_crisis
 
 AS_OF = "2024-12-31"
 CREW = "westshire_fire.frontline"
@@ -27,15 +26,7 @@ MHT_ANALYST = "westshire_mht.analyst"
 
 
 def _someone_in_crisis(web: LinkedWeb) -> dict[str, str]:
-    with Workspace(web.settings.workspace_path(), read_only=True) as ws:
-        row = ws.conn.execute(
-            "SELECT given_name, family_name, CAST(date_of_birth AS VARCHAR), postcode "
-            "FROM records_mh_trust_crisis_contact WHERE contact_date > DATE '2024-03-01' "
-            "AND given_name IS NOT NULL AND date_of_birth IS NOT NULL AND postcode IS NOT NULL "
-            "ORDER BY family_name LIMIT 1"
-        ).fetchone()
-    assert row is not None
-    given, family, dob, postcode = row
+    given, family, dob, postcode = someone_in_crisis(web.settings)
     return {"given_name": given, "family_name": family, "date_of_birth": dob, "postcode": postcode}
 
 

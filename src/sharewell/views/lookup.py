@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 from sqlalchemy import Engine
@@ -17,7 +17,7 @@ from sharewell.audit import AuditEvent, entries, record
 from sharewell.errors import AccessDenied
 from sharewell.ingest.source_types import load_source_types
 from sharewell.ingest.value_normalisers import canonical_given_names, normalise_value
-from sharewell.partnership import get_user
+from sharewell.partnership import User, get_user
 from sharewell.views.candidates import (
     CandidateIndex,
     Candidates,
@@ -38,6 +38,7 @@ __all__ = [
     "normalise_query",
 ]
 
+NO_FLAG = "no flag is granted for this purpose"
 QUERY_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode", "nhs_number")
 _PERSON_COLUMNS = load_source_types()["person"].columns
 
@@ -151,44 +152,24 @@ def lookup(
     asks = _flag_asks(agreements, user.organisation, user.role, username, purpose)
     if not any(allowed for *_, allowed in asks):
         # No flag could be granted: nobody is identified, so no record is read at all.
-        entry = record(
-            engine,
-            AuditEvent(
-                actor=username,
-                action="access",
-                target="flag lookup",
-                outcome="deny",
-                organisation=user.organisation,
-                role=user.role,
-                purpose=purpose,
-                detail={
-                    "identified": False,
-                    "reason": "no flag is granted for this purpose",
-                    "fields": sorted(details),
-                },
-            ),
+        seq = _lookup_entry(
+            engine, user, purpose, "deny", identified=False, reason=NO_FLAG, fields=sorted(details)
         )
-        return LookupResult(
-            Identification(None, "no flag is granted for this purpose"), (), problems, (entry.seq,)
-        )
+        return LookupResult(Identification(None, NO_FLAG), (), problems, (seq,))
     index = index or candidate_index(conn)
     candidates = index.candidates(query) if query.has_enough_detail() else []
     ident = identify(query, candidates)
     if not ident.identified:
-        entry = record(
+        seq = _lookup_entry(
             engine,
-            AuditEvent(
-                actor=username,
-                action="access",
-                target="flag lookup",
-                outcome="ok",
-                organisation=user.organisation,
-                role=user.role,
-                purpose=purpose,
-                detail={"identified": False, "reason": ident.reason, "fields": sorted(details)},
-            ),
+            user,
+            purpose,
+            "ok",
+            identified=False,
+            reason=ident.reason,
+            fields=sorted(details),
         )
-        return LookupResult(ident, (), problems, (entry.seq,))
+        return LookupResult(ident, (), problems, (seq,))
 
     flags: list[Flag] = []
     seqs: list[int] = []
@@ -220,22 +201,34 @@ def lookup(
     if not seqs:
         # Identified, but the user may not see any flag: the attempt is still on record.
         seqs.append(
-            record(
-                engine,
-                AuditEvent(
-                    actor=username,
-                    action="access",
-                    target="flag lookup",
-                    outcome="deny",
-                    organisation=user.organisation,
-                    role=user.role,
-                    purpose=purpose,
-                    persons=(person_id,),
-                    detail={"identified": True, "reason": "no flag is granted for this purpose"},
-                ),
-            ).seq
+            _lookup_entry(
+                engine, user, purpose, "deny", (person_id,), identified=True, reason=NO_FLAG
+            )
         )
     return LookupResult(ident, tuple(flags), problems, tuple(seqs))
+
+
+def _lookup_entry(
+    engine: Engine,
+    user: User,
+    purpose: str,
+    outcome: Literal["ok", "deny"],
+    persons: tuple[str, ...] = (),
+    **detail: Any,
+) -> int:
+    """The audit entry of a lookup that read no flag: who asked, why, and what came of it."""
+    event = AuditEvent(
+        actor=user.username,
+        action="access",
+        target="flag lookup",
+        outcome=outcome,
+        organisation=user.organisation,
+        role=user.role,
+        purpose=purpose,
+        persons=persons,
+        detail=detail,
+    )
+    return record(engine, event).seq
 
 
 def flag_access_report(engine: Engine, owner: str) -> list[dict[str, Any]]:
