@@ -26,6 +26,9 @@ import httpx
 
 FIRE_CREW = "westshire_fire.frontline"
 CRISIS_TEAM = "westshire_mht.frontline"
+# Lookups are the police's (the agreement grants it the crisis flag): a crisis team member
+# holds no flag grant, so its lookups are refused before any search.
+OFFICER = "westshire_police.frontline"
 AS_OF = "2025-12-31"
 # Out of every ten requests: six lookups (half of them finding someone), two Safe and Well
 # lists, two crisis cohorts.
@@ -80,8 +83,8 @@ def request_for(
     if kind == "crisis_cohort":
         return CRISIS_TEAM, {"method": "GET", "url": f"/crisis-cohort?as_of={AS_OF}"}
     details = found if kind == "lookup_found" else UNKNOWN
-    data = {"csrf_token": csrf[CRISIS_TEAM], "purpose": "mh_crisis_care", "as_of": AS_OF}
-    return CRISIS_TEAM, {"method": "POST", "url": "/lookup", "data": {**data, **details}}
+    data = {"csrf_token": csrf[OFFICER], "purpose": "mh_crisis_care", "as_of": AS_OF}
+    return OFFICER, {"method": "POST", "url": "/lookup", "data": {**data, **details}}
 
 
 async def run(
@@ -99,7 +102,7 @@ async def run(
         user: httpx.AsyncClient(
             base_url=base, timeout=timeout, limits=limits, follow_redirects=False
         )
-        for user in (FIRE_CREW, CRISIS_TEAM)
+        for user in (FIRE_CREW, CRISIS_TEAM, OFFICER)
     }
     csrf = {user: await sign_in(client, user, password) for user, client in clients.items()}
     results: list[tuple[str, str, float]] = []

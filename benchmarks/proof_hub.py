@@ -19,6 +19,7 @@ PASSWORD = "proof run password 2026"
 # cohort, and both look people up.
 FIRE_CREW = "westshire_fire.frontline"
 CRISIS_TEAM = "westshire_mht.frontline"
+OFFICER = "westshire_police.frontline"
 
 
 def build_hub(root: Path, *, people: int = 2_000, database_url: str | None = None) -> Settings:
@@ -31,7 +32,7 @@ def build_hub(root: Path, *, people: int = 2_000, database_url: str | None = Non
     settings, _summary = build_linked_hub(root, people=people, seed=42, settings=base)
     engine = hub_engine(settings)
     try:
-        for user in (FIRE_CREW, CRISIS_TEAM):
+        for user in (FIRE_CREW, CRISIS_TEAM, OFFICER):
             set_password(engine, user, PASSWORD, actor="proof")
     finally:
         engine.dispose()

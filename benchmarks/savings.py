@@ -11,7 +11,7 @@ Row = dict[str, Any]  # as in benchmarks.registry (not imported: the registry im
 def bench_monte_carlo(quick: bool = False) -> list[Row]:
     """10,000 Monte Carlo draws of the hub's NPV vs a pure-Python loop over the engine."""
     from sharewell.savings.initiative import TEMPLATES_DIR, load_initiative
-    from sharewell.savings.sensitivity import monte_carlo, monte_carlo_naive
+    from sharewell.savings.montecarlo import monte_carlo, monte_carlo_naive
     from sharewell.savings.unit_costs import load_library
 
     library = load_library()

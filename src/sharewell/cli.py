@@ -1420,6 +1420,32 @@ LocalCostsOption = Annotated[
     list[Path] | None,
     typer.Option("--local-costs", help="CSV of local unit costs that override national ones."),
 ]
+PartnershipHubOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--hub", help="Take the partners' names from this hub (default: the demo partnership)."
+    ),
+]
+
+
+def _savings_partnership(hub: Path | None) -> Any:
+    """The hub's organisations as the initiative's partners, or None for the demo partnership."""
+    if hub is None:
+        return None
+    from sharewell.partnership import hub_engine, list_organisations
+
+    return list_organisations(hub_engine(settings_for(hub))) or None
+
+
+def _print_savings_table(t: Any, bold: tuple[str, ...] = ()) -> None:
+    table = Table(title=t.caption, title_justify="left")
+    for head, numeric in zip(t.head, t.numeric, strict=True):
+        table.add_column(head, justify="right" if numeric else "left")
+    for row in t.rows:
+        table.add_row(*row, style="bold" if row[0] in bold else None)
+    console.print(table)
+    if t.note:
+        console.print(t.note, style="dim", highlight=False)
 
 
 @savings_app.command("ask")
@@ -1427,16 +1453,22 @@ def savings_ask(
     initiative: Annotated[str, typer.Argument(help="Initiative YAML file, or a template name.")],
     org: Annotated[str, typer.Option("--org", help="Partner slug, e.g. westshire_cc.")],
     local_costs: LocalCostsOption = None,
+    hub: PartnershipHubOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Answer, for one organisation, what an initiative costs it and saves it."""
-    from sharewell.savings.answer import answer_for, appraise_file
-    from sharewell.savings.report import AGENCY_HEAD, agency_rows
+    """Answer, for one organisation, what an initiative costs it in cash and frees in capacity."""
+    from sharewell.savings.answer import answer_for, appraise_file, money
+    from sharewell.savings.scenarios import scenario_results
+    from sharewell.savings.tables import agency_table
 
-    _, library, appraisal = appraise_file(initiative, local_costs or [])
+    ini, library, appraisal = appraise_file(
+        initiative, local_costs or [], _savings_partnership(hub)
+    )
     answer = answer_for(appraisal, org, library)
+    scenarios = scenario_results(ini, library)
     if as_json:
         r = answer.result
+        be = answer.break_even
         emit_json(
             {
                 "initiative": answer.initiative,
@@ -1448,16 +1480,37 @@ def savings_ask(
                 "benefits": r.benefits_pv,
                 "cashable": r.cashable_pv,
                 "non_cashable": r.non_cashable_pv,
+                "cash_npv": r.cash_npv,
+                "capacity_value": r.capacity_pv,
                 "npv": r.npv,
                 "roi": r.roi,
+                "benefit_cost_ratio": r.benefit_cost_ratio,
+                "cash_payback_year": r.cash_payback_year,
                 "payback_year": r.payback_year,
                 "largest_beneficiary": answer.largest_beneficiary,
                 "uncertainty": answer.uncertainty,
                 "npv_p5": answer.npv_p5,
                 "npv_p95": answer.npv_p95,
+                "cash_npv_p5": answer.cash_npv_p5,
+                "cash_npv_p95": answer.cash_npv_p95,
                 "probability_ahead": answer.probability_ahead,
+                "probability_cash_ahead": answer.probability_cash_ahead,
+                "break_even": None
+                if be is None
+                else {"input": be.input.name, "value": be.value, "rising": be.rising},
                 "switching_values": answer.switching,
                 "cost_share": answer.share,
+                "pays_under_proposal": answer.pays_under_proposal,
+                "measured_from_linked_data": answer.measured,
+                "scenarios": [
+                    {
+                        "scenario": s.key,
+                        "description": s.description,
+                        "cash_npv": s.appraisal.agency(org).cash_npv,
+                        "npv": s.appraisal.agency(org).npv,
+                    }
+                    for s in scenarios
+                ],
                 "local_unit_costs": answer.local_unit_costs,
                 "lines": [ln for ln in appraisal.lines if ln.partner == org],
             }
@@ -1465,13 +1518,19 @@ def savings_ask(
         return
     console.print(answer.text, highlight=False)
     console.print(answer.uncertainty, highlight=False, style="dim")
-    table = Table(title=f"{appraisal.initiative.name}: present values", title_justify="left")
-    for i, head in enumerate(AGENCY_HEAD):
-        table.add_column(head, justify="left" if i == 0 else "right")
-    for row in agency_rows(appraisal):
-        style = "bold" if row[0] in (answer.organisation_name, "All public bodies") else None
-        table.add_row(*row, style=style)
-    console.print(table)
+    table = agency_table(appraisal, short=True)
+    mine = next(
+        row[0] for row, a in zip(table.rows, appraisal.agencies, strict=False) if a.partner == org
+    )
+    _print_savings_table(table, (mine, "All public bodies"))
+    if len(scenarios) > 1:
+        rows = Table(title=f"Scenarios for {answer.organisation_name}", title_justify="left")
+        for head in ("Scenario", "Cash NPV", "NPV with capacity"):
+            rows.add_column(head, justify="left" if head == "Scenario" else "right")
+        for sc in scenarios:
+            a = sc.appraisal.agency(org)
+            rows.add_row(sc.description, money(a.cash_npv), money(a.npv))
+        console.print(rows)
     if answer.local_unit_costs:
         console.print(f"Local unit costs used: {', '.join(answer.local_unit_costs)}")
 
@@ -1479,23 +1538,31 @@ def savings_ask(
 @savings_app.command("report")
 def savings_report(
     initiatives: Annotated[list[str], typer.Argument(help="Initiative files or template names.")],
-    out: Annotated[Path, typer.Option("--out", help="Directory for the HTML and PDF report.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the report and workbook.")],
     local_costs: LocalCostsOption = None,
+    hub: PartnershipHubOption = None,
     draws: Annotated[int, typer.Option(min=100, help="Monte Carlo draws.")] = 5000,
     as_json: JsonOption = False,
 ) -> None:
-    """Write an HTML and PDF report with charts for one or more initiatives."""
+    """Write the report (HTML and PDF, page 1 the answer) and an Excel workbook of every line."""
     from sharewell.savings.initiative import find_initiative, load_initiative
     from sharewell.savings.report import write_report
     from sharewell.savings.unit_costs import load_library
 
     library = load_library(local_costs or [])
-    pairs = [(load_initiative(find_initiative(i), library), library) for i in initiatives]
-    files = write_report(pairs, out, draws=draws)
+    orgs = _savings_partnership(hub)
+    pairs = [(load_initiative(find_initiative(i), library, orgs), library) for i in initiatives]
+    with err_console.status("Appraising, simulating and drawing the report…"):
+        files = write_report(pairs, out, draws=draws)
     if as_json:
         emit_json(files)
         return
-    console.print(key_value_table("Savings report", {"html": files.html, "pdf": files.pdf}))
+    console.print(
+        key_value_table(
+            "Savings report",
+            {"html": files.html, "pdf": files.pdf, "workbook": files.workbook},
+        )
+    )
 
 
 @savings_app.command("unit-costs")

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from benchmarks.faults import Hub
-from benchmarks.proof_hub import CRISIS_TEAM, PASSWORD
+from benchmarks.proof_hub import OFFICER, PASSWORD
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -82,6 +83,69 @@ def test_any_csv_extract_is_loaded_or_refused_with_a_reason(
         assert str(exc).strip()
         return
     assert report.rows_accepted + report.rows_quarantined == report.rows_read
+
+
+# Lines without bound: lengths around the csv module's field limit (128 KB), the header
+# sample (256 KB) and beyond, of one repeated character or a short repeated pattern.
+line_length = st.one_of(
+    st.integers(0, 3_000_000),
+    st.sampled_from([131_071, 131_072, 131_073, 262_143, 262_144, 262_145, 1_048_576]),
+)
+line_piece = st.one_of(
+    st.sampled_from(["A", '"', ",", ";", "\t", "|", "\r", " ", "é", "🔥", '""', 'a,"b']),
+    st.text(min_size=1, max_size=5),
+)
+
+
+@given(
+    lines=st.lists(
+        st.tuples(line_piece, line_length, st.sampled_from(["\n", "\r\n", "\r", ""])),
+        min_size=1,
+        max_size=3,
+    ),
+    header=st.sampled_from(["", "record_id,given_name,family_name\n", "record_id;postcode\n"]),
+    encoding=st.sampled_from(["utf-8", "cp1252"]),
+)
+@settings(max_examples=25 if FUZZ_PROFILE == "proof" else 300)
+def test_unbounded_lines_are_loaded_or_refused_naming_the_file_never_crash(
+    workspace: Workspace,
+    tmp_path_factory: pytest.TempPathFactory,
+    lines: list[tuple[str, int, str]],
+    header: str,
+    encoding: str,
+) -> None:
+    path = tmp_path_factory.mktemp("long") / "extract.csv"
+    with path.open("wb") as fh:
+        fh.write(header.encode(encoding, errors="replace"))
+        for piece, length, end in lines:
+            unit = piece.encode(encoding, errors="replace")
+            fh.write(unit * max(1, length // len(unit)) + end.encode())
+    try:
+        report = ingest_file(
+            workspace, partner="westshire_cc", path=path, source_type="person", loaded_by="fuzz"
+        )
+    except IngestError as exc:
+        assert "extract.csv" in str(exc)  # says which file (and row or column where it can)
+        return
+    assert report.rows_accepted + report.rows_quarantined == report.rows_read
+
+
+def test_fifty_megabytes_of_one_character_exit_3_naming_the_header_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sharewell.cli import ExitCode, main
+
+    hub = tmp_path / "hub"
+    assert main(["init", str(hub)]) == ExitCode.OK
+    path = tmp_path / "extract.csv"
+    path.write_bytes(b"A" * 50_000_000)  # the adversarial file: no newline at all
+    capsys.readouterr()
+    code = main(["ingest", str(path), "--partner", "westshire_cc", "--source", "person",
+                 "--hub", str(hub)])  # fmt: skip
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == ExitCode.BAD_INPUT, err
+    assert "extract.csv: row 1 (the header) is longer than 256 KB" in err
+    assert "Traceback" not in err and "bug in sharewell" not in err
 
 
 @given(
@@ -215,7 +279,8 @@ def web(linked_hub: Hub) -> dict[str, Any]:
     set_password(engine, "westshire_mht.ig_lead", PASSWORD, actor="fuzz")
     engine.dispose()
     app = create_app(linked_hub.settings)
-    crew = _signed_in(app, CRISIS_TEAM)
+    # The officer may look people up, so a fuzzed form reaches the search, not a refusal.
+    crew = _signed_in(app, OFFICER)
     ig = _signed_in(app, "westshire_mht.ig_lead")
     return {
         "crew": crew,

@@ -23,7 +23,14 @@ import duckdb
 import httpx
 import pytest
 from benchmarks.faults import Hub
-from benchmarks.proof_hub import CRISIS_TEAM, PASSWORD, free_port, start_server, stop_server
+from benchmarks.proof_hub import (
+    CRISIS_TEAM,
+    OFFICER,
+    PASSWORD,
+    free_port,
+    start_server,
+    stop_server,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -68,7 +75,7 @@ def test_sql_typed_into_every_lookup_field_finds_nobody_and_changes_nothing(
             result = lookup(
                 engine,
                 ws.conn,
-                username=CRISIS_TEAM,
+                username=OFFICER,  # allowed to look up, so the search itself runs
                 purpose="mh_crisis_care",
                 details=details,
                 as_of=date(2025, 12, 31),
@@ -114,7 +121,7 @@ def test_sql_in_the_person_search_matches_nobody(linked_hub: Hub) -> None:
 
 
 def test_script_typed_into_the_lookup_form_comes_back_as_text(linked_hub: Hub) -> None:
-    client = _signed_in(create_app(linked_hub.settings), CRISIS_TEAM)
+    client = _signed_in(create_app(linked_hub.settings), OFFICER)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/lookup").text)
     assert token
     page = client.post(
@@ -230,7 +237,8 @@ def test_secrets_never_reach_the_logs_and_are_stored_only_hashed(
                 data={"csrf_token": lookup_csrf[1], "purpose": "mh_crisis_care",
                       "given_name": LOOKED_UP, "family_name": "Quixote"},
             )  # fmt: skip
-            assert looked.status_code == 200
+            # the crisis team holds no flag grant: refused (and audited) before any search
+            assert looked.status_code == 403
         api = httpx.get(f"{base}/api/v1/agreements", headers={"Authorization": f"Bearer {token}"})
         assert api.status_code == 200
     finally:

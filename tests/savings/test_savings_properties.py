@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from savings_helpers import initiative_data
 
+from sharewell.errors import SavingsError
 from sharewell.savings.engine import appraise
 from sharewell.savings.initiative import Initiative, parse_initiative
 from sharewell.savings.sharing import proportional_shares, proportional_split, shapley_shares
@@ -94,11 +95,18 @@ def test_proportional_shares_sum_to_cost_and_leave_every_partner_ahead(
     library: UnitCostLibrary, data: st.DataObject
 ) -> None:
     ap = appraise(data.draw(initiatives(library)), library)
-    share = proportional_shares(ap)
-    assert sum(r.proposed for r in share.rows) == pytest.approx(ap.total.costs_pv, abs=1e-4)
-    partners_total = sum(r.benefit for r in share.rows) - share.cost
-    if partners_total > 0:
-        assert all(r.net_proposed >= -1e-6 for r in share.rows)
+    for basis in ("cash", "total"):
+        share = proportional_shares(ap, basis)
+        surplus = sum(r.benefit for r in share.rows) - share.cost
+        if surplus > 0 and share.cost > 0:
+            proposed = [r.proposed for r in share.rows]
+            assert sum(p or 0 for p in proposed) == pytest.approx(ap.total.costs_pv, abs=1e-4)
+            assert all((r.net_proposed or 0) >= -1e-6 for r in share.rows)
+        else:
+            # No split can leave everyone ahead: none is proposed, and the note says so.
+            assert not share.proposed and all(r.proposed is None for r in share.rows)
+            if share.cost > 0:
+                assert "No split of the cost leaves every partner ahead" in share.note
 
 
 @settings(max_examples=200, deadline=None)
@@ -107,6 +115,10 @@ def test_proportional_shares_sum_to_cost_and_leave_every_partner_ahead(
     cost=st.floats(0, 1e7),
 )
 def test_proportional_split_for_any_benefits(benefits: dict[str, float], cost: float) -> None:
+    if not any(b > 0 for b in benefits.values()):
+        with pytest.raises(SavingsError, match="no partner gains"):
+            proportional_split(benefits, cost)
+        return
     split = proportional_split(benefits, cost)
     assert sum(split.values()) == pytest.approx(cost, abs=1e-3)
     if sum(benefits.values()) > cost:
@@ -124,9 +136,14 @@ def test_shapley_shares_sum_to_funded_cost_and_no_partner_loses(
     for i in range(data.draw(st.integers(1, 3))):
         ini = data.draw(initiatives(library))
         appraisals.append(appraise(ini.model_copy(update={"slug": f"i{i}"}), library))
-    share = shapley_shares(appraisals)
-    assert sum(r.proposed for r in share.rows) == pytest.approx(share.cost, rel=1e-9, abs=1e-4)
-    assert all(r.net_proposed >= -1e-6 for r in share.rows)
+    for basis in ("cash", "total"):
+        share = shapley_shares(appraisals, basis)
+        if not share.funded:
+            assert all(r.proposed is None for r in share.rows)
+            continue
+        total = sum(r.proposed or 0 for r in share.rows)
+        assert total == pytest.approx(share.cost, rel=1e-9, abs=1e-4)
+        assert all((r.net_proposed or 0) >= -1e-6 for r in share.rows)
 
 
 def test_shapley_split_of_a_two_partner_game_by_hand(
@@ -139,7 +156,7 @@ def test_shapley_split_of_a_two_partner_game_by_hand(
         {"name": "s", "events_avoided": 10, "confidence_grade": 1, "unit_costs": {"T.SPLIT": 1}},
     ]
     ap = appraise(build(costs=costs, outcomes=outcomes, horizon_years=1), library)
-    share = shapley_shares([ap])
+    share = shapley_shares([ap], "total")  # cash and capacity together, as worked by hand
     # v(S) = max(0, sum of gains in S - 1200): v(P)=0, v(C)=0, v(T)=0, v(PC)=400, v(PT)=200,
     # v(CT)=0, v(PCT)=800. Shapley (weights 1/3 singletons, 1/6 pairs, 1/3 grand):
     # P: (0 + 400/6 + 200/6 + (800-0)/3) = 100 + 266.67 = 366.67
@@ -149,3 +166,16 @@ def test_shapley_split_of_a_two_partner_game_by_hand(
     assert net["westshire_police"] == pytest.approx(366.667, abs=1e-2)
     assert net["westshire_cc"] == pytest.approx(266.667, abs=1e-2)
     assert net["westshire_mht"] == pytest.approx(166.667, abs=1e-2)
+
+
+def test_a_cash_split_counts_only_cash(
+    build: Callable[..., Initiative], library: UnitCostLibrary
+) -> None:
+    # Police gains 1000 a year, half of it cash (T.POLICE is 50% cashable); cost 800, 1 year.
+    costs = [{"item": "x", "setup": 800, "paid_by": "westshire_cc"}]
+    ap = appraise(build(costs=costs, horizon_years=1), library)
+    cash = proportional_shares(ap, "cash")
+    assert not cash.proposed  # 500 of cash back cannot cover 800 of cost
+    assert "get back £500 for a cost of £800" in cash.note
+    total = proportional_shares(ap, "total")
+    assert total.row("westshire_police").proposed == pytest.approx(800)  # type: ignore[union-attr]

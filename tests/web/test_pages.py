@@ -147,8 +147,11 @@ def test_analyst_runs_a_savings_scenario_with_table_and_charts(web_hub: WebHub) 
     assert 'id="spec-by-organisation"' in page and 'id="spec-over-time"' in page
     assert page.count("data-chart-table") == 2
     assert "All public bodies" in page
+    # The answer box of the report's page 1: cash NPV apart from capacity, for this partner.
+    assert 'data-organisation="westshire_police"' in page and "Cash NPV" in page
+    assert "Capacity value" in page and "Would pay" in page
     mine = client.get("/savings?initiative=safe_and_well").text  # defaults to their own org
-    assert "Westshire Fire and Rescue Service spends" in mine
+    assert "Westshire Fire and Rescue Service pays £" in mine
     bad = client.get("/savings?initiative=../../etc/passwd")
     assert bad.status_code == 422 and "Select one of the initiatives listed" in bad.text
 
@@ -161,6 +164,8 @@ def test_api_answers_with_a_token_and_errors_have_one_shape(web_hub: WebHub) -> 
     answer = client.get("/api/v1/savings/safe_haven/westshire_police").json()
     assert answer["answer"].startswith("Over 5 years Westshire Police")
     assert answer["benefits"] > 0
+    # Police officer time released is capacity, not cash: the answer keeps them apart.
+    assert answer["cashable"] == 0 and answer["capacity_value"] == answer["benefits"]
     missing = client.get("/api/v1/savings/safe_haven/nobody")
     assert missing.status_code == 404 and missing.json()["error"]["kind"] == "NotFound"
     assert client.get("/api/v1/audit/verify").json()["ok"] is True

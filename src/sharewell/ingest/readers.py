@@ -37,6 +37,8 @@ DELIMITERS = (",", ";", "\t", "|")
 EXCEL_FULL_CHECK_BYTES = 20 * 1024 * 1024
 # One field may be long (free-text narratives), but not without bound.
 MAX_LINE_BYTES = 64 * 1024 * 1024
+# The header is read from the file's first characters; a header longer is not a header.
+HEADER_SAMPLE_CHARS = 256 * 1024
 _CHUNK = 1024 * 1024
 
 
@@ -183,16 +185,31 @@ def _transcode(path: Path, encoding: str, mixed: bool, out: Path) -> None:
 def _header(text_path: Path) -> tuple[str, list[str]]:
     """The delimiter (the commonest candidate in the first line) and the header's fields."""
     with text_path.open(encoding="utf-8-sig", newline="") as fh:
-        sample = fh.read(256 * 1024)
+        sample = fh.read(HEADER_SAMPLE_CHARS)
     first_line = sample.split("\n", 1)[0]
     if not sample.strip():
         raise IngestError("the file has no content (only blank lines)")
+    if len(sample) == HEADER_SAMPLE_CHARS and not any(end in sample for end in "\r\n"):
+        raise IngestError(
+            f"row 1 (the header) is longer than {HEADER_SAMPLE_CHARS // 1024} KB with no line "
+            "break: this is not a CSV extract with a header row (is it the right file?)"
+        )
     delimiter = max(DELIMITERS, key=first_line.count)
     if first_line.count(delimiter) == 0:
         delimiter = ","
-    # newline="": a lone carriage return (old Mac line endings, or a stray one) ends a line
-    # here as it does for the csv module, instead of failing as a "new-line in a field".
-    header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
+    try:
+        # newline="": a lone carriage return (old Mac line endings, or a stray one) ends a
+        # line here as it does for the csv module, instead of failing as a "new-line in a
+        # field".
+        header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
+    except csv.Error as exc:
+        why = str(exc)
+        if "field larger than field limit" in why:
+            why = (
+                f"a column name is longer than {csv.field_size_limit() // 1024} KB "
+                "(an unclosed quote?)"
+            )
+        raise IngestError(f"row 1 (the header) cannot be read: {why}") from None
     return delimiter, [h.strip() for h in header]
 
 

@@ -1,8 +1,9 @@
 """Savings: will information sharing save MY organisation money? Per-agency cost-benefit analysis.
 
-Pure core: ``unit_costs`` (library, deflators), ``initiative`` (YAML models), ``engine``
-(appraisal), ``sensitivity``, ``sharing`` (cost shares), ``evidence`` (difference-in-differences
-on linked events). Edges: ``answer`` (plain English), ``report`` (HTML and PDF), the CLI.
+Pure core: ``unit_costs`` (library, deflators), ``initiative`` and ``outcome`` (YAML models),
+``engine`` (appraisal), ``sensitivity`` (tornado, break-even), ``montecarlo``, ``scenarios``,
+``sharing`` (cost shares), ``evidence`` (matched difference-in-differences on linked events).
+Edges: ``answer`` (plain English), ``report`` (HTML and PDF), ``workbook`` (Excel), the CLI.
 """
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sharewell.savings.answer import Answer, answer_for, appraise_file, money, plain_english
+from sharewell.savings.answer import (
+    Answer,
+    answer_for,
+    answers_for,
+    appraise_file,
+    money,
+    plain_english,
+)
 from sharewell.savings.engine import AgencyResult, Appraisal, Line, appraise, discount_factors
 from sharewell.savings.evidence import DidEstimate, DidResult, apply_evidence, measure_did
 from sharewell.savings.initiative import (
@@ -20,7 +28,8 @@ from sharewell.savings.initiative import (
     load_initiative,
     parse_initiative,
 )
-from sharewell.savings.sensitivity import monte_carlo, switching_value, tornado
+from sharewell.savings.montecarlo import monte_carlo, monte_carlo_by_partner
+from sharewell.savings.sensitivity import break_even, switching_value, tornado
 from sharewell.savings.sharing import CostShare, proportional_shares, shapley_shares
 from sharewell.savings.unit_costs import UnitCost, UnitCostLibrary, load_library
 
@@ -41,15 +50,18 @@ __all__ = [
     "UnitCost",
     "UnitCostLibrary",
     "answer_for",
+    "answers_for",
     "apply_evidence",
     "appraise",
     "appraise_file",
+    "break_even",
     "discount_factors",
     "find_initiative",
     "load_initiative",
     "load_library",
     "measure_did",
     "monte_carlo",
+    "monte_carlo_by_partner",
     "parse_initiative",
     "plain_english",
     "proportional_shares",
@@ -83,7 +95,14 @@ def run_savings_demo(
     from sharewell.savings.report import write_report
 
     library = load_library()
-    pairs = [(load_initiative(TEMPLATES_DIR / f"{t}.yaml", library), library) for t in TEMPLATES]
+    orgs = None
+    if engine is not None:  # the hub's organisations are the partners, by their own names
+        from sharewell.partnership import list_organisations
+
+        orgs = list_organisations(engine) or None
+    pairs = [
+        (load_initiative(TEMPLATES_DIR / f"{t}.yaml", library, orgs), library) for t in TEMPLATES
+    ]
     figures: dict[str, Any] = {}
     if workspace is not None and (engine is None or username is None):
         figures["safe haven evidence"] = "not measured: no hub user to read the linked data as"
@@ -99,11 +118,21 @@ def run_savings_demo(
                 f"{evidence.result.cohort_size} referrals matched, {len(seqs)} audit entries): "
                 f"{', '.join(evidence.applied)}"
             )
-    files = write_report(pairs, out_dir, draws=draws)
-    figures.update({"report": str(files.html), "pdf": str(files.pdf)})
+    files = write_report(pairs, out_dir, draws=draws, require_pdf=False)
+    figures.update(
+        {
+            "report": str(files.html),
+            "pdf": str(files.pdf) if files.pdf else f"not written: {files.pdf_note}",
+            "workbook": str(files.workbook),
+        }
+    )
     for ini, lib in pairs:
         ap = appraise(ini, lib)
-        figures[f"{ini.slug} NPV (all public bodies)"] = money(ap.total.npv)
+        figures[f"{ini.slug}: cash NPV / NPV with capacity (all public bodies)"] = (
+            f"{money(ap.total.cash_npv)} / {money(ap.total.npv)}"
+        )
     hub = appraise(pairs[3][0], library)  # the hub, as the council sees it
-    figures["hub: council answer"] = plain_english(hub, "westshire_cc").split(". ")[0] + "."
+    council = hub.initiative.partner_for("local_authority")
+    if council is not None:
+        figures["hub: council answer"] = plain_english(hub, council).split(". ")[0] + "."
     return figures

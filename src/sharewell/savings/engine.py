@@ -1,11 +1,16 @@
 """The cost-benefit engine: pure functions from an initiative and unit costs to an appraisal.
 
 Method (HM Treasury 2014, cost benefit analysis guidance for local partnerships): for each
-year, events avoided x unit cost (in the initiative's price year) x (1 - deadweight) x (1 -
-optimism bias for the evidence grade) x (1 - drop-off)^(year - 1), attributed to the
-organisation that bears each part of the unit cost, then discounted with the Green Book
-schedule. Year 1 is the Green Book's year 0 (not discounted). Every figure is kept as a
-``Line`` so the report can show where each number came from.
+year, events avoided x unit cost (in the initiative's price year) x (1 - deadweight) x
+attribution x (1 - optimism bias for the evidence grade) x (1 - drop-off)^(year - 1),
+attributed to the organisation that bears each part of the unit cost, then discounted with the
+Green Book schedule. Year 1 is the Green Book's year 0 (not discounted). Every figure is kept
+as a ``Line`` so the report can show where each number came from.
+
+Cash and capacity are kept apart throughout: a benefit's cashable share can leave a budget, the
+rest is capacity (officer hours, bed days) that is worth something only if it is redeployed.
+An organisation's **cash NPV** is its cashable benefits less its costs; its **capacity value**
+is the rest of its benefits.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sharewell.errors import SavingsError
 from sharewell.savings.initiative import Initiative, Outcome
+from sharewell.savings.outcome import per_year
 from sharewell.savings.unit_costs import UnitCost, UnitCostLibrary
 
 __all__ = [
@@ -23,6 +30,7 @@ __all__ = [
     "appraise",
     "discount_factors",
     "green_book_rate",
+    "outcome_adjustments",
     "outcome_events",
     "payback_year",
 ]
@@ -46,22 +54,22 @@ def discount_factors(horizon: int, rate: float | None = None) -> list[float]:
     return factors
 
 
-def _per_year(value: float | list[float], horizon: int, single_year: bool) -> list[float]:
-    """A number or list as one amount per year (a single-year number goes in year 1)."""
-    if isinstance(value, list):
-        return [float(v) for v in value] + [0.0] * (horizon - len(value))
-    if single_year:
-        return [float(value)] + [0.0] * (horizon - 1)
-    return [float(value)] * horizon
-
-
 def outcome_events(initiative: Initiative, outcome: Outcome) -> list[float]:
     """Events avoided in each year, with the outcome's parameters applied (before adjustments)."""
-    events = _per_year(outcome.central_events(), initiative.horizon_years, single_year=False)
+    events = per_year(outcome.central_events(), initiative.horizon_years, single_year=False)
     scale = 1.0
     for name in outcome.times:
         scale *= initiative.parameters[name].value
     return [e * scale for e in events]
+
+
+def outcome_adjustments(initiative: Initiative, outcome: Outcome) -> tuple[float, float]:
+    """Deadweight and attribution of an outcome; none on an effect measured against controls."""
+    if outcome.measured:
+        return 0.0, 1.0
+    dw = initiative.deadweight if outcome.deadweight is None else outcome.deadweight
+    att = initiative.attribution if outcome.attribution is None else outcome.attribution
+    return dw, att
 
 
 def payback_year(costs: Sequence[float], benefits: Sequence[float]) -> int | None:
@@ -92,9 +100,11 @@ class Line:
     events: float
     unit_amount: float
     deadweight: float
+    attribution: float
     optimism_bias: float
     drop_off_factor: float
     cashable_share: float
+    """Share of the amount that can leave a budget (costs: 1; capacity released: 0)."""
     amount: float
     """Real terms, undiscounted, in the initiative's price year."""
     discount_factor: float
@@ -127,9 +137,29 @@ class AgencyResult:
         return self.benefits_pv - self.cashable_pv
 
     @property
+    def capacity_pv(self) -> float:
+        """Capacity value: the non-cashable benefits (staff time, beds), not cash."""
+        return self.non_cashable_pv
+
+    @property
     def npv(self) -> float:
-        """Net present value: fiscal benefits less costs."""
+        """Net present value counting capacity: fiscal benefits (cash and capacity) less costs."""
         return self.benefits_pv - self.costs_pv
+
+    @property
+    def cash_npv(self) -> float:
+        """Cash net present value: cashable benefits less costs (all costs are cash)."""
+        return self.cashable_pv - self.costs_pv
+
+    @property
+    def cash_benefit_cost_ratio(self) -> float | None:
+        """Cash back per pound of cost; None when there are no costs."""
+        return self.cashable_pv / self.costs_pv if self.costs_pv > 0 else None
+
+    @property
+    def cash_payback_year(self) -> int | None:
+        """First year in which discounted cash back to date covers discounted costs to date."""
+        return payback_year(self.costs_by_year, self.cashable_by_year)
 
     @property
     def roi(self) -> float | None:
@@ -190,9 +220,10 @@ def _cost_lines(initiative: Initiative, factors: Sequence[float]) -> list[Line]:
     uplift = 1.0 + initiative.cost_optimism_bias
     h = initiative.horizon_years
     for cost in initiative.costs:
-        setup = _per_year(cost.setup, h, single_year=True)
-        running = _per_year(cost.running, h, single_year=False)
-        for slug, share in cost.shares().items():
+        setup = per_year(cost.setup, h, single_year=True)
+        running = per_year(cost.running, h, single_year=False)
+        for payer, share in cost.shares().items():
+            slug = initiative.payer(payer)
             for y in range(h):
                 amount = (setup[y] + running[y]) * share * uplift
                 if amount == 0:
@@ -208,6 +239,7 @@ def _cost_lines(initiative: Initiative, factors: Sequence[float]) -> list[Line]:
                         events=0.0,
                         unit_amount=0.0,
                         deadweight=0.0,
+                        attribution=1.0,
                         optimism_bias=initiative.cost_optimism_bias,
                         drop_off_factor=1.0,
                         cashable_share=1.0,
@@ -225,7 +257,7 @@ def _benefit_lines(
     lines = []
     for outcome in initiative.outcomes:
         events = outcome_events(initiative, outcome)
-        dw = initiative.deadweight if outcome.deadweight is None else outcome.deadweight
+        dw, attribution = outcome_adjustments(initiative, outcome)
         drop = initiative.drop_off if outcome.drop_off is None else outcome.drop_off
         for code, quantity in outcome.unit_costs.items():
             cost = library.get(code, where=f"{initiative.slug}: outcome {outcome.name!r}")
@@ -238,7 +270,10 @@ def _benefit_lines(
                     if n == 0:
                         continue
                     decay = (1.0 - drop) ** y
-                    amount = n * quantity * part.amount * (1 - dw) * (1 - ob) * decay
+                    amount = n * quantity * part.amount * (1 - dw) * attribution * (1 - ob) * decay
+                    cashable = part.cashable_share
+                    if part.value_type == "fiscal":
+                        cashable = outcome.cashable_share(y + 1, part.cashable_share)
                     lines.append(
                         Line(
                             year=y + 1,
@@ -250,9 +285,10 @@ def _benefit_lines(
                             events=n * quantity,
                             unit_amount=part.amount,
                             deadweight=dw,
+                            attribution=attribution,
                             optimism_bias=ob,
                             drop_off_factor=decay,
-                            cashable_share=part.cashable_share,
+                            cashable_share=cashable,
                             amount=amount,
                             discount_factor=factors[y],
                             present_value=amount * factors[y],
@@ -289,6 +325,11 @@ def _result(
 
 def appraise(initiative: Initiative, library: UnitCostLibrary) -> Appraisal:
     """Appraise ``initiative`` with unit costs from ``library`` (uprated to its price year)."""
+    if not initiative.partners:
+        raise SavingsError(
+            f"{initiative.slug}: no partners; load it with the partnership's organisations "
+            "(load_initiative, or Initiative.with_partnership)"
+        )
     library = library.uprated(initiative.price_year)
     initiative.check_unit_costs(library)
     h = initiative.horizon_years

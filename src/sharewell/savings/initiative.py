@@ -2,30 +2,47 @@
 
 The models are pydantic (frozen); ``load_initiative`` reads a file and turns every problem into
 one ``SavingsError`` naming the file and the key, e.g. ``safe_haven.yaml: outcomes.0.unit_costs:
-unknown unit cost 'XX1'``.
+unknown unit cost 'XX1'``. An initiative may name its partners, or leave them to the
+partnership it is appraised for (``with_partnership``): costs are then paid by organisation type
+(``paid_by: {local_authority: 0.5}``) and the names come from the partnership, not the file.
+The parts of an outcome (``Outcome``, ``Cohort``, ``Evidence``) are in ``savings.outcome``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from sharewell.errors import NotFound, SavingsError
+from sharewell.savings.outcome import (
+    Amounts,
+    Cohort,
+    Evidence,
+    Outcome,
+    Share,
+    frozen,
+)
 from sharewell.savings.unit_costs import ORG_TYPES, UnitCostLibrary, check_price_year
+
+if TYPE_CHECKING:
+    from sharewell.partnership.model import Organisation
 
 __all__ = [
     "DEFAULT_OPTIMISM_BIAS",
     "TEMPLATES_DIR",
+    "Cohort",
     "CostLine",
     "Evidence",
     "Initiative",
     "Outcome",
     "Parameter",
     "Partner",
+    "Scenario",
+    "default_partnership",
     "find_initiative",
     "load_initiative",
     "parse_initiative",
@@ -42,18 +59,11 @@ they are sharewell's defaults in its spirit: override them with ``optimism_bias:
 docs/savings.md).
 """
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-Amounts = float | list[float]
-
-
-def _frozen() -> ConfigDict:
-    return ConfigDict(frozen=True, extra="forbid")
-
 
 class Partner(BaseModel):
     """An organisation of the partnership: its name and organisation type."""
 
-    model_config = _frozen()
+    model_config = frozen()
     name: str
     type: str
 
@@ -68,14 +78,14 @@ class Partner(BaseModel):
 class CostLine(BaseModel):
     """One cost of the initiative: set-up and running amounts per year, and who pays today."""
 
-    model_config = _frozen()
+    model_config = frozen()
     item: str
     setup: Amounts = 0.0
     """A number (all in year 1) or one amount per year."""
     running: Amounts = 0.0
     """A number (every year) or one amount per year."""
     paid_by: str | dict[str, Share]
-    """A partner slug, or partner slug to share of the cost (shares sum to 1)."""
+    """A partner slug or organisation type, or a mapping of them to shares (summing to 1)."""
 
     @field_validator("setup", "running")
     @classmethod
@@ -93,19 +103,23 @@ class CostLine(BaseModel):
         return value
 
     def shares(self) -> dict[str, float]:
-        """Partner slug to share of this cost."""
+        """Payer (slug or organisation type, as written) to share of this cost."""
         return {self.paid_by: 1.0} if isinstance(self.paid_by, str) else dict(self.paid_by)
 
 
 class Parameter(BaseModel):
     """A named uncertain quantity that outcomes can be multiplied by (e.g. a demand share)."""
 
-    model_config = _frozen()
+    model_config = frozen()
     value: float
     low: float | None = None
     high: float | None = None
     description: str = ""
+    label: str = ""
+    """A short name for tables, e.g. ``police MH share``."""
     source: str = ""
+    """Where the value comes from; a central value that is not the middle of its range must
+    cite the point estimate it is (see ``Initiative.off_centre``)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Parameter:
@@ -116,103 +130,53 @@ class Parameter(BaseModel):
         return self
 
 
-class Evidence(BaseModel):
-    """An effect measured from linked data (see ``sharewell.savings.evidence``)."""
+class Scenario(BaseModel):
+    """A named set of inputs, shown beside the central case (GMCA model: named scenarios)."""
 
-    model_config = _frozen()
-    effect_per_person_month: float
-    """Change in events per person-month (negative: fewer events)."""
-    ci_low: float
-    ci_high: float
-    people_per_year: float = Field(gt=0)
-    months_followed: float = Field(default=12.0, gt=0)
-    confidence_grade: int = Field(ge=1, le=6)
+    model_config = frozen()
+    description: str = ""
+    parameters: dict[str, float] = {}
+    """Parameter name -> the value it takes in this scenario."""
+    events: dict[str, float] = {}
+    """Outcome name -> events avoided a year in this scenario."""
+    cost_multiplier: float = Field(default=1.0, gt=0)
     source: str = ""
 
-    def events_avoided(self, effect: float | None = None) -> float:
-        """Events avoided per year implied by an effect (default: the estimate)."""
-        e = self.effect_per_person_month if effect is None else effect
-        return -e * self.months_followed * self.people_per_year
 
-
-class Outcome(BaseModel):
-    """Events an initiative changes each year, and the unit costs each event moves."""
-
-    model_config = _frozen()
-    name: str
-    events_avoided: Amounts | None = None
-    """Events avoided per year (negative: more events); a number or one per year."""
-    times: list[str] = []
-    """Names of parameters the events are multiplied by."""
-    range: tuple[float, float] | None = None
-    """Low and high events avoided per year, for sensitivity and Monte Carlo."""
-    unit_costs: dict[str, float]
-    """Unit cost code to quantity moved per event (usually 1)."""
-    confidence_grade: int | None = Field(default=None, ge=1, le=6)
-    deadweight: Share | None = None
-    deadweight_range: tuple[Share, Share] | None = None
-    drop_off: Share | None = None
-    evidence: Evidence | None = None
-    source: str = ""
-
-    @model_validator(mode="after")
-    def _events_given(self) -> Outcome:
-        if self.events_avoided is None and self.evidence is None:
-            raise ValueError("give events_avoided, or evidence measured from linked data")
-        if self.confidence_grade is None and self.evidence is None:
-            raise ValueError("give a confidence_grade (1 best to 6 weakest)")
-        if not self.unit_costs:
-            raise ValueError("name at least one unit cost the outcome moves")
-        return self
-
-    @property
-    def grade(self) -> int:
-        """Confidence grade of the evidence for this outcome."""
-        if self.confidence_grade is not None:
-            return self.confidence_grade
-        return self.evidence.confidence_grade if self.evidence is not None else 6
-
-    def central_events(self) -> Amounts:
-        """Events avoided per year before parameters are applied."""
-        if self.events_avoided is not None:
-            return self.events_avoided
-        assert self.evidence is not None
-        return self.evidence.events_avoided()
-
-    def events_range(self) -> tuple[float, float] | None:
-        """Low and high events avoided per year, from ``range`` or the evidence's CI."""
-        if self.range is not None:
-            return self.range
-        if self.evidence is not None and self.events_avoided is None:
-            a = self.evidence.events_avoided(self.evidence.ci_low)
-            b = self.evidence.events_avoided(self.evidence.ci_high)
-            return (min(a, b), max(a, b))
-        return None
+def _middle(value: float, low: float, high: float) -> bool:
+    return abs(value - (low + high) / 2) <= 1e-6 * max(1.0, abs(high - low), abs(value))
 
 
 class Initiative(BaseModel):
     """An initiative of the partnership, as written in its YAML file."""
 
-    model_config = _frozen()
+    model_config = frozen()
     name: str
     slug: str
+    short_name: str = ""
+    """A short name for tables such as the answer page (default: the name)."""
     description: str = ""
     price_year: str
     horizon_years: int = Field(gt=0, le=125)
     discount_rate: float | None = Field(default=None, ge=0.0, le=0.2)
     """A fixed rate; default: the Green Book schedule (3.5%, 3.0% years 31-75, 2.5% 76-125)."""
-    partners: dict[str, Partner]
+    partners: dict[str, Partner] = {}
+    """Slug -> partner; empty: the partners are the partnership's (``with_partnership``)."""
     costs: list[CostLine]
     cost_range: tuple[float, float] = (1.0, 1.0)
     """Low and high multipliers on every cost, for sensitivity and Monte Carlo."""
     cost_optimism_bias: Share = 0.0
     """Uplift on costs for optimism bias (Green Book supplementary guidance)."""
     deadweight: Share = 0.0
+    attribution: Share = 1.0
+    """Share of each change owed to this initiative rather than to other services."""
     drop_off: Share = 0.0
     """Share of the effect lost each year after the first."""
     optimism_bias: dict[int, Share] = Field(default_factory=lambda: dict(DEFAULT_OPTIMISM_BIAS))
     parameters: dict[str, Parameter] = {}
     outcomes: list[Outcome]
+    scenarios: dict[str, Scenario] = {}
+    """Named scenarios shown side by side with the central case."""
 
     @field_validator("price_year")
     @classmethod
@@ -225,36 +189,54 @@ class Initiative(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Initiative:
         types = [p.type for p in self.partners.values()]
-        for i, line in enumerate(self.costs):
-            for slug in line.shares():
-                if slug not in self.partners:
-                    raise ValueError(f"costs.{i}.paid_by: {slug!r} is not one of the partners")
-            for key in ("setup", "running"):
-                value = getattr(line, key)
-                if isinstance(value, list) and len(value) > self.horizon_years:
-                    raise ValueError(
-                        f"costs.{i}.{key}: {len(value)} years given for a "
-                        f"{self.horizon_years}-year horizon"
-                    )
-        for i, outcome in enumerate(self.outcomes):
-            for name in outcome.times:
-                if name not in self.parameters:
-                    raise ValueError(f"outcomes.{i}.times: no parameter named {name!r}")
-            events = outcome.events_avoided
-            if isinstance(events, list) and len(events) > self.horizon_years:
-                raise ValueError(
-                    f"outcomes.{i}.events_avoided: {len(events)} years given for a "
-                    f"{self.horizon_years}-year horizon"
-                )
-            if outcome.grade not in self.optimism_bias:
-                raise ValueError(f"outcomes.{i}: no optimism_bias for grade {outcome.grade}")
         dupes = {t for t in types if types.count(t) > 1}
         if dupes:
             raise ValueError(
                 f"partners: more than one partner of type {', '.join(sorted(dupes))}; "
                 "unit costs are attributed by organisation type, so give each type once"
             )
+        for i, line in enumerate(self.costs):
+            for payer in line.shares():
+                if payer in self.partners or (payer in ORG_TYPES and not self.partners):
+                    continue
+                if payer in ORG_TYPES and self.partner_for(payer) is not None:
+                    continue
+                raise ValueError(
+                    f"costs.{i}.paid_by: {payer!r} is not one of the partners"
+                    + ("" if self.partners else " (give an organisation type, e.g. police)")
+                )
+            for key in ("setup", "running"):
+                self._fits_horizon(getattr(line, key), f"costs.{i}.{key}")
+        for i, outcome in enumerate(self.outcomes):
+            for name in outcome.times:
+                if name not in self.parameters:
+                    raise ValueError(f"outcomes.{i}.times: no parameter named {name!r}")
+            self._fits_horizon(outcome.events_avoided, f"outcomes.{i}.events_avoided")
+            self._fits_horizon(outcome.cashable_by_year, f"outcomes.{i}.cashable_by_year")
+            if outcome.cohort is not None:
+                self._fits_horizon(outcome.cohort.people, f"outcomes.{i}.cohort.people")
+            if outcome.grade not in self.optimism_bias:
+                raise ValueError(f"outcomes.{i}: no optimism_bias for grade {outcome.grade}")
+        names = {o.name for o in self.outcomes}
+        for key, scenario in self.scenarios.items():
+            for name in scenario.parameters:
+                if name not in self.parameters:
+                    raise ValueError(f"scenarios.{key}.parameters: no parameter named {name!r}")
+            for name in scenario.events:
+                if name not in names:
+                    raise ValueError(f"scenarios.{key}.events: no outcome named {name!r}")
         return self
+
+    def _fits_horizon(self, value: object, where: str) -> None:
+        if isinstance(value, list) and len(value) > self.horizon_years:
+            raise ValueError(
+                f"{where}: {len(value)} years given for a {self.horizon_years}-year horizon"
+            )
+
+    @property
+    def label(self) -> str:
+        """The short name, or the name."""
+        return self.short_name or self.name
 
     def partner_for(self, org_type: str) -> str | None:
         """Slug of the partner of ``org_type``, or None if no partner is of that type."""
@@ -262,6 +244,47 @@ class Initiative(BaseModel):
             if partner.type == org_type:
                 return slug
         return None
+
+    def payer(self, key: str) -> str:
+        """The partner slug a ``paid_by`` key (slug or organisation type) stands for."""
+        if key in self.partners:
+            return key
+        slug = self.partner_for(key)
+        if slug is None:
+            raise SavingsError(f"{self.slug}: no partner of type {key!r} pays for the initiative")
+        return slug
+
+    def with_partnership(self, organisations: Iterable[Organisation]) -> Initiative:
+        """This initiative with the partnership's organisations as partners, if it names none.
+
+        Raises:
+            SavingsError: the partnership has two organisations of one type, or none that
+                pays a cost the initiative gives to a type.
+        """
+        if self.partners:
+            return self
+        partners = {o.slug: {"name": o.name, "type": o.type} for o in organisations}
+        return parse_initiative({**self.model_dump(), "partners": partners}, self.slug)
+
+    def off_centre(self) -> list[str]:
+        """Inputs whose central value is not the middle of their range and cite no source.
+
+        A central case must be central: the median of the stated range, or a point estimate
+        that a source gives (HM Treasury Green Book; issue 17).
+        """
+        out = []
+        for name, p in self.parameters.items():
+            ranged = p.low is not None and p.high is not None and not p.source
+            if ranged and not _middle(p.value, p.low, p.high):  # type: ignore[arg-type]
+                out.append(f"parameter {name}")
+        for o in self.outcomes:
+            central = o.central_events()
+            ranged = o.range is not None and not isinstance(central, list) and not o.source
+            if ranged and not _middle(float(central), *o.range):  # type: ignore[arg-type,misc]
+                out.append(f"outcome {o.name!r}")
+        if not _middle(1.0, *self.cost_range):
+            out.append("cost_range (centre it on 1; put an expected overrun in cost_optimism_bias)")
+        return out
 
     def check_unit_costs(self, library: UnitCostLibrary, source: str = "") -> None:
         """Raise naming the key if an outcome moves a unit cost the library lacks."""
@@ -296,15 +319,38 @@ def parse_initiative(
     return initiative
 
 
-def load_initiative(path: Path, library: UnitCostLibrary | None = None) -> Initiative:
-    """Read and validate an initiative YAML file."""
+def default_partnership() -> tuple[Organisation, ...]:
+    """The demo partnership's organisations: the partners when no hub names its own."""
+    from sharewell.agreements.demo_partnership import DEMO_ORGANISATIONS
+
+    return DEMO_ORGANISATIONS
+
+
+def load_initiative(
+    path: Path,
+    library: UnitCostLibrary | None = None,
+    partnership: Iterable[Organisation] | None = None,
+) -> Initiative:
+    """Read and validate an initiative YAML file, with the partnership's organisations.
+
+    Args:
+        path: the YAML file.
+        library: unit costs the outcomes must name (checked when given).
+        partnership: organisations to take as partners when the file names none (default:
+            the demo partnership, ``default_partnership``).
+    """
     if not path.is_file():
         raise NotFound(f"initiative file {path} does not exist")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SavingsError(f"{path.name}: not valid YAML ({exc})") from None
-    return parse_initiative(data, path.name, library)
+    initiative = parse_initiative(data, path.name, library)
+    orgs = default_partnership() if partnership is None else tuple(partnership)
+    try:
+        return initiative.with_partnership(orgs)
+    except SavingsError as exc:
+        raise SavingsError(f"{exc} (partnership: {len(orgs)} organisations)") from None
 
 
 def find_initiative(name_or_path: str) -> Path:

@@ -1,17 +1,16 @@
-"""Sensitivity: one-way (tornado) ranges, switching values, and Monte Carlo percentile bands.
+"""Sensitivity: the uncertain inputs, one-way (tornado) ranges, and break-even (switching) values.
 
 Every uncertain input is an ``Input`` that knows how to set itself on an initiative or unit cost
-library; one-way analysis and switching values re-run the engine, so they are exact. Monte
-Carlo uses the fact that each line of an appraisal is linear in its events, unit cost,
-(1 - deadweight) and cost multiplier, so 10,000 draws are a few array products.
+library; one-way analysis and break-even values re-run the engine, so they are exact. Each can
+be taken on the **cash** basis (cashable benefits less costs) or on the basis that counts
+freed **capacity** too (``total``): the two answers differ, and a finance officer needs both.
+The Monte Carlo over the same inputs is in ``savings.montecarlo``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-
-import numpy as np
+from typing import Literal
 
 from sharewell.errors import SavingsError
 from sharewell.savings.engine import Appraisal, appraise
@@ -20,12 +19,13 @@ from sharewell.savings.unit_costs import UnitCostLibrary
 
 __all__ = [
     "UNIT_COST_SPREAD",
+    "Basis",
+    "BreakEven",
     "Input",
-    "MonteCarlo",
     "TornadoBar",
+    "break_even",
+    "decisive_break_even",
     "inputs_for",
-    "monte_carlo",
-    "monte_carlo_naive",
     "npv_of",
     "switching_value",
     "tornado",
@@ -34,7 +34,10 @@ __all__ = [
 UNIT_COST_SPREAD: dict[int, float] = {1: 0.05, 2: 0.10, 3: 0.20, 4: 0.30, 5: 0.40, 6: 0.50}
 """Plus or minus this share of a unit cost, by its confidence grade (an assumption)."""
 
+Basis = Literal["total", "cash"]
+"""``cash``: cashable benefits less costs; ``total``: all fiscal benefits (cash and capacity)."""
 Pair = tuple[Initiative, UnitCostLibrary]
+SHARE_KINDS = ("engagement", "success", "deadweight", "attribution")
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,21 @@ class Input:
 
     name: str
     kind: str
-    """``parameter``, ``events``, ``deadweight``, ``unit_cost`` or ``costs``."""
+    """``parameter``, ``events``, ``engagement``, ``success``, ``deadweight``, ``attribution``,
+    ``unit_cost`` or ``costs``."""
     key: str
     central: float
     low: float
     high: float
+    short: str = ""
+    """A short name for tables (default: the name without its bracketed part)."""
+
+    @property
+    def label(self) -> str:
+        """The short name a table shows."""
+        if self.short:
+            return self.short
+        return self.name.split(" (")[0]
 
     def apply(self, initiative: Initiative, library: UnitCostLibrary, value: float) -> Pair:
         """The initiative and library with this input set to ``value``."""
@@ -55,12 +68,17 @@ class Input:
             p = initiative.parameters[self.key].model_copy(update={"value": value})
             params = {**initiative.parameters, self.key: p}
             return initiative.model_copy(update={"parameters": params}), library
-        if self.kind in ("events", "deadweight"):
-            field = "events_avoided" if self.kind == "events" else "deadweight"
-            outcomes = [
-                o.model_copy(update={field: value}) if o.name == self.key else o
-                for o in initiative.outcomes
-            ]
+        if self.kind in ("events", "deadweight", "attribution", "engagement", "success"):
+            outcomes = []
+            for o in initiative.outcomes:
+                if o.name == self.key and self.kind in ("engagement", "success"):
+                    assert o.cohort is not None
+                    cohort = o.cohort.model_copy(update={self.kind: value})
+                    o = o.model_copy(update={"cohort": cohort})
+                elif o.name == self.key:
+                    field = "events_avoided" if self.kind == "events" else self.kind
+                    o = o.model_copy(update={field: value})
+                outcomes.append(o)
             return initiative.model_copy(update={"outcomes": outcomes}), library
         if self.kind == "unit_cost":
             cost = library.costs[self.key]
@@ -78,6 +96,15 @@ class Input:
             return initiative.model_copy(update={"costs": costs}), library
         raise SavingsError(f"unknown input kind {self.kind!r}")
 
+    def search_interval(self) -> tuple[float, float]:
+        """Where to look for a break-even value: shares in 0..1, counts from 0 outwards."""
+        if self.kind in SHARE_KINDS or (self.kind == "parameter" and max(self.high, 0) <= 1):
+            return 0.0, 1.0
+        if self.kind in ("unit_cost", "costs"):
+            return 0.0, 10.0
+        top = max(abs(self.low), abs(self.high), abs(self.central))
+        return (0.0, 10 * top) if self.central >= 0 else (-10 * top, 0.0)
+
 
 def _scale(value: float | list[float], k: float) -> float | list[float]:
     return [v * k for v in value] if isinstance(value, list) else value * k
@@ -88,35 +115,51 @@ def inputs_for(initiative: Initiative, library: UnitCostLibrary) -> list[Input]:
     out: list[Input] = []
     for name, p in initiative.parameters.items():
         if p.low is not None and p.high is not None and p.low != p.high:
-            out.append(Input(f"{p.description or name}", "parameter", name, p.value, p.low, p.high))
+            desc = p.description or name
+            out.append(Input(desc, "parameter", name, p.value, p.low, p.high, p.label))
     for o in initiative.outcomes:
         rng = o.events_range()
         central = o.central_events()
-        if rng is not None and not isinstance(central, list):
+        if rng is not None and o.cohort is None and not isinstance(central, list):
             out.append(Input(o.name, "events", o.name, float(central), rng[0], rng[1]))
+        if o.cohort is not None:
+            for kind in ("engagement", "success"):
+                crng = getattr(o.cohort, f"{kind}_range")
+                if crng is not None:
+                    value = getattr(o.cohort, kind)
+                    out.append(Input(f"{kind.title()}: {o.name}", kind, o.name, value, *crng))
+        if o.measured:
+            continue  # a measured effect already nets off deadweight and attribution
         if o.deadweight_range is not None:
             dw = initiative.deadweight if o.deadweight is None else o.deadweight
-            lo, hi = o.deadweight_range
-            out.append(Input(f"Deadweight: {o.name}", "deadweight", o.name, dw, lo, hi))
+            out.append(
+                Input(f"Deadweight: {o.name}", "deadweight", o.name, dw, *o.deadweight_range)
+            )
+        if o.attribution_range is not None:
+            att = initiative.attribution if o.attribution is None else o.attribution
+            out.append(
+                Input(f"Attribution: {o.name}", "attribution", o.name, att, *o.attribution_range)
+            )
     codes = sorted({c for o in initiative.outcomes for c in o.unit_costs})
     for code in codes:
         cost = library.get(code)
         spread = UNIT_COST_SPREAD.get(cost.confidence_grade, 0.5)
-        out.append(Input(f"Unit cost: {cost.item}", "unit_cost", code, 1.0, 1 - spread, 1 + spread))
+        out.append(
+            Input(f"Unit cost: {cost.item}", "unit_cost", code, 1.0, 1 - spread, 1 + spread, code)
+        )
     lo, hi = initiative.cost_range
     if lo != hi:
-        out.append(Input("Costs of the initiative", "costs", "", 1.0, lo, hi))
+        out.append(Input("Costs of the initiative", "costs", "", 1.0, lo, hi, "its costs"))
     return out
 
 
-def npv_of(appraisal: Appraisal, partner: str | None) -> float:
-    """Net present value for one partner, or all public bodies when ``partner`` is None."""
-    if partner is None:
-        return appraisal.total.npv
+def npv_of(appraisal: Appraisal, partner: str | None, basis: Basis = "total") -> float:
+    """NPV for one partner (all public bodies when None), in cash or counting capacity."""
     try:
-        return appraisal.agency(partner).npv
+        a = appraisal.total if partner is None else appraisal.agency(partner)
     except KeyError:
         return 0.0
+    return a.cash_npv if basis == "cash" else a.npv
 
 
 @dataclass(frozen=True)
@@ -136,17 +179,59 @@ class TornadoBar:
 
 
 def tornado(
-    initiative: Initiative, library: UnitCostLibrary, partner: str | None = None
+    initiative: Initiative,
+    library: UnitCostLibrary,
+    partner: str | None = None,
+    basis: Basis = "total",
 ) -> tuple[float, list[TornadoBar]]:
     """Central NPV and one bar per uncertain input, widest swing first."""
-    central = npv_of(appraise(initiative, library), partner)
+    central = npv_of(appraise(initiative, library), partner, basis)
     bars = []
     for inp in inputs_for(initiative, library):
-        lo = npv_of(appraise(*inp.apply(initiative, library, inp.low)), partner)
-        hi = npv_of(appraise(*inp.apply(initiative, library, inp.high)), partner)
+        lo = npv_of(appraise(*inp.apply(initiative, library, inp.low)), partner, basis)
+        hi = npv_of(appraise(*inp.apply(initiative, library, inp.high)), partner, basis)
         bars.append(TornadoBar(inp.name, inp.low, inp.high, lo, hi))
     bars.sort(key=lambda b: b.swing, reverse=True)
     return central, bars
+
+
+def break_even(
+    initiative: Initiative,
+    library: UnitCostLibrary,
+    inp: Input,
+    *,
+    partner: str | None,
+    basis: Basis = "total",
+    lo: float | None = None,
+    hi: float | None = None,
+    tol: float = 1e-7,
+) -> float | None:
+    """The value of ``inp`` at which the partner's NPV is zero, or None if none in lo..hi."""
+    default_lo, default_hi = inp.search_interval()
+    lo = default_lo if lo is None else lo
+    hi = default_hi if hi is None else hi
+
+    def f(x: float) -> float:
+        return npv_of(appraise(*inp.apply(initiative, library, x)), partner, basis)
+
+    f_lo, f_hi = f(lo), f(hi)
+    if abs(f_lo) < 1e-9 and abs(f_hi) < 1e-9:
+        return None  # the partner neither gains nor loses whatever the value
+    if f_lo == 0:
+        return lo
+    if f_lo * f_hi > 0:
+        return None
+    # Bisection: NPV is monotone in every input (each line is linear in it).
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        f_mid = f(mid)
+        if (f_mid > 0) == (f_lo > 0):
+            lo, f_lo = mid, f_mid
+        else:
+            hi = mid
+        if hi - lo < tol * max(1.0, abs(hi)):
+            break
+    return (lo + hi) / 2
 
 
 def switching_value(
@@ -157,142 +242,47 @@ def switching_value(
     partner: str | None,
     lo: float = 0.0,
     hi: float = 1.0,
-    tol: float = 1e-7,
+    basis: Basis = "total",
 ) -> float | None:
     """The value of ``parameter`` at which the partner's NPV is zero, or None if not in range."""
     if parameter not in initiative.parameters:
         known = ", ".join(initiative.parameters) or "none"
         raise SavingsError(f"{initiative.slug}: no parameter {parameter!r} (parameters: {known})")
-    inp = Input(parameter, "parameter", parameter, 0.0, lo, hi)
-
-    def f(x: float) -> float:
-        return npv_of(appraise(*inp.apply(initiative, library, x)), partner)
-
-    f_lo, f_hi = f(lo), f(hi)
-    if f_lo == 0 and f_hi == 0:
-        return None  # the partner neither gains nor loses whatever the value
-    if f_lo == 0:
-        return lo
-    if f_lo * f_hi > 0:
-        return None
-    # Bisection: NPV is monotone in a parameter that scales events; 60 halvings is plenty.
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        f_mid = f(mid)
-        if (f_mid > 0) == (f_lo > 0):
-            lo, f_lo = mid, f_mid
-        else:
-            hi = mid
-        if hi - lo < tol:
-            break
-    return (lo + hi) / 2
+    p = initiative.parameters[parameter]
+    inp = Input(parameter, "parameter", parameter, p.value, p.low or p.value, p.high or p.value)
+    return break_even(initiative, library, inp, partner=partner, basis=basis, lo=lo, hi=hi)
 
 
 @dataclass(frozen=True)
-class MonteCarlo:
-    """Distribution of NPV over random draws of every uncertain input."""
+class BreakEven:
+    """The input that most moves a partner's NPV, and the value at which it breaks even."""
 
-    partner: str | None
-    draws: int
-    npv: np.ndarray
-    """One NPV per draw."""
-    cumulative: np.ndarray
-    """Cumulative NPV to the end of each year: one row per draw, one column per year."""
-
-    def percentile(self, q: float) -> float:
-        """The ``q``-th percentile (0-100) of NPV."""
-        return float(np.percentile(self.npv, q))
+    input: Input
+    value: float | None
+    """None: no value in the search interval makes the NPV zero."""
+    basis: Basis
+    rising: bool
+    """True: the partner comes out ahead at values above ``value``."""
 
     @property
-    def bands(self) -> dict[str, float]:
-        """The 5th, 25th, 50th, 75th and 95th percentiles."""
-        return {f"p{q}": self.percentile(q) for q in (5, 25, 50, 75, 95)}
-
-    def bands_by_year(
-        self, qs: tuple[float, ...] = (5, 25, 50, 75, 95)
-    ) -> dict[float, list[float]]:
-        """Percentiles of cumulative NPV at the end of each year, by percentile."""
-        values = np.percentile(self.cumulative, qs, axis=0)
-        return {q: [float(v) for v in row] for q, row in zip(qs, values, strict=True)}
-
-    @property
-    def probability_positive(self) -> float:
-        """Share of draws in which NPV is above zero."""
-        return float(np.mean(self.npv > 0))
+    def within_range(self) -> bool:
+        """Whether the break-even value lies inside the input's plausible range."""
+        return self.value is not None and self.input.low <= self.value <= self.input.high
 
 
-def _draw(rng: np.random.Generator, inp: Input, n: int) -> np.ndarray:
-    lo, mode, hi = inp.low, inp.central, inp.high
-    if hi <= lo:
-        return np.full(n, mode)
-    return rng.triangular(lo, min(max(mode, lo), hi), hi, size=n)
-
-
-def monte_carlo(
+def decisive_break_even(
     initiative: Initiative,
     library: UnitCostLibrary,
     *,
-    partner: str | None = None,
-    draws: int = 10_000,
-    seed: int = 0,
-) -> MonteCarlo:
-    """NPV over ``draws`` triangular draws of every input (vectorised over the draws)."""
-    base = appraise(initiative, library)
-    inputs = inputs_for(initiative, library)
-    rng = np.random.default_rng(seed)
-    samples = {(i.kind, i.key): _draw(rng, i, draws) for i in inputs}
-    ones = np.ones(draws)
-    outcome_by_name = {o.name: o for o in initiative.outcomes}
-    by_year = np.zeros((initiative.horizon_years, draws))
-    for line in base.lines:
-        if line.value_type != "fiscal":
-            continue
-        if partner is not None and line.partner != partner:
-            continue
-        if line.kind == "cost":
-            by_year[line.year - 1] -= line.present_value * samples.get(("costs", ""), ones)
-            continue
-        outcome = outcome_by_name[line.label]
-        factor = samples.get(("unit_cost", line.code), ones)
-        central = outcome.central_events()
-        if ("events", outcome.name) in samples and not isinstance(central, list) and central:
-            factor = factor * samples[("events", outcome.name)] / central
-        for name in outcome.times:
-            p = initiative.parameters[name].value
-            if ("parameter", name) in samples and p:
-                factor = factor * samples[("parameter", name)] / p
-        if ("deadweight", outcome.name) in samples and line.deadweight < 1:
-            factor = factor * (1 - samples[("deadweight", outcome.name)]) / (1 - line.deadweight)
-        by_year[line.year - 1] += line.present_value * factor
-    cumulative = np.cumsum(by_year, axis=0).T
-    return MonteCarlo(partner=partner, draws=draws, npv=cumulative[:, -1], cumulative=cumulative)
-
-
-def monte_carlo_naive(
-    initiative: Initiative,
-    library: UnitCostLibrary,
-    *,
-    partner: str | None = None,
-    draws: int = 1_000,
-    seed: int = 0,
-    on_draw: Callable[[int], None] | None = None,
-) -> list[float]:
-    """The same Monte Carlo by re-running the engine per draw (slow; a check and a baseline)."""
-    import random
-
-    rng = random.Random(seed)
-    inputs = inputs_for(initiative, library)
-    out = []
-    for d in range(draws):
-        ini, lib = initiative, library
-        for inp in inputs:
-            value = (
-                rng.triangular(inp.low, inp.high, inp.central)
-                if inp.high > inp.low
-                else inp.central
-            )
-            ini, lib = inp.apply(ini, lib, value)
-        out.append(npv_of(appraise(ini, lib), partner))
-        if on_draw is not None:
-            on_draw(d)
-    return out
+    partner: str,
+    basis: Basis = "total",
+) -> BreakEven | None:
+    """Break-even value of the input whose range swings the partner's NPV most (None: no input)."""
+    _, bars = tornado(initiative, library, partner, basis)
+    if not bars or bars[0].swing <= 0:
+        return None
+    by_name = {i.name: i for i in inputs_for(initiative, library)}
+    top = bars[0]
+    inp = by_name[top.name]
+    value = break_even(initiative, library, inp, partner=partner, basis=basis)
+    return BreakEven(inp, value, basis, rising=top.npv_at_high > top.npv_at_low)

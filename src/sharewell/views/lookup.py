@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any, Literal
+from datetime import UTC, date, datetime
+from typing import Any
 
 import duckdb
 from sqlalchemy import Engine
 
-from sharewell.agreements import AccessRequest, Agreement, current_agreements, decide
+from sharewell.agreements import current_agreements
 from sharewell.agreements.flags import FLAGS
 from sharewell.audit import AuditEvent, entries, record
 from sharewell.errors import AccessDenied
 from sharewell.ingest.source_types import load_source_types
 from sharewell.ingest.value_normalisers import canonical_given_names, normalise_value
-from sharewell.partnership import User, get_user
+from sharewell.partnership import get_user
 from sharewell.views.candidates import (
     CandidateIndex,
     Candidates,
@@ -26,6 +25,7 @@ from sharewell.views.candidates import (
 )
 from sharewell.views.flag_lookup import Flag, Identification, LookupQuery, identify
 from sharewell.views.linked_reads import linked_read
+from sharewell.views.lookup_policy import decide_lookup
 
 __all__ = [
     "CandidateIndex",
@@ -38,7 +38,6 @@ __all__ = [
     "normalise_query",
 ]
 
-NO_FLAG = "no flag is granted for this purpose"
 QUERY_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode", "nhs_number")
 _PERSON_COLUMNS = load_source_types()["person"].columns
 
@@ -73,59 +72,42 @@ def normalise_query(raw: dict[str, str | None]) -> tuple[LookupQuery, dict[str, 
     return LookupQuery(**values), problems
 
 
-def _flag_sources(
-    agreements: Sequence[Agreement], organisation: str, purpose: str
-) -> dict[str, tuple[list[str], list[str]]]:
-    """Source types the organisation may be granted flags from: flag names and their owners.
-
-    This only chooses what to ask for; ``governed_read`` still decides (and audits) each read.
-    """
-    sources: dict[str, tuple[list[str], list[str]]] = {}
-    for agreement in agreements:
-        for recipient in agreement.recipients:
-            if recipient.organisation != organisation or purpose not in recipient.purposes:
-                continue
-            for grant in recipient.datasets:
-                if grant.level == "flag_only":
-                    names, owners = sources.setdefault(grant.source_type, ([], []))
-                    names.extend(grant.fields)
-                    owners.extend(
-                        p.organisation
-                        for p in agreement.providers
-                        if grant.source_type in p.datasets
-                    )
-    return sources
-
-
-def _flag_asks(
-    agreements: Sequence[Agreement],
+def _refuse(
+    engine: Engine,
+    *,
+    username: str,
     organisation: str,
     role: str,
-    username: str,
     purpose: str,
-) -> list[tuple[str, list[str], list[str], bool]]:
-    """Per source: the flags to ask for, their owners, and whether the policy would allow it.
-
-    Decided before any record is read (pure); each read is still decided and audited by
-    ``linked_read``.
-    """
-    asks = []
-    for source, (names, owners) in sorted(_flag_sources(agreements, organisation, purpose).items()):
-        wanted = sorted({n for n in names if n in FLAGS and source in FLAGS[n].reads})
-        providers = sorted(set(owners))
-        request = AccessRequest(
-            user=username,
+    details: dict[str, str | None],
+    reason: str,
+    agreement: tuple[str | None, int | None] = (None, None),
+) -> AccessDenied:
+    """Audit a refused lookup (no person named: none was looked for) and build the error."""
+    record(
+        engine,
+        AuditEvent(
+            actor=username,
+            action="access",
+            target="flag lookup",
+            outcome="deny",
             organisation=organisation,
             role=role,
             purpose=purpose,
-            dataset=source,
-            fields=tuple(wanted),
-            level="flag_only",
-            provider=providers[0] if len(providers) == 1 else None,
-        )
-        allowed = bool(wanted) and decide(request, agreements, datetime.now(UTC)).allowed
-        asks.append((source, wanted, providers, allowed))
-    return asks
+            agreement_id=agreement[0],
+            agreement_version=agreement[1],
+            detail={"reason": reason, "fields": sorted(k for k, v in details.items() if v)},
+        ),
+    )
+    return _denied(reason)
+
+
+def _denied(reason: str) -> AccessDenied:
+    # One wording for every refusal, so that its text cannot tell whether anyone was found.
+    return AccessDenied(
+        f"flag lookup refused: {reason}. A refusal says nothing about whether the person is "
+        "known: no one is searched for unless the lookup is allowed"
+    )
 
 
 def lookup(
@@ -140,95 +122,93 @@ def lookup(
 ) -> LookupResult:
     """Identify one person from ``details`` and return only the flags the agreement grants.
 
-    Every lookup is audited, whether or not anyone was identified; each flag read names its
-    owner (the providing organisation) so the owner can see who looked and why. ``index``
-    is where candidates come from: by default the workspace's in-memory ``CandidateIndex``
-    (built at a service's first lookup); ``WorkspaceCandidates(conn)`` for a one-off lookup.
+    The policy is decided first, with no person in the question: a refused lookup (wrong
+    purpose, no agreement, wrong role) raises AccessDenied with the rule that refused it,
+    the same whether or not the person exists, and is audited without naming anyone.
+    Every allowed lookup is audited, whether or not anyone was identified; each flag read
+    names its owner (the providing organisation) so the owner can see who looked and why.
+    ``index`` is where candidates come from: by default the workspace's in-memory
+    ``CandidateIndex`` (built at a service's first lookup); ``WorkspaceCandidates(conn)`` for
+    a one-off lookup.
+
+    Raises:
+        AccessDenied: the policy refused the lookup before anyone was matched.
     """
     user = get_user(engine, username)
-    query, problems = normalise_query(details)
-    # Read once: what to ask for is chosen, and each read decided, on the same agreements.
+    # Read once: the lookup is decided, and each read decided, on the same agreements.
     agreements = current_agreements(engine)
-    asks = _flag_asks(agreements, user.organisation, user.role, username, purpose)
-    if not any(allowed for *_, allowed in asks):
-        # No flag could be granted: nobody is identified, so no record is read at all.
-        seq = _lookup_entry(
-            engine, user, purpose, "deny", identified=False, reason=NO_FLAG, fields=sorted(details)
+    decision = decide_lookup(
+        agreements,
+        organisation=user.organisation,
+        role=user.role,
+        active=user.active,
+        purpose=purpose,
+        username=username,
+        at=datetime.now(UTC),
+    )
+    who = {"username": username, "organisation": user.organisation, "role": user.role}
+    if not decision.allowed:
+        raise _refuse(
+            engine,
+            **who,
+            purpose=purpose,
+            details=details,
+            reason=decision.reason,
+            agreement=(decision.agreement_id, decision.agreement_version),
         )
-        return LookupResult(Identification(None, NO_FLAG), (), problems, (seq,))
+    query, problems = normalise_query(details)
     index = index or candidate_index(conn)
     candidates = index.candidates(query) if query.has_enough_detail() else []
     ident = identify(query, candidates)
     if not ident.identified:
-        seq = _lookup_entry(
+        entry = record(
             engine,
-            user,
-            purpose,
-            "ok",
-            identified=False,
-            reason=ident.reason,
-            fields=sorted(details),
+            AuditEvent(
+                actor=username,
+                action="access",
+                target="flag lookup",
+                outcome="ok",
+                organisation=user.organisation,
+                role=user.role,
+                purpose=purpose,
+                detail={"identified": False, "reason": ident.reason, "fields": sorted(details)},
+            ),
         )
-        return LookupResult(ident, (), problems, (seq,))
+        return LookupResult(ident, (), problems, (entry.seq,))
 
     flags: list[Flag] = []
     seqs: list[int] = []
     person_id = ident.person_id or ""
-    for source, wanted, providers, _allowed in asks:
+    refused = "no flag is granted for this purpose"
+    for source in decision.sources:
         try:
             result = linked_read(
                 engine,
                 conn,
                 username=username,
                 purpose=purpose,
-                source=source,
+                source=source.source_type,
                 level="flag_only",
-                fields=wanted,
+                fields=source.flags,
                 as_of=as_of,
                 person_ids=[person_id],
-                provider=providers[0] if len(providers) == 1 else None,
+                provider=source.provider,
                 agreements=agreements,
-                known_rows=partial(index.records_of, conn, source, person_id),
+                known_rows=partial(index.records_of, conn, source.source_type, person_id),
             )
-        except AccessDenied:
+        except AccessDenied as exc:
+            refused = str(exc)  # governed_read audited it, naming no one
             continue
         seqs.append(result.audit_seq)
-        owner = ", ".join(result.decision.providers) or source
+        owner = ", ".join(result.decision.providers) or source.source_type
         for row in result.rows:
             for name in result.decision.fields:
                 if row.get(name) is True:
                     flags.append(Flag(name, FLAGS[name].description, owner))
     if not seqs:
-        # Identified, but the user may not see any flag: the attempt is still on record.
-        seqs.append(
-            _lookup_entry(
-                engine, user, purpose, "deny", (person_id,), identified=True, reason=NO_FLAG
-            )
-        )
+        # Decided on the same agreements, so only a user changed in between gets here.
+        raise _denied(refused.removeprefix("flag lookup refused: "))
     return LookupResult(ident, tuple(flags), problems, tuple(seqs))
-
-
-def _lookup_entry(
-    engine: Engine,
-    user: User,
-    purpose: str,
-    outcome: Literal["ok", "deny"],
-    persons: tuple[str, ...] = (),
-    **detail: Any,
-) -> int:
-    """The audit entry of a lookup that read no flag: who asked, why, and what came of it."""
-    event = AuditEvent(
-        actor=user.username,
-        action="access",
-        target="flag lookup",
-        outcome=outcome,
-        organisation=user.organisation,
-        role=user.role,
-        purpose=purpose,
-        persons=persons,
-        detail=detail,
-    )
-    return record(engine, event).seq
 
 
 def flag_access_report(engine: Engine, owner: str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sharewell.savings.engine import Appraisal
+from sharewell.savings.names import place_of, short_name
 
 __all__ = [
     "Chart",
@@ -65,22 +66,21 @@ def _money(value: float) -> str:
     return f"{'-' if value < 0 else ''}£{abs(value):,.0f}"
 
 
-def _short(name: str) -> str:
-    return name.replace("Westshire ", "").replace(" NHS Trust", "").replace("NHS ", "")
-
-
 def savings_by_organisation(appraisal: Appraisal) -> Chart:
-    """Each organisation's cost, cashable and non-cashable benefit (present values)."""
+    """Each organisation's cost, cash back and capacity freed (present values), kept apart."""
     agencies = [a for a in appraisal.agencies if a.costs_pv or a.benefits_pv]
+    place = place_of([p.name for p in appraisal.initiative.partners.values()])
     values = []
     for a in agencies:
         for measure, amount in (
             ("cost", a.costs_pv),
-            ("cashable benefit", a.cashable_pv),
-            ("non-cashable benefit", a.non_cashable_pv),
+            ("cash back", a.cashable_pv),
+            ("capacity (not cash)", a.capacity_pv),
         ):
-            values.append({"organisation": _short(a.name), "measure": measure, "pounds": amount})
-    description = "Cost and benefit to each organisation, present values"
+            values.append(
+                {"organisation": short_name(a.name, place), "measure": measure, "pounds": amount}
+            )
+    description = "Cost, cash back and capacity freed for each organisation, present values"
     spec = _spec(
         description,
         data={"values": values},
@@ -101,39 +101,50 @@ def savings_by_organisation(appraisal: Appraisal) -> Chart:
                 "title": None,
                 "sort": None,
                 "scale": {
-                    "domain": ["cost", "cashable benefit", "non-cashable benefit"],
+                    "domain": ["cost", "cash back", "capacity (not cash)"],
                     "range": [COST, CASHABLE, NON_CASHABLE],
                 },
             },
         },
     )
     rows = tuple(
-        (a.name, _money(a.costs_pv), _money(a.cashable_pv), _money(a.non_cashable_pv))
+        (
+            a.name,
+            _money(a.costs_pv),
+            _money(a.cashable_pv),
+            _money(a.cash_npv),
+            _money(a.capacity_pv),
+        )
         for a in agencies
     )
     return Chart(
         "by-organisation",
-        "Cost and benefit by organisation",
+        "Cost, cash back and capacity by organisation",
         description,
         spec,
-        ("Organisation", "Cost", "Cashable benefit", "Non-cashable benefit"),
+        ("Organisation", "Cost", "Cash back", "Cash NPV", "Capacity value"),
         rows,
     )
 
 
 def cost_benefit_over_time(appraisal: Appraisal) -> Chart:
-    """Cumulative discounted cost and fiscal benefit to all public bodies, year by year."""
+    """Cumulative discounted cost, cash back, and cash with capacity, to all public bodies."""
     total = appraisal.total
     values: list[dict[str, Any]] = []
     rows: list[tuple[str, ...]] = []
-    cost = benefit = 0.0
-    for year, (c, b) in enumerate(zip(total.costs_by_year, total.benefits_by_year, strict=True), 1):
+    cost = cash = benefit = 0.0
+    years = zip(total.costs_by_year, total.cashable_by_year, total.benefits_by_year, strict=True)
+    for year, (c, k, b) in enumerate(years, 1):
         cost += c
+        cash += k
         benefit += b
         values.append({"year": year, "measure": "cumulative cost", "pounds": cost})
-        values.append({"year": year, "measure": "cumulative benefit", "pounds": benefit})
-        rows.append((str(year), _money(c), _money(b), _money(cost), _money(benefit)))
-    description = "Cumulative cost and fiscal benefit to all public bodies, year by year"
+        values.append({"year": year, "measure": "cumulative cash back", "pounds": cash})
+        values.append(
+            {"year": year, "measure": "cumulative cash back and capacity", "pounds": benefit}
+        )
+        rows.append((str(year), _money(c), _money(k), _money(b - k), _money(cost), _money(cash)))
+    description = "Cumulative cost, cash back, and cash back with capacity, all public bodies"
     spec = _spec(
         description,
         data={"values": values},
@@ -152,8 +163,12 @@ def cost_benefit_over_time(appraisal: Appraisal) -> Chart:
                 "type": "nominal",
                 "title": None,
                 "scale": {
-                    "domain": ["cumulative cost", "cumulative benefit"],
-                    "range": [COST, CASHABLE],
+                    "domain": [
+                        "cumulative cost",
+                        "cumulative cash back",
+                        "cumulative cash back and capacity",
+                    ],
+                    "range": [COST, CASHABLE, NON_CASHABLE],
                 },
             },
         },
@@ -163,7 +178,14 @@ def cost_benefit_over_time(appraisal: Appraisal) -> Chart:
         "Cost and benefit over time",
         description,
         spec,
-        ("Year", "Cost in year", "Benefit in year", "Cost to date", "Benefit to date"),
+        (
+            "Year",
+            "Cost in year",
+            "Cash back in year",
+            "Capacity in year",
+            "Cost to date",
+            "Cash back to date",
+        ),
         tuple(rows),
     )
 

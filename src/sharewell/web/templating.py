@@ -1,4 +1,7 @@
-"""Jinja templates: ours first, then GOV.UK Frontend's macros under ``govuk_frontend_jinja/``."""
+"""Jinja templates: ours first, then GOV.UK Frontend's macros under ``govuk_frontend_jinja/``.
+
+The environment is ``sharewell.rendering``'s, which the savings report renders with too.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,9 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 from starlette.responses import Response
 
+from sharewell.rendering import ENVIRONMENT
 from sharewell.web.deps import SIGN_IN_COOKIE, ensure_sign_in_nonce, form_token, set_cookie
 from sharewell.web.roles import Principal
 
@@ -21,16 +24,7 @@ STATIC_DIR = WEB_DIR / "static"
 GOVUK_ASSETS_DIR = STATIC_DIR / "govuk" / "assets"
 CHART_ASSETS_DIR = STATIC_DIR / "vega"
 
-_env = Environment(
-    loader=ChoiceLoader(
-        [
-            FileSystemLoader(WEB_DIR / "templates"),
-            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-        ]
-    ),
-    autoescape=True,  # every value is escaped unless a template says otherwise: XSS stays inert
-)
-templates = Jinja2Templates(env=_env)
+templates = Jinja2Templates(env=ENVIRONMENT)
 
 
 def render(

@@ -1,8 +1,11 @@
-"""Savings scenarios for analysts: pick an initiative and an organisation, see the answer.
+"""Savings scenarios: pick an initiative and an organisation, see the answer.
 
 The page is a GET form, so a scenario is a link people can share and it needs no JavaScript.
 Only the shipped initiative templates can be chosen: a file path from a request is never read.
-The charts are Vega-Lite (drawn in the browser), each with a table of the same figures.
+The partners are the hub's organisations (their names come from the partnership). The answer
+box is the one page 1 of the savings report shows (``savings/_answer.html``): cash NPV apart
+from capacity, chance ahead, break-even value, what it would pay. The charts are Vega-Lite
+(drawn in the browser), each with a table of the same figures.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from sharewell.errors import NotFound
+from sharewell.partnership import Organisation, list_organisations
 from sharewell.savings import TEMPLATES, answer_for, appraise_file
-from sharewell.savings.report import AGENCY_HEAD, agency_rows
+from sharewell.savings.analysis import analyse, answer_boxes
+from sharewell.savings.tables import agency_table, scenario_table, share_table
 from sharewell.web.charts import cost_benefit_over_time, savings_by_organisation
-from sharewell.web.deps import api_permission, page_permission
+from sharewell.web.deps import HubEngine, api_permission, page_permission
 from sharewell.web.roles import Principal
 from sharewell.web.templating import render
 
@@ -34,6 +39,11 @@ InitiativeName = Literal["safe_haven", "safe_and_well", "street_triage", "inform
 DRAWS = 1000
 
 
+def _partnership(engine: HubEngine) -> list[Organisation] | None:
+    """The hub's organisations (None: the hub has none yet, so the demo partnership)."""
+    return list_organisations(engine) or None
+
+
 def _initiative_names() -> list[tuple[str, str]]:
     return [(slug, appraise_file(slug)[0].name) for slug in TEMPLATES]
 
@@ -42,6 +52,7 @@ def _initiative_names() -> list[tuple[str, str]]:
 def savings_scenario(
     request: Request,
     user: Analyst,
+    engine: HubEngine,
     initiative: Annotated[str, Query(max_length=64)] = "",
     organisation: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
@@ -53,17 +64,21 @@ def savings_scenario(
     if initiative and initiative not in TEMPLATES:
         errors["initiative"] = "Select one of the initiatives listed"
     elif initiative:
-        ini, library, appraisal = appraise_file(initiative)
+        ini, library, appraisal = appraise_file(initiative, partnership=_partnership(engine))
         partners = [(slug, p.name) for slug, p in ini.partners.items()]
         if organisation and organisation not in ini.partners:
             errors["organisation"] = f"Select an organisation that is a partner in {ini.name}"
         elif chosen_org in ini.partners:
-            answer = answer_for(appraisal, chosen_org, library, draws=DRAWS)
+            analysis = analyse(ini, library, draws=DRAWS)
+            boxes = {b.organisation: b for b in answer_boxes([analysis])}
             context = {
                 "initiative_name": ini.name,
-                "answer": answer,
-                "head": AGENCY_HEAD,
-                "rows": agency_rows(appraisal),
+                "answer": analysis.answers[chosen_org],
+                "box": boxes[chosen_org],
+                "agency": agency_table(appraisal),
+                "scenarios": scenario_table(analysis.scenarios),
+                "share": share_table(analysis.share),
+                "share_with_capacity": share_table(analysis.share_with_capacity),
                 "charts": [
                     savings_by_organisation(appraisal),
                     cost_benefit_over_time(appraisal),
@@ -85,7 +100,7 @@ def savings_scenario(
 
 
 class SavingsAnswer(BaseModel):
-    """What one organisation spends, avoids and gains from one initiative."""
+    """What one organisation pays, gets back in cash, frees in capacity and gains."""
 
     initiative: str
     organisation: str
@@ -96,10 +111,18 @@ class SavingsAnswer(BaseModel):
     costs: float
     benefits: float
     cashable: float
+    cash_npv: float
+    capacity_value: float
     npv: float
+    """Counting capacity."""
+    benefit_cost_ratio: float | None
+    cash_payback_year: int | None
     payback_year: int | None
     largest_beneficiary: str
     probability_ahead: float | None
+    probability_cash_ahead: float | None
+    pays_under_proposal: float | None
+    """Under the cash-basis split; None when no split is proposed."""
 
 
 class InitiativeBody(BaseModel):
@@ -111,21 +134,21 @@ class InitiativeBody(BaseModel):
 
 
 @api.get("", response_model=list[InitiativeBody])
-def api_savings_initiatives(caller: ApiAnalyst) -> list[InitiativeBody]:
+def api_savings_initiatives(caller: ApiAnalyst, engine: HubEngine) -> list[InitiativeBody]:
     """The initiatives a scenario can be run for, and the organisations that are partners."""
     found = []
     for slug in TEMPLATES:
-        ini = appraise_file(slug)[0]
+        ini = appraise_file(slug, partnership=_partnership(engine))[0]
         found.append(InitiativeBody(initiative=slug, name=ini.name, partners=list(ini.partners)))
     return found
 
 
 @api.get("/{initiative}/{organisation}", response_model=SavingsAnswer)
 def api_savings_ask(
-    caller: ApiAnalyst, initiative: InitiativeName, organisation: str
+    caller: ApiAnalyst, engine: HubEngine, initiative: InitiativeName, organisation: str
 ) -> SavingsAnswer:
     """Will ``initiative`` save ``organisation`` money? The plain-English answer and figures."""
-    _, library, appraisal = appraise_file(initiative)
+    _, library, appraisal = appraise_file(initiative, partnership=_partnership(engine))
     if organisation not in appraisal.initiative.partners:
         known = ", ".join(appraisal.initiative.partners)
         raise NotFound(f"no partner {organisation!r} in {initiative} (partners: {known})")
@@ -141,8 +164,14 @@ def api_savings_ask(
         costs=r.costs_pv,
         benefits=r.benefits_pv,
         cashable=r.cashable_pv,
+        cash_npv=r.cash_npv,
+        capacity_value=r.capacity_pv,
         npv=r.npv,
+        benefit_cost_ratio=r.benefit_cost_ratio,
+        cash_payback_year=r.cash_payback_year,
         payback_year=r.payback_year,
         largest_beneficiary=answer.largest_beneficiary,
         probability_ahead=answer.probability_ahead,
+        probability_cash_ahead=answer.probability_cash_ahead,
+        pays_under_proposal=answer.pays_under_proposal,
     )
