@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ASSETS := src/sharewell/web/static/govuk
 CHARTS := src/sharewell/web/static/vega
+SWAGGER := src/sharewell/web/static/swagger
+STYLES := src/sharewell/web/styles
 DEMO_DIR ?= demo-hub
 
 .PHONY: venv assets system-deps demo test lint bench soak serve clean
@@ -17,16 +19,24 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) $(ASSETS)/.built
 
-# GOV.UK Frontend and Vega (the charts) from npm, copied where the web app serves them.
-$(ASSETS)/.built: package.json package-lock.json
-	npm ci --no-audit --no-fund --silent
-	rm -rf $(ASSETS) $(CHARTS)
-	mkdir -p $(ASSETS) $(CHARTS)
-	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css \
-	   node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(ASSETS)/
-	cp -r node_modules/govuk-frontend/dist/govuk/assets $(ASSETS)/assets
+# Front-end assets from npm, put where the web app serves them: GOV.UK Frontend compiled with
+# Dart Sass (sass, from npm) so it uses the service's own font, not GOV.UK's GDS Transport
+# (src/sharewell/web/styles/), with its images but not its font files; Vega (the charts);
+# Swagger UI for /api/docs, so the API's page works without the internet. No package needs an
+# install script (--ignore-scripts: nothing runs at install, nothing calls home).
+$(ASSETS)/.built: package.json package-lock.json $(STYLES)/govuk-frontend.scss
+	npm ci --no-audit --no-fund --silent --ignore-scripts
+	rm -rf $(ASSETS) $(CHARTS) $(SWAGGER)
+	mkdir -p $(ASSETS)/assets $(CHARTS) $(SWAGGER)
+	node_modules/.bin/sass --pkg-importer=node --style=compressed --no-source-map \
+	   $(STYLES)/govuk-frontend.scss $(ASSETS)/govuk-frontend.min.css
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(ASSETS)/
+	cp -r node_modules/govuk-frontend/dist/govuk/assets/images \
+	   node_modules/govuk-frontend/dist/govuk/assets/manifest.json $(ASSETS)/assets/
 	cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js \
 	   node_modules/vega-embed/build/vega-embed.min.js $(CHARTS)/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   $(SWAGGER)/
 	touch $@
 
 assets: $(ASSETS)/.built
@@ -61,4 +71,4 @@ serve: venv
 	$(BIN)/sharewell serve
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) $(ASSETS) $(CHARTS) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DIR) $(ASSETS) $(CHARTS) $(SWAGGER) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -168,3 +168,18 @@ def test_broken_yaml_says_where(tmp_path: Path) -> None:
     path.write_text("id: x\ntitle: [unclosed\n")
     with pytest.raises(AgreementError, match=r"broken.yaml: not valid YAML at line"):
         load_agreement(path)
+
+
+def test_an_executive_is_never_granted_anyones_records(tmp_path: Path) -> None:
+    data = example("fire_prevention")
+    data["recipients"][0]["roles"].append("executive")
+    message = _problems(tmp_path, data)
+    assert "recipients[0].roles" in message
+    assert "never anyone's records" in message
+
+
+def test_an_executive_may_be_given_counts(tmp_path: Path) -> None:
+    data = example("service_evaluation")
+    data["recipients"][0]["roles"].append("executive")
+    agreement = load_agreement(write_yaml(tmp_path / "ok.yaml", data), organisations=DEMO_ORGS)
+    assert "executive" in agreement.recipients[0].roles

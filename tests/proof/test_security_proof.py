@@ -113,11 +113,20 @@ def test_sql_in_the_person_search_matches_nobody(linked_hub: Hub) -> None:
     set_password(engine, "westshire_mht.ig_lead", PASSWORD, actor="test")
     engine.dispose()
     client = _signed_in(create_app(linked_hub.settings), "westshire_mht.ig_lead")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/audit/person").text)
+    assert token
     for payload in SQL:
         page = client.get("/audit/person", params={"person_id": payload})
-        assert page.status_code == 200
-        # the report is for the literal text typed, which nobody's record carries
+        # the report is for the literal text typed, which no person id is
+        assert page.status_code == 404 and "There is no person" in page.text, payload
         assert re.search(r"<tbody[^>]*>\s*<tr", page.text) is None, payload
+        found = client.post(
+            "/audit/person",
+            data={"csrf_token": token[1], "family_name": payload, "nhs_number": payload[:14]},
+        )
+        # a typed value is a value to match (or refuse as not an NHS number), never SQL
+        assert found.status_code in (200, 422), payload
+        assert re.search(r"<tbody[^>]*>\s*<tr", found.text) is None, payload
 
 
 def test_script_typed_into_the_lookup_form_comes_back_as_text(linked_hub: Hub) -> None:
@@ -128,7 +137,7 @@ def test_script_typed_into_the_lookup_form_comes_back_as_text(linked_hub: Hub) -
         "/lookup",
         data={"csrf_token": token[1], "purpose": "mh_crisis_care", "family_name": XSS},
     )
-    assert page.status_code == 200
+    assert page.status_code == 422  # not enough to look anyone up: field errors, shown safely
     assert "<script>alert" not in page.text and "<img src=x" not in page.text
     assert "&lt;script&gt;" in page.text
 
@@ -235,7 +244,8 @@ def test_secrets_never_reach_the_logs_and_are_stored_only_hashed(
             looked = client.post(
                 "/lookup",
                 data={"csrf_token": lookup_csrf[1], "purpose": "mh_crisis_care",
-                      "given_name": LOOKED_UP, "family_name": "Quixote"},
+                      "given_name": LOOKED_UP, "family_name": "Quixote",
+                      "date_of_birth": "03/04/1961"},
             )  # fmt: skip
             # the crisis team holds no flag grant: refused (and audited) before any search
             assert looked.status_code == 403

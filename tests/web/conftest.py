@@ -49,6 +49,7 @@ PEOPLE = {
     "ig_lead": "westshire_fire.ig_lead",
     "analyst": "westshire_fire.analyst",
     "frontline": "westshire_fire.frontline",
+    "executive": "westshire_fire.executive",
     "admin": "hub.admin",
     "other_ig_lead": "westshire_ambulance.ig_lead",
     "other_analyst": "westshire_ambulance.analyst",

@@ -24,7 +24,6 @@ PUBLIC = {
     ("GET", "/api/v1/health"),
     ("GET", "/openapi.json"),
     ("GET", "/api/docs"),
-    ("GET", "/docs/oauth2-redirect"),
 }
 SIGNED_IN = {("POST", "/sign-out")}  # any signed-in person
 IG = {"admin", "ig_lead"}
@@ -37,17 +36,25 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/agreements/{agreement_id}/suspend"): {"ig_lead"},
     ("GET", "/audit"): IG,
     ("GET", "/audit/person"): IG,
+    ("POST", "/audit/person"): IG,
+    ("GET", "/audit/who-looked"): IG,
+    ("GET", "/audit/who-looked.csv"): IG,
     ("GET", "/audit/verify"): IG,
-    ("GET", "/savings"): {"analyst"},
+    ("GET", "/savings"): {"analyst", "executive"},
     ("GET", "/uploads"): {"analyst"},
     ("POST", "/uploads"): {"analyst"},
     ("GET", "/uploads/jobs/{job_id}"): {"analyst"},
+    ("GET", "/uploads/jobs/{job_id}/confirm"): {"analyst"},
+    ("POST", "/uploads/jobs/{job_id}/confirm"): {"analyst"},
     ("GET", "/uploads/{dataset_version}"): {"analyst"},
     ("GET", "/linkage"): {"admin", "analyst"},
     ("GET", "/linkage/runs/{run_id}"): {"admin", "analyst"},
     ("GET", "/linkage/review"): {"analyst"},
     ("POST", "/linkage/review"): {"analyst"},
     ("GET", "/safe-and-well"): {"frontline"},
+    ("GET", "/safe-and-well/export.{fmt}"): {"frontline"},
+    ("GET", "/safe-and-well/households/{ref}"): {"frontline"},
+    ("GET", "/safe-and-well/sheet"): {"frontline"},
     ("GET", "/crisis-cohort"): {"frontline"},
     ("GET", "/lookup"): {"frontline"},
     ("POST", "/lookup"): {"frontline"},
@@ -58,8 +65,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/audit/persons/{person_id}"): IG,
     ("POST", "/api/v1/agreements"): {"ig_lead"},
     ("POST", "/api/v1/agreements/{agreement_id}/suspend"): {"ig_lead"},
-    ("GET", "/api/v1/savings"): {"analyst", "token"},
-    ("GET", "/api/v1/savings/{initiative}/{organisation}"): {"analyst", "token"},
+    ("GET", "/api/v1/savings"): {"analyst", "executive", "token"},
+    ("GET", "/api/v1/savings/{initiative}/{organisation}"): {"analyst", "executive", "token"},
     ("GET", "/api/v1/uploads"): {"analyst", "token"},
     ("POST", "/api/v1/uploads"): {"analyst"},
     ("GET", "/api/v1/uploads/jobs/{job_id}"): {"analyst"},
@@ -77,6 +84,9 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
 POLICY_DECIDES = {
     ("GET", "/crisis-cohort"),
     ("GET", "/safe-and-well"),
+    ("GET", "/safe-and-well/export.{fmt}"),
+    ("GET", "/safe-and-well/households/{ref}"),
+    ("GET", "/safe-and-well/sheet"),
     ("POST", "/lookup"),
     ("GET", "/api/v1/crisis-cohort"),
     ("GET", "/api/v1/safe-and-well"),
@@ -91,8 +101,10 @@ SAMPLES = {
     "dataset_version": "1",
     "run_id": "no-such-run",
     "person_id": "P-nobody",
+    "fmt": "csv",
+    "ref": "0" * 16,
 }
-CALLERS = ("anonymous", "token", "admin", "ig_lead", "analyst", "frontline")
+CALLERS = ("anonymous", "token", "admin", "ig_lead", "analyst", "frontline", "executive")
 
 
 def _routes(app: object) -> list[tuple[str, str]]:

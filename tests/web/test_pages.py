@@ -36,6 +36,15 @@ def test_home_page_lists_what_each_role_can_do(web_hub: WebHub) -> None:
     frontline = web_hub.sign_in("frontline").get("/").text
     assert "Safe and Well visit list" in frontline and "Flag lookup" in frontline
     assert "Savings scenarios" not in frontline and "Search the audit log" not in frontline
+    # The chief executive: the savings answer and nothing person-level.
+    executive = web_hub.sign_in("executive")
+    home = executive.get("/").text
+    assert "Savings scenarios" in home and "Chief executive" in home
+    for link in ("/safe-and-well", "/lookup", "/uploads", "/audit", "/linkage"):
+        assert f'href="{link}' not in home, link
+    assert executive.get("/savings?initiative=safe_haven").status_code == 200
+    for page in ("/safe-and-well", "/crisis-cohort", "/lookup", "/linkage/review", "/uploads"):
+        assert executive.get(page).status_code == 403, page
 
 
 def test_ig_lead_uploads_a_new_version_and_sees_it(web_hub: WebHub) -> None:
@@ -109,30 +118,14 @@ def test_audit_search_shows_the_organisations_own_entries_and_admin_sees_all(
     assert "westshire_fire.ig_lead" in admin and "westshire_ambulance.ig_lead" in admin
 
 
-def test_person_access_report_and_chain_verification(web_hub: WebHub) -> None:
-    from sharewell.audit import AuditEvent, record
-
-    record(
-        web_hub.engine,
-        AuditEvent(
-            actor="westshire_fire.frontline",
-            action="access",
-            target="safe and well list",
-            outcome="allow",
-            organisation="westshire_fire",
-            purpose="fire_prevention",
-            agreement_id="fire-prevention",
-            agreement_version=1,
-            persons=("P000123",),
-        ),
-    )
+def test_person_access_report_of_an_unknown_person_says_so_and_chain_verification(
+    web_hub: WebHub,
+) -> None:
     client = web_hub.sign_in("ig_lead")
-    report = client.get("/audit/person?person_id=P000123").text
-    assert "safe and well list" in report and "westshire_fire" in report
-    assert "No entries name this person" in client.get("/audit/person?person_id=P9").text
-    # The report is itself on the record, naming the person it was about.
-    looked = entries(web_hub.engine, person_id="P000123")[-1]
-    assert (looked.actor, looked.target) == ("westshire_fire.ig_lead", "person access report")
+    unknown = client.get("/audit/person?person_id=P9")
+    assert unknown.status_code == 404 and "There is no person P9" in unknown.text
+    # Nothing was looked at, so nothing was recorded about anyone.
+    assert entries(web_hub.engine, person_id="P9") == []
     verified = client.get("/audit/verify").text
     assert "The audit log is intact" in verified
 
@@ -245,8 +238,6 @@ def test_ig_lead_searches_the_audit_log_through_the_api(web_hub: WebHub) -> None
     assert found and {e["organisation"] for e in found} == {"westshire_fire"}
     assert found[0]["seq"] > found[-1]["seq"]  # newest first
     report = lead.get("/api/v1/audit/persons/P-123")
-    assert report.status_code == 200 and report.json() == []
-    looked = lead.get("/api/v1/audit/entries?actor=westshire_fire.ig_lead&action=access").json()
-    assert looked[0]["persons"] == ["P-123"]
+    assert report.status_code == 404 and report.json()["error"]["kind"] == "NotFound"
     admin = web_hub.sign_in("admin").get("/api/v1/audit/entries?action=login").json()
     assert len({e["organisation"] for e in admin}) > 1

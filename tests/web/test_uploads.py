@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from fastapi.testclient import TestClient
@@ -142,3 +143,98 @@ def test_analyst_uploads_through_the_api_and_gets_the_report(web_hub: WebHub) ->
     )
     assert refused.status_code == 422
     assert refused.json()["error"]["kind"] == "IngestError"
+
+
+def _people(n: int, start: int = 0) -> str:
+    rows = [
+        f"R{i},Ann{i},Smith,19{50 + i % 40}-0{1 + i % 9}-1{i % 9},WS1 1AA"
+        for i in range(start, start + n)
+    ]
+    return "record_id,given_name,family_name,date_of_birth,postcode\n" + "\n".join(rows) + "\n"
+
+
+def _visits(n: int, year: int) -> str:
+    rows = [f"V{year}{i},Ann{i},Smith,WS1 1AA,{year}-0{1 + i % 9}-1{i % 9},true" for i in range(n)]
+    return "record_id,given_name,family_name,postcode,visit_date,smoker\n" + "\n".join(rows) + "\n"
+
+
+def _loads(client: TestClient) -> int:
+    body = client.get("/uploads").text.split('id="loads"')[1].split("<tbody")[1]
+    return body.split("</tbody>")[0].count('<tr class="govuk-table__row">')
+
+
+def _decide(client: TestClient, page: str, **form: str) -> object:
+    action = page.split('action="/uploads/jobs/')[1].split('"')[0]
+    return client.post(f"/uploads/jobs/{action}", data={"csrf_token": form_csrf(page), **form})
+
+
+def test_a_much_smaller_upload_waits_for_an_explicit_decision_then_replaces(
+    web_hub: WebHub,
+) -> None:
+    client = web_hub.sign_in("analyst")
+    kind = {"source_type": "fire.safe_and_well_visit"}
+    first = follow_to_report(client, upload(client, _visits(40, 2023), **kind))
+    assert "Load of people.csv" in first  # a first load replaces nothing: no confirm step
+    confirm = follow_to_report(client, upload(client, _visits(5, 2024), **kind))
+    assert "Check before you replace your data" in confirm
+    assert "data-shrink-warning" in confirm
+    assert "data-current-rows>40<" in confirm and "data-new-rows>5<" in confirm
+    # the dates each version's records cover, side by side
+    assert "10 January 2023 to 18 September 2023" in confirm
+    assert "10 January 2024 to 14 May 2024" in confirm
+    # Nothing changed while the analyst looks: the 40-row version is still the one in use.
+    assert "40" in client.get("/uploads").text.split('id="loads"')[1].split("</tr>")[1]
+    # Replacing a much smaller file needs the box ticked.
+    unticked = _decide(client, confirm, decision="replace")
+    assert unticked.status_code == 422  # type: ignore[attr-defined]
+    assert "Confirm that you have checked the smaller file" in unticked.text  # type: ignore[attr-defined]
+    done = _decide(client, confirm, decision="replace", checked="yes")
+    report = follow_to_report(client, done)
+    assert "Load of people.csv" in report
+    assert re.search(r"Rows accepted\s*</dt>\s*<dd[^>]*>\s*5\s*<", report)
+    ingests = [e for e in entries(web_hub.engine) if e.action == "ingest"]
+    assert ingests[-1].outcome == "ok" and ingests[-1].detail.get("rows_accepted") in (5, None)
+
+
+def test_a_declined_upload_keeps_the_data_in_use_and_is_recorded(web_hub: WebHub) -> None:
+    client = web_hub.sign_in("analyst")
+    follow_to_report(client, upload(client, _people(30)))
+    confirm = follow_to_report(client, upload(client, _people(3, 200)))
+    assert "data-shrink-warning" in confirm
+    nothing = _decide(client, confirm)
+    assert nothing.status_code == 422  # type: ignore[attr-defined]
+    assert "Select whether to replace" in nothing.text  # type: ignore[attr-defined]
+    kept = follow_to_report(client, _decide(client, confirm, decision="keep"))
+    assert "The data in use was kept" in kept
+    assert _loads(client) == 1  # still only the first load
+    declined = [e for e in entries(web_hub.engine) if e.action == "ingest"][-1]
+    assert declined.outcome == "held"
+    assert declined.detail["decision"] == "kept the current version"
+    # A second decision on the same upload changes nothing.
+    again = _decide(client, confirm, decision="replace", checked="yes")
+    assert again.status_code == 303  # type: ignore[attr-defined]
+    assert _loads(client) == 1
+
+
+def test_a_replacement_of_similar_size_is_confirmed_without_the_extra_box(
+    web_hub: WebHub,
+) -> None:
+    client = web_hub.sign_in("analyst")
+    follow_to_report(client, upload(client, _people(20)))
+    confirm = follow_to_report(client, upload(client, _people(22, 50)))
+    assert "Check before you replace your data" in confirm
+    assert "data-shrink-warning" not in confirm
+    report = follow_to_report(client, _decide(client, confirm, decision="replace"))
+    assert "Load of people.csv" in report
+
+
+def test_the_api_refuses_a_much_smaller_file_unless_accepted(web_hub: WebHub) -> None:
+    client = web_hub.sign_in("analyst")
+    follow_to_report(client, upload(client, _people(30)))
+    files = {"extract": ("small.csv", _people(2, 300).encode(), "text/csv")}
+    held = client.post("/api/v1/uploads", data={"source_type": "person"}, files=files)
+    assert held.status_code == 422 and "held, not loaded" in held.json()["error"]["message"]
+    accepted = client.post(
+        "/api/v1/uploads", data={"source_type": "person", "accept_shrink": "true"}, files=files
+    )
+    assert accepted.status_code == 201 and accepted.json()["rows_accepted"] == 2

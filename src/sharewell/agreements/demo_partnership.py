@@ -65,6 +65,7 @@ def demo_users(organisations: tuple[Organisation, ...] = DEMO_ORGANISATIONS) -> 
         "ig_lead": "IG lead",
         "analyst": "Analyst",
         "frontline": "Front-line officer",
+        "executive": "Chief executive",
     }
     return [
         User(
@@ -74,7 +75,7 @@ def demo_users(organisations: tuple[Organisation, ...] = DEMO_ORGANISATIONS) -> 
             role=role,
         )
         for org in organisations
-        for role in ("ig_lead", "analyst", "frontline")
+        for role in ("ig_lead", "analyst", "frontline", "executive")
     ] + [
         User(
             username="hub.admin",

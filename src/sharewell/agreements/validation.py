@@ -46,7 +46,7 @@ _MISSING_HELP = {
     "review": "the date the agreement is next reviewed (YYYY-MM-DD)",
     "organisation": "an organisation slug, e.g. `westshire_fire`",
     "datasets": "a list of source types (providers) or grants (recipients)",
-    "roles": "who may see it: admin, ig_lead, analyst or frontline",
+    "roles": "who may see it: admin, ig_lead, analyst or frontline (executive: counts only)",
     "source_type": "a source type, e.g. `police.mh_incident`",
     "level": "identifiable, pseudonymised, flag_only or aggregate_only",
     "fields": "the fields (or flags) the recipient sees",
@@ -221,6 +221,18 @@ class _Checks:
                         f"purpose {purpose} is not one of the agreement's purposes",
                         f"add {purpose} to `purposes` or remove it here",
                     )
+            if "executive" in recipient.roles:
+                for grant in recipient.datasets:
+                    if grant.level != "aggregate_only":
+                        self.add(
+                            f"{where}.roles",
+                            f"executives at {recipient.organisation} would be granted "
+                            f"{grant.source_type} at {grant.level}: an executive sees its "
+                            "organisation's savings answer and counts, never anyone's records",
+                            "remove executive from these roles, or give the executives a "
+                            "recipient entry of their own with aggregate_only grants",
+                        )
+                        break
             grants_seen: set[tuple[str, str]] = set()
             for j, grant in enumerate(recipient.datasets):
                 key = f"{where}.datasets[{j}]"

@@ -263,6 +263,26 @@ def get_dataset_version(workspace: Workspace, version_id: int) -> DatasetVersion
     return _version(row)
 
 
+def event_date_range(
+    workspace_conn: duckdb.DuckDBPyConnection, version: DatasetVersion
+) -> tuple[Any, Any]:
+    """The earliest and latest event date of one dataset version ((None, None): none)."""
+    from sharewell.ingest.source_types import source_type
+
+    stype = source_type(version.source_type)
+    if not stype.event_date:
+        return None, None
+    try:
+        row = workspace_conn.execute(
+            f'SELECT min("{stype.event_date}"), max("{stype.event_date}") '
+            f"FROM {stype.table_name} WHERE dataset_version = ?",
+            [version.id],
+        ).fetchone()
+    except duckdb.CatalogException:
+        return None, None
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 def quarantine_entries(
     workspace: Workspace, version_id: int, limit: int | None = None
 ) -> tuple[int, list[tuple[Any, ...]]]:

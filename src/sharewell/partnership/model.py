@@ -22,7 +22,9 @@ __all__ = [
 OrganisationType = Literal[
     "local_authority", "fire", "police", "nhs_trust", "icb", "ambulance", "voluntary"
 ]
-Role = Literal["admin", "ig_lead", "analyst", "frontline"]
+# executive: a chief executive or finance officer: its organisation's savings answer, and
+# nothing person-level (no agreement may grant it records or flags; see agreements/validation)
+Role = Literal["admin", "ig_lead", "analyst", "frontline", "executive"]
 PurposeName = Literal["fire_prevention", "mh_crisis_care", "safeguarding", "service_evaluation"]
 
 ORGANISATION_TYPES: tuple[str, ...] = get_args(OrganisationType)

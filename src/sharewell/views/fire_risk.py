@@ -161,13 +161,26 @@ class HouseholdRisk:
     @property
     def reasons(self) -> str:
         """The explanation in plain words, largest contribution first."""
+        return self.explained()
+
+    def explained(self, source_names: Mapping[str, str] | None = None) -> str:
+        """The explanation, each source named as ``source_names`` says (a page shows names)."""
+        names = source_names or {}
         positive = [c for c in self.contributions if c.weight > 0]
         negative = [c for c in self.contributions if c.weight < 0]
-        parts = [c.reason + (f" (shared by {c.source})" if c.source else "") for c in positive]
+        parts = [
+            c.reason + (f" (shared by {_named(c.source, names)})" if c.source else "")
+            for c in positive
+        ]
         text = ", ".join(parts) if parts else "no recorded risk factors"
         if negative:
             text += "; lowered: " + ", ".join(c.reason for c in negative)
         return text
+
+
+def _named(source: str, names: Mapping[str, str]) -> str:
+    # a source may be several providers ("westshire_cc, westshire_icb")
+    return ", ".join(names.get(part, part) for part in source.split(", "))
 
 
 def months_between(earlier: date, later: date) -> int:

@@ -37,7 +37,9 @@ __all__ = [
     "linked_aggregate",
     "linked_read",
     "linked_view",
+    "people_matching",
     "person_index_stamp",
+    "person_known",
     "require_person_index",
 ]
 
@@ -277,3 +279,32 @@ def flag_records(
     """
     columns = sorted({c for f in FLAGS.values() for c in f.reads.get(source, ())})
     return _records(conn, source, columns, [person_id] if person_id is not None else None)
+
+
+# --- a subject access search: the caller audits it (web/person_search.py) ------------------
+
+
+def people_matching(
+    conn: duckdb.DuckDBPyConnection, where: str, params: Sequence[Any], limit: int
+) -> list[tuple[Any, ...]]:
+    """Linked persons whose records (``r``) match ``where``: id, name, birth, postcode, partner,
+    sources. For an IG lead's subject access search of their organisation's own records."""
+    return conn.execute(
+        "SELECT i.person_id, any_value(r.given_name), any_value(r.family_name), "
+        "any_value(r.date_of_birth), any_value(r.postcode), any_value(r.partner), "
+        "list(DISTINCT r.source ORDER BY r.source) "
+        "FROM person_records r JOIN person_index i USING (unique_id) "
+        f"WHERE {where} GROUP BY i.person_id ORDER BY i.person_id LIMIT {int(limit)}",
+        list(params),
+    ).fetchall()
+
+
+def person_known(conn: duckdb.DuckDBPyConnection, person_id: str) -> bool:
+    """Whether linkage gave anyone this person id (an unknown id is "no such person")."""
+    try:
+        row = conn.execute(
+            "SELECT 1 FROM person_index WHERE person_id = ? LIMIT 1", [person_id]
+        ).fetchone()
+    except duckdb.CatalogException:  # no person index yet: nobody exists
+        return False
+    return row is not None

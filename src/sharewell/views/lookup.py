@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 import duckdb

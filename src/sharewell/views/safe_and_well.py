@@ -32,9 +32,11 @@ from sharewell.views.risk_calibration import (
 __all__ = [
     "Household",
     "SafeAndWellList",
+    "Visit",
     "calibrate_from_history",
     "collect_people",
     "fires_after",
+    "household_visits",
     "households_of",
     "safe_and_well_list",
 ]
@@ -295,6 +297,76 @@ def safe_and_well_list(
         audit_seqs=tuple(reader.audit),
         withheld=tuple(reader.withheld),
     )
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One Safe and Well visit to a household: when, whom, and what the crew found."""
+
+    visit_date: date
+    names: tuple[str, ...]
+    smoker: bool | None
+    working_smoke_alarm: bool | None
+    alarms_fitted: int | None
+
+
+def household_visits(
+    engine: Engine,
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    username: str,
+    household: Household,
+    as_of: date,
+) -> list[Visit] | None:
+    """The fire service's visits to the people of one household, newest first.
+
+    A governed read of only those people's visit records (audited, naming only them); None
+    when the agreement does not let ``username`` read visits.
+    """
+    person_ids = [p.person_id for p in household.risk.people]
+    try:
+        result = linked_read(
+            engine,
+            conn,
+            username=username,
+            purpose=PURPOSE,
+            source="fire.safe_and_well_visit",
+            level="identifiable",
+            fields=[
+                "given_name",
+                "family_name",
+                "visit_date",
+                "smoker",
+                "working_smoke_alarm",
+                "alarms_fitted",
+            ],
+            as_of=as_of,
+            person_ids=person_ids,
+        )
+    except AccessDenied:
+        return None
+    by_date: dict[date, list[dict[str, Any]]] = defaultdict(list)
+    for row in result.rows:
+        if row.get("visit_date") is not None:
+            by_date[row["visit_date"]].append(row)
+    visits = []
+    for when, rows in sorted(by_date.items(), reverse=True):
+        alarms = [r["alarms_fitted"] for r in rows if r.get("alarms_fitted") is not None]
+        visits.append(
+            Visit(
+                visit_date=when,
+                names=tuple(sorted({n for r in rows if (n := display_name(r))})),
+                smoker=_any_known(r.get("smoker") for r in rows),
+                working_smoke_alarm=_any_known(r.get("working_smoke_alarm") for r in rows),
+                alarms_fitted=max(alarms) if alarms else None,
+            )
+        )
+    return visits
+
+
+def _any_known(values: Iterable[Any]) -> bool | None:
+    known = [v for v in values if v is not None]
+    return any(bool(v) for v in known) if known else None
 
 
 def fires_after(

@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -21,18 +22,27 @@ from sharewell.errors import (
     SharewellError,
     StoreUnavailable,
 )
-from sharewell.web.deps import SESSION_COOKIE, SignInRequired, signed_in_user
+from sharewell.web.deps import SESSION_COOKIE, SignInRequired, get_engine, signed_in_user
+from sharewell.web.refusals import refusal_page
 from sharewell.web.routers import (
     agreements,
     audit,
     auth,
-    frontline,
+    crisis,
     home,
     linkage,
+    lookup,
+    safe_and_well,
     savings,
     uploads,
 )
-from sharewell.web.templating import CHART_ASSETS_DIR, GOVUK_ASSETS_DIR, STATIC_DIR, render
+from sharewell.web.templating import (
+    CHART_ASSETS_DIR,
+    GOVUK_ASSETS_DIR,
+    STATIC_DIR,
+    SWAGGER_ASSETS_DIR,
+    render,
+)
 
 __all__ = ["HTTP_STATUS", "SECURITY_HEADERS", "create_app"]
 
@@ -90,6 +100,8 @@ def _error(request: Request, status: int, kind: str, message: str) -> Response:
     # If the store itself is the problem, show the error without the user's name.
     with suppress(SharewellError):
         principal = signed_in_user(request)
+    if status == 403 and principal is not None:
+        return refusal_page(request, get_engine(request), principal, explanation=message)
     return render(
         request,
         "error.html",
@@ -145,7 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "`sharewell token add`) or a signed-in session."
         ),
         openapi_url="/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from the hub's own copy of Swagger UI, not a CDN
         redoc_url=None,
     )
     app.state.settings = settings or get_settings()
@@ -193,16 +205,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         return _error(request, 422, "InvalidRequest", problems)
 
-    for assets in (GOVUK_ASSETS_DIR, CHART_ASSETS_DIR):
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        """The API's description, browsable (Swagger UI from npm, served by the hub itself)."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="sharewell API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="data:,",  # no icon fetched from anywhere
+            oauth2_redirect_url=None,
+        )
+
+    for assets in (GOVUK_ASSETS_DIR, CHART_ASSETS_DIR, SWAGGER_ASSETS_DIR):
         if not assets.is_dir():
             raise SharewellError(
-                f"front-end assets (GOV.UK Frontend, Vega) are missing from {assets}; "
-                "run `make assets`"
+                f"front-end assets (GOV.UK Frontend, Vega, Swagger UI) are missing from "
+                f"{assets}; run `make assets`"
             )
     app.mount("/assets", StaticFiles(directory=GOVUK_ASSETS_DIR), name="assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(auth.pages)
-    for module in (home, agreements, audit, uploads, linkage, savings, frontline):
+    for module in (
+        home,
+        agreements,
+        audit,
+        uploads,
+        linkage,
+        savings,
+        safe_and_well,
+        crisis,
+        lookup,
+    ):
         app.include_router(module.pages)
         app.include_router(module.api)
     return app

@@ -135,8 +135,8 @@ ApiCaller = Annotated[Principal, Depends(api_caller)]
 def _refuse(principal: Principal, permission: Permission) -> None:
     if not principal.may(permission):
         raise AccessDenied(
-            f"your role ({principal.role}) does not give access to this; ask your hub "
-            "administrator if your work needs it"
+            f"This page is not part of your role ({principal.role_title}) in sharewell. If your "
+            "work needs it, ask your hub administrator."
         )
 
 

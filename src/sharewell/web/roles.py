@@ -37,7 +37,10 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     "agreements.change": frozenset({"ig_lead"}),
     "audit.search": frozenset({"admin", "ig_lead"}),
     "audit.verify": frozenset({"admin", "ig_lead", "system"}),
-    "savings": frozenset({"analyst", "system"}),
+    # Savings answers name nobody: the executive (chief executive, finance) who asks "will it
+    # save us money?" and the analysts who model it. IG leads and the hub administrator run
+    # governance, not budgets, so least privilege leaves it out of their roles.
+    "savings": frozenset({"analyst", "executive", "system"}),
     "uploads": frozenset({"analyst"}),
     "uploads.read": frozenset({"analyst", "system"}),
     "linkage.read": frozenset({"admin", "analyst", "system"}),
@@ -52,6 +55,7 @@ ROLE_TITLES = {
     "ig_lead": "IG lead",
     "analyst": "analyst",
     "frontline": "front-line officer",
+    "executive": "executive",
     "system": "API token",
 }
 
@@ -83,12 +87,17 @@ class Principal:
 
 @dataclass(frozen=True)
 class Activity:
-    """One thing the home page offers: a link and what it is for."""
+    """One thing the home page offers: a link and what it is for.
+
+    ``view`` names a front-line view whose agreements must also allow the person (the role
+    opens the door, the agreements decide): it is offered only when they would.
+    """
 
     permission: Permission
     href: str
     title: str
     description: str
+    view: str | None = None
 
 
 ACTIVITIES: tuple[Activity, ...] = (
@@ -112,9 +121,15 @@ ACTIVITIES: tuple[Activity, ...] = (
     ),
     Activity(
         "audit.search",
+        "/audit/who-looked",
+        "Who looked at our data",
+        "Every read of your organisation's records by anyone in the partnership, refusals too.",
+    ),
+    Activity(
+        "audit.search",
         "/audit/person",
         "Person access report",
-        "Everyone who saw one person's data: the basis of a subject access response.",
+        "Find a person by name, date of birth or NHS number and see everyone who saw their data.",
     ),
     Activity(
         "audit.verify",
@@ -151,22 +166,32 @@ ACTIVITIES: tuple[Activity, ...] = (
         "/safe-and-well",
         "Safe and Well visit list",
         "Households to visit first, with the reasons, as the fire prevention agreement allows.",
+        "safe_and_well",
     ),
     Activity(
         "frontline",
         "/crisis-cohort",
         "Crisis cohort",
         "People in repeated mental health crisis across agencies, with their timelines.",
+        "crisis_cohort",
     ),
     Activity(
         "frontline",
         "/lookup",
         "Flag lookup",
         "Check whether partners hold a flag about someone in front of you.",
+        "lookup",
     ),
 )
 
 
-def activities_for(principal: Principal) -> list[Activity]:
-    """The home page's links for this caller, in the order above."""
-    return [a for a in ACTIVITIES if principal.may(a.permission)]
+def activities_for(principal: Principal, views: set[str] | None = None) -> list[Activity]:
+    """The home page's links for this caller, in the order above.
+
+    ``views`` are the front-line views the caller's agreements allow; None offers none.
+    """
+    return [
+        a
+        for a in ACTIVITIES
+        if principal.may(a.permission) and (a.view is None or a.view in (views or set()))
+    ]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from sharewell import __version__
-from sharewell.web.deps import SESSION_COOKIE, signed_in_user
+from sharewell.agreements import current_agreements
+from sharewell.web.allowed import views_allowed
+from sharewell.web.deps import SESSION_COOKIE, get_engine, signed_in_user
 from sharewell.web.roles import activities_for
 from sharewell.web.templating import render
 
@@ -23,8 +27,15 @@ def start_page(request: Request) -> Response:
     principal = signed_in_user(request) if request.cookies.get(SESSION_COOKIE) else None
     if principal is None:
         return render(request, "start.html", None)
+    views: set[str] = set()
+    if principal.may("frontline"):
+        views = views_allowed(current_agreements(get_engine(request)), principal, date.today())
     return render(
-        request, "home.html", principal, title="Home", activities=activities_for(principal)
+        request,
+        "home.html",
+        principal,
+        title="Home",
+        activities=activities_for(principal, views),
     )
 
 

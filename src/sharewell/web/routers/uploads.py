@@ -222,6 +222,12 @@ def upload_progress(request: Request, user: Uploader, job_id: str) -> Response:
     job = _own_job(request, user, job_id)
     # Read once: the load runs in another thread, and a page that says "loading" must refresh.
     done = job.done
+    if job.awaiting_decision:
+        return RedirectResponse(f"/uploads/jobs/{job.id}/confirm", status_code=303)
+    if done and job.kept_current:
+        return render(
+            request, "uploads/kept.html", user, title="The current version was kept", job=job
+        )
     if done and job.dataset_version is not None:
         return RedirectResponse(f"/uploads/{job.dataset_version}", status_code=303)
     return render(
@@ -236,6 +242,64 @@ def upload_progress(request: Request, user: Uploader, job_id: str) -> Response:
     )
 
 
+def _confirm_page(
+    request: Request,
+    user: Principal,
+    job: UploadJob,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "uploads/confirm.html",
+        user,
+        status_code=status_code,
+        title="Check before you replace your data",
+        back_link=("/uploads", "Back to uploads"),
+        job=job,
+        preview=job.preview,
+        errors=errors or {},
+    )
+
+
+@pages.get("/uploads/jobs/{job_id}/confirm")
+def upload_confirm(request: Request, user: Uploader, job_id: str) -> Response:
+    """The current version beside the new file: replace it, or keep it."""
+    job = _own_job(request, user, job_id)
+    if not job.awaiting_decision:
+        return RedirectResponse(f"/uploads/jobs/{job.id}", status_code=303)
+    return _confirm_page(request, user, job)
+
+
+@pages.post("/uploads/jobs/{job_id}/confirm", dependencies=[CsrfChecked])
+def upload_decide(
+    request: Request,
+    user: Uploader,
+    engine: HubEngine,
+    job_id: str,
+    decision: Annotated[str, Form(max_length=16)] = "",
+    checked: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Replace the current version with the new file, or keep it; a much smaller file needs
+    the analyst to say they have checked it."""
+    job = _own_job(request, user, job_id)
+    if not job.awaiting_decision or job.preview is None:
+        return RedirectResponse(f"/uploads/jobs/{job.id}", status_code=303)
+    errors: dict[str, str] = {}
+    if decision not in ("replace", "keep"):
+        errors["decision"] = "Select whether to replace the current version or keep it"
+    elif decision == "replace" and job.preview.hold is not None and checked != "yes":
+        errors["checked"] = (
+            "Confirm that you have checked the smaller file is right, or keep the current version"
+        )
+    if errors:
+        return _confirm_page(request, user, job, errors, status_code=422)
+    _jobs(request).decide(
+        engine, job, replace=decision == "replace", accept_shrink=job.preview.hold is not None
+    )
+    return RedirectResponse(f"/uploads/jobs/{job.id}", status_code=303)
+
+
 class UploadJobBody(BaseModel):
     """How far an upload's load has got, and how it ended."""
 
@@ -246,6 +310,7 @@ class UploadJobBody(BaseModel):
     step: int
     steps: int
     done: bool
+    awaiting_decision: bool
     dataset_version: int | None
     error: str | None
 
@@ -262,6 +327,7 @@ def api_upload_progress(request: Request, caller: ApiUploader, job_id: str) -> U
         step=job.step,
         steps=len(UploadJob.STAGES),
         done=job.done,
+        awaiting_decision=job.awaiting_decision,
         dataset_version=job.dataset_version,
         error=job.error,
     )
@@ -303,8 +369,16 @@ async def api_upload(
     source_type: Annotated[str, Form(max_length=64)],
     extract: Annotated[UploadFile, File(description="CSV, .xlsx or Parquet")],
     mapping_file: Annotated[UploadFile | None, File(description="mapping YAML")] = None,
+    accept_shrink: Annotated[
+        bool,
+        Form(description="Replace the current version even if the new file is much smaller"),
+    ] = False,
 ) -> LoadReport:
-    """Load an extract as the caller's organisation and answer with its quarantine report."""
+    """Load an extract as the caller's organisation and answer with its quarantine report.
+
+    A file much smaller than the current version is refused (422, with the figures) unless
+    ``accept_shrink`` says someone has checked it.
+    """
     errors, staging, path, mapping = await _receive(
         settings, engine, caller, source_type, extract, mapping_file
     )
@@ -322,6 +396,7 @@ async def api_upload(
                 organisation=caller.organisation,
                 source_type=source_type,
                 mapping=mapping,
+                accept_shrink=accept_shrink,
             )
         )
     finally:

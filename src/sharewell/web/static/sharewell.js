@@ -17,14 +17,14 @@ for (const el of document.querySelectorAll("[data-chart-spec]")) {
 }
 
 // An upload loading: follow its progress in place; at the end go to its report (or show why
-// it failed). Without JavaScript the page refreshes itself instead.
+// it failed), or to the confirm step when it would replace data in use. Without JavaScript the page refreshes itself instead.
 const upload = document.querySelector("[data-upload-job]");
 if (upload) {
   const jobId = upload.dataset.uploadJob;
   const follow = async () => {
     const response = await fetch(`/api/v1/uploads/jobs/${jobId}`, { credentials: "same-origin" });
     const job = await response.json();
-    if (!response.ok || job.done) {
+    if (!response.ok || job.done || job.awaiting_decision) {
       window.location.assign(`/uploads/jobs/${jobId}`);
       return;
     }
