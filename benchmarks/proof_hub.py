@@ -67,7 +67,8 @@ def start_server(settings: Settings, port: int, log: Path) -> subprocess.Popen[b
         stdout=handle,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 60
+    # Generous: on a busy 2-core machine importing the app alone has taken 50 s.
+    deadline = time.monotonic() + 240
     while True:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).is_success:
