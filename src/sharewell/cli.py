@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -2009,6 +2010,14 @@ def token_revoke(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes sharing the port (uvicorn's supervisor restarts any that dies).",
+        ),
+    ] = 1,
     hub: HubOption = None,
 ) -> None:
     """Start the web app and API (GOV.UK-style pages, /api/v1, /openapi.json)."""
@@ -2016,7 +2025,22 @@ def serve(
 
     from sharewell.web import create_app
 
-    uvicorn.run(create_app(settings_for(hub)), host=host, port=port)
+    settings = settings_for(hub)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port)
+        return
+    # Each worker process builds its own app from the environment: pass --hub on that way.
+    os.environ["SHAREWELL_HUB_DIR"] = str(settings.hub_dir.resolve())
+    uvicorn.run(
+        "sharewell.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        # A worker warming a county's lookup index is busy for a while: the supervisor must
+        # not take that for a hung worker and kill it (its default patience is 5 s).
+        timeout_worker_healthcheck=120,
+    )
 
 
 # --- demo ---------------------------------------------------------------------------------

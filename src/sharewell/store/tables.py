@@ -167,3 +167,37 @@ api_tokens = Table(
     Column("created_by", String(64), nullable=False),
     Column("revoked", Boolean, nullable=False, default=False),
 )
+
+# --- web: upload jobs (migration 0005) --------------------------------------------------
+
+from sqlalchemy import Text  # noqa: E402 - appended section keeps merges with other capabilities clean
+
+__all__ += ["upload_jobs"]
+
+# An upload loading in the background: any web worker shows its progress and takes the
+# analyst's decision; the worker running it writes each stage here (``worker``: host:pid).
+upload_jobs = Table(
+    "upload_jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("username", String(64), ForeignKey("users.username"), nullable=False),
+    Column("organisation", String(64), nullable=False),
+    Column("file_name", String(500), nullable=False),
+    Column("source_type", String(64), nullable=False),
+    Column("stage", String(500), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("started", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("finished", DateTime(timezone=True)),
+    Column("dataset_version", Integer),
+    Column("recognised", Boolean, nullable=False),
+    Column("error", Text),
+    Column("upload_dir", Text),
+    Column("path", Text, nullable=False),
+    Column("mapping", Text),  # the mapping as JSON, to load with once decided
+    Column("preview", Text),  # the confirm step's comparison as JSON
+    Column("decided", Boolean, nullable=False),
+    Column("kept_current", Boolean, nullable=False),
+    Column("worker", String(200), nullable=False),
+)
+Index("ix_upload_jobs_started", upload_jobs.c.started)
