@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 from people import make_people, write_truth_csv
 
@@ -57,6 +58,18 @@ def test_report_writes_html_with_splink_charts_and_accuracy(
     ):
         assert title in page
     assert "vegaEmbed" in page and "cdn.jsdelivr" not in page.split("<body>")[1]
+    # Written without a policy decision, so it shows no one's details: the model, not records.
+    ws = duckdb.connect(str(Settings(hub_dir=hub).workspace_path()), read_only=True)
+    try:
+        values = ws.execute(
+            "SELECT nhs_number, family_name FROM person_records "
+            "WHERE nhs_number IS NOT NULL AND length(family_name) > 5"
+        ).fetchall()
+    finally:
+        ws.close()
+    assert values and "withheld" in page
+    leaked = [v for row in values for v in row if f'"{v}"' in page or f">{v}<" in page]
+    assert leaked == []
 
 
 def test_review_and_decide_from_the_command_line(
