@@ -14,7 +14,7 @@ from benchmarks.ingest import bench_ingest
 from benchmarks.linkage import linkage, linkage_county
 from benchmarks.privacy import bench_privacy
 from benchmarks.proof import bench_load
-from benchmarks.savings import bench_monte_carlo
+from benchmarks.savings import bench_evidence, bench_monte_carlo
 from benchmarks.synth import bench_synth
 from benchmarks.views import bench_flag_lookup
 from benchmarks.web import bench_web
@@ -29,6 +29,7 @@ BENCHMARKS: list[Benchmark] = [
     linkage_county,
     bench_governance,
     bench_monte_carlo,
+    bench_evidence,
     bench_flag_lookup,
     bench_web,
     bench_privacy,

@@ -1593,6 +1593,13 @@ def savings_evidence(
         typer.Option(help="CSV/Parquet: person_id, agency, event_type, event_date."),
     ] = None,
     cohort: Annotated[Path | None, typer.Option(help="CSV/Parquet: person_id, index_date.")] = None,
+    people: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV/Parquet of who may be a comparison: person_id, and any of index_date, "
+            "sex, date_of_birth."
+        ),
+    ] = None,
     user: Annotated[
         str | None,
         typer.Option(
@@ -1632,29 +1639,61 @@ def savings_evidence(
         raise typer.BadParameter("give both --events and --cohort, or neither (to use the hub)")
     else:
         con = duckdb.connect()
-        for name, file in (("events", events), ("cohort", cohort)):
+        files = {"events": events, "cohort": cohort, **({"people": people} if people else {})}
+        for name, file in files.items():
             if not file.is_file():
                 raise NotFound(f"{name} file {file} does not exist")
             reader = "read_parquet" if file.suffix == ".parquet" else "read_csv_auto"
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM {reader}(?)", [str(file)])
-        result = measure_did(con, window_months=window_months)
+        result = measure_did(con, people="people" if people else None, window_months=window_months)
     if as_json:
         emit_json({"result": result, "safe_haven_outcomes_measured": applied})
         return
+    _print_evidence(result, applied)
+
+
+def _print_evidence(result: Any, applied: tuple[str, ...]) -> None:
+    worst = max((abs(b.smd_after) for b in result.balance), default=0.0)
+    on = ", ".join([*result.matched_on, "history per event type"])
     table = Table(
-        title=f"Difference-in-differences: {result.matched} of {result.cohort_size} matched",
+        title=(
+            f"Matched difference-in-differences: {result.matched} of {result.cohort_size} "
+            f"in the cohort matched ({result.followed} followed a full year), on {on}; "
+            f"largest |SMD| after matching {worst:.2f}"
+        ),
         title_justify="left",
     )
-    for head in ("Event type", "Effect per person-month", "95% CI", "Grade"):
+    heads = ("Event type", "Effect a person-month", "95% CI", "Corrected CI", "Pre-trend", "Grade")
+    for head in (*heads, "Verdict"):
         table.add_column(head)
     for e in result.estimates.values():
+        verdict = "no clear effect"
+        if e.clear:
+            verdict = "clear fall" if e.effect_per_person_month < 0 else "clear rise"
         table.add_row(
             e.event_type,
             f"{e.effect_per_person_month:+.4f}",
+            f"{e.ci95_low:+.4f} to {e.ci95_high:+.4f}",
             f"{e.ci_low:+.4f} to {e.ci_high:+.4f}",
+            "parallel" if e.pre_trend_ok else "differs or untested",
             str(e.confidence_grade),
+            verdict,
         )
     console.print(table)
+    if not result.clear:
+        console.print("No clear effect on any outcome (intervals corrected for every outcome).")
+    balance = Table(title="Balance (standardised mean differences)", title_justify="left")
+    for head in ("Covariate", "Cohort", "Comparison", "SMD before", "SMD after"):
+        balance.add_column(head, justify="left" if head == "Covariate" else "right")
+    for b in result.balance:
+        balance.add_row(
+            b.covariate,
+            f"{b.treated_mean:.3f}",
+            f"{b.control_mean:.3f}",
+            f"{b.smd_before:+.2f}",
+            f"{b.smd_after:+.2f}",
+        )
+    console.print(balance)
     if applied:
         console.print(f"Safe haven outcomes now measured: {', '.join(applied)}")
 

@@ -16,7 +16,7 @@ AGENCY = {
     "s136_detention": "westshire_police",
 }
 START = date(2022, 1, 1)
-DAYS = 4 * 365
+DAYS = 5 * 365
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,9 @@ def generate(people: int = 20000, relative_effect: float = -0.4, seed: int = 1) 
     """
     rng = np.random.default_rng(seed)
     rate = rng.gamma(shape=0.6, scale=0.12, size=people) / 30.4  # events a day, all types
-    # Candidate index day for everyone in year 2 to 2.5, so a year before and after is seen.
-    index_day = rng.integers(400, 400 + 180, size=people)
+    # Candidate index day for everyone in year 3 to 3.5, so two years before (for the
+    # pre-trend test) and a year after are seen.
+    index_day = rng.integers(760, 760 + 180, size=people)
     rows_p, rows_t, rows_d = [], [], []
     for ty, share in EVENT_TYPES.items():
         n = rng.poisson(rate * share * DAYS)

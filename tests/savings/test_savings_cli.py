@@ -123,27 +123,45 @@ def test_unit_costs_uprated_to_a_price_year(capsys: pytest.CaptureFixture[str]) 
     assert main(["savings", "unit-costs", "--price-year", "1999/00"]) == ExitCode.BAD_INPUT
 
 
-def test_evidence_command_reads_csv_files(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _evidence_files(tmp_path: Path, effect: float, seed: int, people: int = 20000) -> list[str]:
     import pyarrow.csv as pcsv
     from savings_synthetic import generate
 
-    data = generate(people=4000, seed=2)
-    pcsv.write_csv(data.events, tmp_path / "events.csv")
-    pcsv.write_csv(data.cohort, tmp_path / "cohort.csv")
-    args = [
-        "savings",
-        "evidence",
-        "--events",
-        str(tmp_path / "events.csv"),
-        "--cohort",
-        str(tmp_path / "cohort.csv"),
-        "--json",
-    ]
-    assert main(args) == 0
+    data = generate(people=people, relative_effect=effect, seed=seed)
+    for name in ("events", "cohort", "people"):
+        pcsv.write_csv(getattr(data, name), tmp_path / f"{name}.csv")
+    return [f"--{n}={tmp_path / f'{n}.csv'}" for n in ("events", "cohort", "people")]
+
+
+def test_evidence_command_reads_csv_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = _evidence_files(tmp_path, effect=-0.4, seed=2)
+    assert main(["savings", "evidence", *files, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)["result"]
     assert set(result["estimates"]) == {"police_mh_incident", "ambulance_callout", "s136_detention"}
+    assert result["balance"] and all(abs(b["smd_after"]) < 0.1 for b in result["balance"])
+
+
+def test_evidence_on_a_null_effect_says_no_clear_effect(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["savings", "evidence", *_evidence_files(tmp_path, effect=0.0, seed=3)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "No clear effect on any outcome" in out
+    assert "Balance (standardised mean differences)" in out
+
+
+def test_evidence_on_a_30_person_cohort_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = _evidence_files(tmp_path, effect=-0.4, seed=4, people=2000)
+    cohort = tmp_path / "cohort.csv"
+    lines = cohort.read_text().splitlines()
+    cohort.write_text("\n".join(lines[:31]) + "\n")
+    assert main(["savings", "evidence", *files]) == ExitCode.BAD_INPUT
+    err = " ".join(capsys.readouterr().err.split())
+    assert "the cohort has 30 people" in err and "at least 50 matched" in err
 
 
 def test_evidence_from_a_hub_without_linked_data_says_what_is_missing(

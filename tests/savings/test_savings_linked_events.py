@@ -10,18 +10,20 @@ from collections.abc import Iterator
 
 import duckdb
 import pytest
-from savings_synthetic import generate, load
 from sqlalchemy import Engine
 
 from sharewell.agreements import seed_demo_partnership
 from sharewell.audit import entries
 from sharewell.config import Settings
 from sharewell.errors import AccessDenied, LinkageError, SavingsError
+from sharewell.savings.calibration import synthetic_workspace as linked_workspace
 from sharewell.savings.engine import appraise
 from sharewell.savings.initiative import TEMPLATES_DIR, load_initiative
-from sharewell.savings.linked_events import EVENT_READS, safe_haven_evidence
+from sharewell.savings.linked_events import EVENT_READS, SAFE_HAVEN_OUTCOMES, safe_haven_evidence
 from sharewell.savings.unit_costs import load_library
 from sharewell.store import init_hub, operational_engine
+from sharewell.synth import Partnership, SynthConfig
+from sharewell.synth import generate as generate_partnership
 
 ANALYST = "westshire_cc.analyst"
 
@@ -36,67 +38,46 @@ def engine(hub_settings: Settings) -> Iterator[Engine]:
     eng.dispose()
 
 
-def _workspace_from(con: duckdb.DuckDBPyConnection) -> None:
-    """Typed source tables and a person index, as in docs/extracts.md, from generated events."""
-    con.execute(
-        """
-        CREATE TABLE records AS
-        SELECT row_number() OVER () AS n, * FROM (
-            SELECT person_id, event_type, event_date FROM events
-            UNION ALL
-            SELECT person_id, 'safe_haven_referral', index_date FROM cohort
-        );
-        CREATE TABLE records_police_mh_incident AS
-        SELECT 'westshire_police:police.mh_incident:' || n AS unique_id,
-               'westshire_police' AS partner, event_date AS incident_date,
-               CASE event_type WHEN 's136_detention' THEN 'section_136'
-                    ELSE 'mental_health' END AS incident_type
-        FROM records WHERE event_type IN ('police_mh_incident', 's136_detention');
-        CREATE TABLE records_ambulance_mh_callout AS
-        SELECT 'westshire_ambulance:ambulance.mh_callout:' || n AS unique_id,
-               'westshire_ambulance' AS partner, event_date AS callout_date
-        FROM records WHERE event_type = 'ambulance_callout';
-        CREATE TABLE records_mh_trust_crisis_contact AS
-        SELECT 'westshire_mht:mh_trust.crisis_contact:' || n AS unique_id,
-               'westshire_mht' AS partner, event_date AS contact_date,
-               'safe_haven_referral' AS contact_type
-        FROM records WHERE event_type = 'safe_haven_referral';
-        CREATE TABLE person_index AS
-        SELECT unique_id, 'old' || substr(unique_id, -3) AS person_id, 1 AS run_id
-        FROM records_police_mh_incident
-        UNION ALL
-        SELECT 'westshire_police:police.mh_incident:' || n, person_id, 2 FROM records
-        UNION ALL
-        SELECT 'westshire_ambulance:ambulance.mh_callout:' || n, person_id, 2 FROM records
-        UNION ALL
-        SELECT 'westshire_mht:mh_trust.crisis_contact:' || n, person_id, 2 FROM records;
-        """
-    )
+@pytest.fixture(scope="module")
+def westshire() -> Partnership:
+    """A synthetic Westshire of 60,000 people: referral cuts police MH, S136 and A&E by 35%."""
+    return generate_partnership(SynthConfig(people=60000, seed=100))
+
+
+def _workspace(westshire: Partnership) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    linked_workspace(con, westshire)
+    return con
 
 
 @pytest.mark.slow
-def test_safe_haven_outcomes_are_measured_from_the_linked_workspace(engine: Engine) -> None:
-    data = generate(people=20000, relative_effect=-0.4, seed=1)
-    con = duckdb.connect()
-    load(con, data)
-    _workspace_from(con)
-
+def test_safe_haven_outcomes_are_measured_from_the_linked_workspace(
+    engine: Engine, westshire: Partnership
+) -> None:
+    con = _workspace(westshire)
     library = load_library()
     haven = load_initiative(TEMPLATES_DIR / "safe_haven.yaml", library)
     evidence, seqs = safe_haven_evidence(engine, con, haven, username=ANALYST, bootstrap=500)
-    assert set(evidence.applied) == {
-        "Police mental health incidents avoided",
-        "Section 136 detentions avoided",
-        "Ambulance mental health call-outs avoided",
-    }
-    assert evidence.result.cohort_size == data.cohort.num_rows
-    s136 = next(o for o in evidence.initiative.outcomes if o.name.startswith("Section 136"))
-    est = evidence.result.estimates["police_section_136"]
-    assert est.ci_low <= data.true_effect["s136_detention"] <= est.ci_high
-    assert s136.central_events() == pytest.approx(
-        -est.effect_per_person_month * 12 * evidence.people_per_year
-    )
-    assert s136.grade == est.confidence_grade == 2
+    # Every measured outcome goes into the appraisal, the rises and the unclear ones too.
+    assert set(evidence.applied) == set(SAFE_HAVEN_OUTCOMES.values())
+    result = evidence.result
+    assert result.cohort_size == int(westshire.events.safe_haven.referred.sum())
+    assert result.matched >= 300 and result.matched_on == ("sex", "index quarter")
+    # The balance table came out of the governed computation, and the groups are balanced.
+    assert result.balance and all(abs(b.smd_after) < 0.1 for b in result.balance)
+    police = result.estimates["police_mental_health"]
+    assert police.clear and police.ci_high < 0 and police.confidence_grade == 2
+    counterfactual = police.treated_after - police.effect_per_person_month
+    assert police.ci_low <= -0.35 * counterfactual <= police.ci_high
+    # Ambulance call-outs were generated unchanged: no clear effect, so none is counted.
+    ambulance = result.estimates["ambulance_mh_callout"]
+    assert not ambulance.clear and ambulance.confidence_grade == 5
+    calls = next(o for o in evidence.initiative.outcomes if o.name.startswith("Ambulance"))
+    assert calls.measured and calls.central_events() == 0
+    lo, hi = calls.events_range()  # type: ignore[misc]
+    assert lo < 0 < hi
+    welfare = next(o for o in evidence.initiative.outcomes if "welfare" in o.name)
+    assert welfare.measured and welfare.unit_costs == {"PMH.1": 1.0}
     # The measured initiative still appraises, and the police still benefit.
     assert appraise(evidence.initiative, library).agency("westshire_police").benefits_pv > 0
 
@@ -118,12 +99,9 @@ def test_safe_haven_outcomes_are_measured_from_the_linked_workspace(engine: Engi
 
 
 def test_a_user_without_a_service_evaluation_agreement_is_refused_and_audited(
-    engine: Engine,
+    engine: Engine, westshire: Partnership
 ) -> None:
-    data = generate(people=500, relative_effect=-0.4, seed=2)
-    con = duckdb.connect()
-    load(con, data)
-    _workspace_from(con)
+    con = _workspace(westshire)
     haven = load_initiative(TEMPLATES_DIR / "safe_haven.yaml", load_library())
     before = len(entries(engine))
     with pytest.raises(AccessDenied, match="does not grant role frontline"):
@@ -133,19 +111,21 @@ def test_a_user_without_a_service_evaluation_agreement_is_refused_and_audited(
     assert {e.target for e in refusals} == {f"{s} at aggregate_only" for s in EVENT_READS}
 
 
-def test_too_few_referrals_give_no_estimate_over_a_small_cell(engine: Engine) -> None:
-    data = generate(people=20000, relative_effect=-0.4, seed=1)
-    con = duckdb.connect()
-    load(con, data)
-    _workspace_from(con)
-    # Keep only five referrals: below the agreement's cell of ten.
+def test_a_30_person_cohort_is_refused_with_a_clear_reason(
+    engine: Engine, westshire: Partnership
+) -> None:
+    con = _workspace(westshire)
+    # Keep thirty referrals: too few to tell an effect from chance.
     con.execute(
-        "DELETE FROM records_mh_trust_crisis_contact WHERE unique_id NOT IN "
-        "(SELECT unique_id FROM records_mh_trust_crisis_contact ORDER BY unique_id LIMIT 5)"
+        "DELETE FROM records_mh_trust_crisis_contact WHERE contact_type = 'safe_haven_referral' "
+        "AND unique_id NOT IN (SELECT unique_id FROM records_mh_trust_crisis_contact "
+        "WHERE contact_type = 'safe_haven_referral' ORDER BY unique_id LIMIT 30)"
     )
     haven = load_initiative(TEMPLATES_DIR / "safe_haven.yaml", load_library())
-    with pytest.raises(SavingsError, match="too few safe haven referrals"):
+    with pytest.raises(SavingsError, match=r"^the cohort has 30 people.*at least 50 matched"):
         safe_haven_evidence(engine, con, haven, username=ANALYST, bootstrap=50)
+    # The refusal is in the audit log as a failed use, and nothing came out.
+    assert entries(engine)[-1].outcome == "failed"
 
 
 def test_a_workspace_without_linkage_is_refused_with_a_reason(engine: Engine) -> None:

@@ -76,12 +76,16 @@ class Evidence(BaseModel):
     people_per_year: float = Field(gt=0)
     months_followed: float = Field(default=12.0, gt=0)
     confidence_grade: int = Field(ge=1, le=6)
+    clear: bool = True
+    """Whether the (corrected) interval excludes zero; if not, the central case counts no
+    events and the interval is kept as the range."""
     source: str = ""
 
     def events_avoided(self, effect: float | None = None) -> float:
-        """Events avoided per year implied by an effect (default: the estimate)."""
-        e = self.effect_per_person_month if effect is None else effect
-        return -e * self.months_followed * self.people_per_year
+        """Events avoided per year implied by an effect (default: the central case)."""
+        if effect is None:
+            effect = self.effect_per_person_month if self.clear else 0.0
+        return -effect * self.months_followed * self.people_per_year
 
 
 class Outcome(BaseModel):

@@ -180,9 +180,15 @@ def inputs_table(initiative: Initiative) -> Table:
         if o.times:
             shown += f" x {' x '.join(o.times)}"
         events_range = o.events_range()
-        where = "measured from linked data" if o.measured else (o.source or "-")
-        if o.evidence is not None and o.evidence.source:
-            where = o.evidence.source
+        where = o.source or "-"
+        if o.measured and o.evidence is not None:
+            e = o.evidence
+            verdict = "clear" if e.clear else "no clear effect, none counted"
+            where = (
+                f"measured from linked data ({e.source or 'difference-in-differences'}): "
+                f"{e.effect_per_person_month:+.4f} a person-month, corrected interval "
+                f"{e.ci_low:+.4f} to {e.ci_high:+.4f}, {verdict}"
+            )
         extras = []
         if o.attribution is not None:
             extras.append(f"attribution {o.attribution:.0%}")
