@@ -239,8 +239,9 @@ def linked_live_server(linked_web: LinkedWeb) -> Iterator[LiveHub]:
         yield LiveHub(base, linked_web.settings)
 
 
-@contextmanager
-def _chromium_page(*, javascript: bool = True) -> Iterator[object]:
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """One headless Debian Chromium for the whole test module (each test gets a fresh context)."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -248,20 +249,38 @@ def _chromium_page(*, javascript: bool = True) -> Iterator[object]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            yield browser.new_page(java_script_enabled=javascript)
+            yield browser
         finally:
             browser.close()
 
 
+@contextmanager
+def _context_page(browser: Any, **options: Any) -> Iterator[Any]:
+    context = browser.new_context(**options)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 @pytest.fixture
-def browser_page() -> Iterator[object]:
-    """A Playwright page in headless Chromium."""
-    with _chromium_page() as page:
+def browser_page(chromium: Any) -> Iterator[Any]:
+    """A Playwright page in headless Chromium, in a context of its own (no cookies shared)."""
+    with _context_page(chromium, accept_downloads=True) as page:
         yield page
 
 
 @pytest.fixture
-def no_script_page() -> Iterator[object]:
+def no_script_page(chromium: Any) -> Iterator[Any]:
     """A Playwright page in headless Chromium with JavaScript turned off."""
-    with _chromium_page(javascript=False) as page:
+    with _context_page(chromium, java_script_enabled=False) as page:
         yield page
+
+
+def browser_sign_in(page: Any, base: str, who: str) -> None:
+    """Sign in through the sign-in page as ``who`` (a PEOPLE key or a demo username)."""
+    page.goto(base + "/sign-in")
+    page.fill("#username", PEOPLE.get(who, who))
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(base + "/")
