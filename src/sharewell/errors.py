@@ -1,7 +1,7 @@
 """The one exception tree of sharewell.
 
 Every error a person can act on derives from ``SharewellError``; anything else
-that escapes is a bug (an internal failure). The CLI (``cli.py``) and the web
+that escapes is a bug (an internal failure). The CLI (``cli/output.py``) and the web
 app map these classes to exit codes and HTTP statuses, each in one place.
 
     SharewellError            something a user can fix; the message says what and where

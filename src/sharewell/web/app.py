@@ -48,7 +48,7 @@ from sharewell.web.workspace import warm_snapshot
 
 __all__ = ["HTTP_STATUS", "SECURITY_HEADERS", "create_app"]
 
-# The one place sharewell's errors become HTTP statuses (the CLI's exit codes live in cli.py).
+# The one place sharewell's errors become HTTP statuses (the CLI's exit codes: cli/output.py).
 HTTP_STATUS: dict[type[SharewellError], int] = {
     AccessDenied: 403,
     NotFound: 404,
