@@ -407,7 +407,7 @@ def run_demo(
     summary.stages["savings"] = savings
 
     if console is not None:
-        from sharewell.cli import key_value_table
+        from sharewell.console import key_value_table
 
         for stage, figures in summary.stages.items():
             console.print(key_value_table(stage, figures))

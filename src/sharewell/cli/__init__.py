@@ -15,7 +15,7 @@ from sharewell.cli import ingest, governance, audit, link, frontline  # noqa: F4
 from sharewell.cli import savings, privacy, tokens, serve  # noqa: F401
 
 # isort: on
-from sharewell.cli.output import ExitCode, key_value_table, main
+from sharewell.cli.output import ExitCode, main
 from sharewell.cli.root import app
 
-__all__ = ["ExitCode", "app", "key_value_table", "main"]
+__all__ = ["ExitCode", "app", "main"]

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sharewell.cli.root import app
+from sharewell.console import key_value_table as key_value_table  # the CLI's, re-exported
 from sharewell.errors import AccessDenied, NotFound, SharewellError
 
 
@@ -53,16 +54,6 @@ def _jsonable(value: Any) -> Any:
 def emit_json(value: Any) -> None:
     """Write ``value`` (dataclasses, pydantic models, paths allowed) to stdout as JSON."""
     sys.stdout.write(json.dumps(_jsonable(value), indent=2, default=str) + "\n")
-
-
-def key_value_table(title: str, rows: dict[str, Any]) -> Table:
-    """A two-column rich table for a short summary."""
-    table = Table(title=title, show_header=False, title_justify="left")
-    table.add_column(style="bold")
-    table.add_column()
-    for key, val in rows.items():
-        table.add_row(key, str(val))
-    return table
 
 
 def rows_table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
