@@ -20,6 +20,12 @@ the rule is about SQL text and a few names, not only about imports), and fails o
 1 and 2 do not apply; they may still not open the workspace). A new module that does any of
 these fails until it is added here with a reason, which a
 reviewer then has to accept. Docstrings are prose and are not read.
+
+The same reading of the source checks the layers of ``docs/architecture.md`` (store, audit,
+partnership, agreements and ingest, linkage and privacy, views and savings, then the edges):
+every import of one top-level package by another, inside functions too, must point down the
+layers or within one, and no packages may import each other round a circle. The few imports
+that do not are ``LAYER_EXCEPTIONS``, each with its reason; one no longer needed fails too.
 """
 
 from __future__ import annotations
@@ -243,3 +249,164 @@ def runs(con):
     return con.execute("SELECT run_id FROM ws.linkage_runs").fetchall()
 '''
     assert breaches("sharewell.web.rogue", harmless) == []
+
+
+# --- the layers (docs/architecture.md): no upward import, no circle ---------------------------
+
+LAYERS: tuple[frozenset[str], ...] = (
+    frozenset({"errors", "config", "faults", "rendering", "console", "sharewell"}),
+    frozenset({"store"}),
+    frozenset({"audit"}),
+    frozenset({"partnership"}),
+    frozenset({"agreements", "ingest"}),
+    frozenset({"linkage", "privacy", "synth"}),
+    frozenset({"views", "savings"}),
+    frozenset({"web", "cli", "demo"}),
+)
+"""Top-level modules and packages of ``sharewell``, lowest first ("sharewell": its __init__)."""
+
+LAYER_EXCEPTIONS = {
+    ("sharewell.store.hub", "audit"): "init_hub makes the hub's audit key with the hub",
+    ("sharewell.store.operational", "audit"): "every engine is bound to the audit key ring",
+    ("sharewell.store.snapshot", "ingest"): "a snapshot refreshes person_records (to move)",
+}
+"""Imports (module, top-level package imported) that break the order, each with its reason."""
+
+
+@dataclass(frozen=True)
+class Import:
+    """One import of a sharewell module by another: who, where, and which top-level unit."""
+
+    module: str
+    line: int
+    target: str  # top-level module or package imported, e.g. "audit"; "sharewell" for __init__
+
+    @property
+    def source(self) -> str:
+        return _top(self.module)
+
+
+def _top(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "sharewell"
+
+
+def imports_of(module: str, source: str, is_package: bool = False) -> list[Import]:
+    """Every import of another top-level unit of sharewell in ``source``, inside functions too."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: resolve against the importing module's package
+                package = module.split(".")[: None if is_package else -1]
+                package = package[: len(package) - node.level + 1]
+                base = ".".join([*package, *([base] if base else [])])
+            targets = [base]
+            if base == "sharewell":  # `from sharewell import audit`: the audit package
+                subs = [f"{base}.{a.name}" for a in node.names if _is_unit(a.name)]
+                targets = subs if len(subs) == len(node.names) else [*subs, base]
+        for target in targets:
+            if target == "sharewell" or target.startswith("sharewell."):
+                top = _top(target)
+                if top != _top(module):
+                    found.append(Import(module, node.lineno, top))
+    return found
+
+
+def _is_unit(name: str) -> bool:
+    return (SRC / name).is_dir() or (SRC / f"{name}.py").is_file()
+
+
+def _layer(unit: str) -> int:
+    return next(i for i, units in enumerate(LAYERS) if unit in units)
+
+
+def upward(found: list[Import]) -> list[Import]:
+    """Imports from a lower layer up to a higher one, not excepted."""
+    return [
+        i
+        for i in found
+        if _layer(i.target) > _layer(i.source) and (i.module, i.target) not in LAYER_EXCEPTIONS
+    ]
+
+
+def circles(found: list[Import]) -> list[list[str]]:
+    """Sets of top-level units that import each other, round a circle (exceptions left out)."""
+    graph: dict[str, set[str]] = {}
+    for i in found:
+        if (i.module, i.target) not in LAYER_EXCEPTIONS:
+            graph.setdefault(i.source, set()).add(i.target)
+
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    reachable = {u: reach(u) for u in graph}
+    groups = {
+        frozenset({u} | {v for v in reachable[u] if u in reachable.get(v, set())})
+        for u in graph
+        if u in reachable[u]
+    }
+    return sorted(sorted(g) for g in groups)
+
+
+def _all_imports() -> list[Import]:
+    return [
+        i
+        for name, path in _modules()
+        for i in imports_of(name, path.read_text(), is_package=path.name == "__init__.py")
+    ]
+
+
+def test_every_top_level_unit_has_a_layer() -> None:
+    units = {_top(name) for name, _ in _modules()}
+    placed = set().union(*LAYERS)
+    assert units - placed == set(), "give each a layer in LAYERS and docs/architecture.md"
+    assert placed - units == set(), "LAYERS names a module that no longer exists"
+
+
+def test_no_import_runs_up_the_layers() -> None:
+    found = upward(_all_imports())
+    assert not found, "imports from a lower layer to a higher one (docs/architecture.md):\n" + (
+        "\n".join(f"{i.module}:{i.line}: imports {i.target}" for i in found)
+    )
+
+
+def test_no_circle_between_top_level_packages() -> None:
+    assert circles(_all_imports()) == []
+
+
+def test_every_layer_exception_is_still_needed() -> None:
+    used = {(i.module, i.target) for i in _all_imports()}
+    assert set(LAYER_EXCEPTIONS) <= used, set(LAYER_EXCEPTIONS) - used
+
+
+def test_the_layer_check_fails_on_an_upward_import_and_a_circle() -> None:
+    rogue = """
+from sharewell.errors import StoreError
+from .tables import hub_info
+def later():
+    from sharewell.views.lookup import lookup
+    import sharewell.partnership as p
+"""
+    found = imports_of("sharewell.store.rogue", rogue)
+    assert [(i.line, i.target) for i in found] == [(2, "errors"), (5, "views"), (6, "partnership")]
+    assert {i.target for i in upward(found)} == {"views", "partnership"}
+    views = imports_of("sharewell.views.rogue", "from sharewell.store import Workspace\n")
+    assert circles(found + views) == [["store", "views"]]
+    assert circles(views) == []
+    # `from sharewell import audit` is the audit package; `__version__` is the package itself
+    assert [i.target for i in imports_of("sharewell.web.x", "from sharewell import audit")] == [
+        "audit"
+    ]
+    assert [
+        i.target for i in imports_of("sharewell.web.x", "from sharewell import __version__")
+    ] == ["sharewell"]
