@@ -115,6 +115,12 @@ def init(
                 "analytic workspace": status.workspace_path,
                 "schema revision": status.schema_revision,
                 "created at": status.created_at,
+                "audit key file": f"{status.audit_key_file} (key {status.audit_key_id}"
+                + (
+                    ", new: keep it away from the database's administrators)"
+                    if status.audit_key_created
+                    else ")"
+                ),
             },
         )
     )
@@ -197,8 +203,8 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Load a partner extract: validate, normalise, quarantine bad rows, all or nothing."""
+    from sharewell.agreements.governed_ingest import ingest_partner_extract
     from sharewell.errors import IngestError
-    from sharewell.ingest.audited import ingest_partner_extract
     from sharewell.partnership import hub_engine
 
     settings = settings_for(hub)
@@ -406,7 +412,7 @@ def user_add(
 
     from sharewell.errors import ConfigError
     from sharewell.partnership import User, add_user
-    from sharewell.web.accounts import set_password
+    from sharewell.partnership.accounts import set_password
 
     engine, actor = _governance_hub(hub)
     try:
@@ -695,38 +701,131 @@ def agreement_suspend(
 
 @audit_app.command("verify")
 def audit_verify(
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--checkpoint", help="A checkpoint file a partner holds (repeatable): still true?"
+        ),
+    ] = None,
     expect_head: Annotated[
-        str | None, typer.Option(help="Head hash recorded earlier, to detect a rewritten log.")
+        str | None,
+        typer.Option(help="A head recorded earlier (SEQ:HASH, or the hash): still in the log?"),
     ] = None,
     hub: HubOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check the audit chain; exit 3 and say where if any entry was changed."""
-    from sharewell.audit import verify
+    """Check the audit chain, its keys and every checkpoint given; exit 3 and say where if not."""
+    from sharewell.audit.checkpoint import anchor_of
+    from sharewell.audit.keys import load_key_ring
+    from sharewell.audit.log import audit_key_file, recorded_head, verify
     from sharewell.errors import StoreError
 
     engine, _ = _governance_hub(hub)
-    report = verify(engine)
-    head_ok = expect_head is None or report.head_hash == expect_head
+    ring = load_key_ring(audit_key_file(engine))
+    anchors = [anchor_of(path, ring) for path in checkpoint or []]
+    if expect_head:
+        anchors.append(recorded_head(engine, expect_head))
+    report = verify(engine, anchors)
     if as_json:
-        emit_json({**dataclasses.asdict(report), "expected_head_matches": head_ok})
-    elif report.ok and head_ok:
+        emit_json(report)
+    elif report.ok:
+        held = (
+            f"; {report.anchors_checked} checkpoint(s) or recorded head(s) hold"
+            if report.anchors_checked
+            else ""
+        )
         console.print(
-            f"[green]Audit log intact:[/green] {report.entries_checked} entries; head "
-            f"{report.head_hash}"
+            f"[green]Audit log intact:[/green] {report.entries_checked} entries, sealed with "
+            f"key(s) {', '.join(report.keys)} from entry {report.keyed_from}{held}; head "
+            f"{report.head_seq}:{report.head_hash}"
         )
     else:
         for problem in report.problems:
             err_console.print(f"  - {problem.message}")
-    if not head_ok:
-        raise StoreError(
-            f"the audit head is {report.head_hash}, not the expected {expect_head}: the log "
-            "was rewritten or cut"
-        )
     if not report.ok:
         raise StoreError(
             f"the audit log was tampered with: {len(report.problems)} problem(s), listed above"
         )
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    out: Annotated[Path, typer.Option(help="New file for the checkpoint, kept by the partner.")],
+    organisation: Annotated[
+        str, typer.Option("--org", help="The organisation that will keep it.")
+    ] = "hub",
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a signed checkpoint (entry N has hash H) for a partner to keep outside the hub."""
+    from sharewell.audit.checkpoint import take_checkpoint
+
+    engine, actor = _governance_hub(hub)
+    taken = take_checkpoint(engine, out, organisation=organisation, actor=actor)
+    if as_json:
+        emit_json(taken)
+        return
+    console.print(
+        f"Checkpoint for {taken.organisation}: entry {taken.seq} has hash {taken.hash}, signed "
+        f"with key {taken.key_id}. Keep {out} outside the hub; check the log against it with "
+        "`sharewell audit verify --checkpoint FILE`"
+    )
+
+
+@audit_app.command("check-checkpoint")
+def audit_check_checkpoint(
+    file: Annotated[Path, typer.Argument(help="A checkpoint file.")],
+    public_key: Annotated[
+        str | None, typer.Option(help="The hub's public key, as published (base64).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check a checkpoint's signature on a partner's machine: no hub needed."""
+    from sharewell.audit.checkpoint import check_signature, read_checkpoint
+    from sharewell.errors import StoreError
+
+    taken = read_checkpoint(file)
+    why = check_signature(taken, public_key)
+    if why is not None:
+        raise StoreError(f"{file}: {why}")
+    if as_json:
+        emit_json(taken)
+        return
+    console.print(
+        f"{file}: signed by the hub's key {taken.key_id} ({taken.public_key}); entry "
+        f"{taken.seq} had hash {taken.hash} on {taken.taken_at}"
+        + ("" if public_key else " (give --public-key to check it is the hub's key)")
+    )
+
+
+@audit_app.command("rotate-key")
+def audit_rotate_key(hub: HubOption = None, as_json: JsonOption = False) -> None:
+    """Seal every entry from now on with a new key; the old keys stay, to check the past."""
+    from sharewell.audit.checkpoint import public_key_of
+    from sharewell.audit.keying import rotate_audit_key
+
+    engine, actor = _governance_hub(hub)
+    key = rotate_audit_key(engine, actor=actor)
+    if as_json:
+        emit_json({"key_id": key.id, "from_seq": key.from_seq, "public_key": public_key_of(key)})
+        return
+    console.print(
+        f"Audit key {key.id} seals entries from {key.from_seq}; checkpoints are now signed "
+        f"with public key {public_key_of(key)} (send it to the partners)"
+    )
+
+
+@audit_app.command("reseal")
+def audit_reseal(
+    reason: Annotated[str, typer.Option(help="What was found and done: it goes in the log.")],
+    hub: HubOption = None,
+) -> None:
+    """After investigating a head that does not verify, seal it as it stands, on record."""
+    from sharewell.audit.keying import reseal_head
+
+    engine, actor = _governance_hub(hub)
+    entry = reseal_head(engine, actor=actor, reason=reason)
+    console.print(f"Chain head resealed; entry {entry.seq} records it ({entry.detail['head_was']})")
 
 
 @audit_app.command("person")
@@ -947,30 +1046,50 @@ def link(
 
 @link_app.command("review")
 def link_review(
+    user: Annotated[
+        str,
+        typer.Option(
+            "--user", help="The analyst reviewing; the agreements decide which pairs they see."
+        ),
+    ],
     hub: HubOption = None,
     limit: Annotated[int, typer.Option(min=1, help="How many pairs to show.")] = 20,
     as_json: JsonOption = False,
 ) -> None:
-    """Show undecided pairs nearest the threshold, both records side by side."""
-    from sharewell.linkage.review import SHOWN, review_queue
+    """Show undecided pairs nearest the threshold that your agreements let you see."""
+    from sharewell.linkage.review import SHOWN
+    from sharewell.linkage.review_access import reviewable
+    from sharewell.partnership import hub_engine
 
-    pairs = review_queue(settings_for(hub), limit=limit)
+    settings = settings_for(hub)
+    engine = hub_engine(settings)
+    try:
+        queue = reviewable(engine, settings, user, limit)
+    finally:
+        engine.dispose()
     if as_json:
-        emit_json(pairs)
+        emit_json(queue.model_dump())
         return
-    for p in pairs:
+    for p in queue.pairs:
         table = Table(
-            title=f"{p.unique_id_l}  vs  {p.unique_id_r}   p={p.match_probability:.4f}",
+            title=f"{p.unique_id_l}  vs  {p.unique_id_r}   p={p.match_probability:.4f}"
+            f"   ({p.purpose or 'your own records'})",
             title_justify="left",
         )
         table.add_column("field", style="bold")
         table.add_column("left")
         table.add_column("right")
         for f in SHOWN:
-            table.add_row(f, str(p.left[f] or ""), str(p.right[f] or ""))
+            sides = [p.left, p.right]
+            values = [
+                "(withheld)" if f in s.withheld else str(s.fields.get(f) or "") for s in sides
+            ]
+            table.add_row(f, *values)
         console.print(table)
-    if not pairs:
-        console.print("Nothing to review.")
+    if not queue.pairs:
+        console.print("Nothing for you to review.")
+    if queue.not_shown:
+        console.print(f"{queue.not_shown} other pairs need an analyst whose agreements cover them.")
 
 
 @link_app.command("decide")
@@ -978,22 +1097,23 @@ def link_decide(
     record_a: Annotated[str, typer.Argument(help="unique_id of one record.")],
     record_b: Annotated[str, typer.Argument(help="unique_id of the other record.")],
     decision: Annotated[str, typer.Argument(help="accept (same person) or reject.")],
+    user: Annotated[
+        str, typer.Option("--user", help="The analyst deciding; they must be able to review it.")
+    ],
     hub: HubOption = None,
     note: Annotated[str, typer.Option(help="Why, for the record.")] = "",
     as_json: JsonOption = False,
 ) -> None:
     """Accept or reject a pair; every later run respects the decision."""
-    from sharewell.linkage.review import decide
+    from sharewell.linkage.review_access import record_decision
+    from sharewell.partnership import hub_engine
 
     settings = settings_for(hub)
-    pair = decide(
-        settings,
-        record_a,
-        record_b,
-        decision,  # type: ignore[arg-type]
-        reviewer=settings.user,
-        note=note,
-    )
+    engine = hub_engine(settings)
+    try:
+        pair = record_decision(engine, settings, user, record_a, record_b, decision, note)
+    finally:
+        engine.dispose()
     if as_json:
         emit_json({"unique_id_l": pair[0], "unique_id_r": pair[1], "decision": decision})
         return
@@ -1726,14 +1846,34 @@ def encode(
     pass_through: Annotated[
         str | None, typer.Option(help="Non-identifying columns to pass in clear, comma-separated.")
     ] = None,
+    agreement: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--agreement",
+            help="Your copy of an agreement (YAML) granting what passes through; repeatable.",
+        ),
+    ] = None,
+    allow_free_text: Annotated[
+        bool,
+        typer.Option(
+            "--allow-free-text", help="Let a granted free-text column (a narrative) through."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Encode an extract on the partner's machine: pseudonyms, Bloom filters, blocking keys."""
+    from sharewell.agreements import load_agreement
     from sharewell.privacy import encode_file, load_schema, read_secret
 
     extra = [c.strip() for c in (pass_through or "").split(",") if c.strip()]
     report = encode_file(
-        file, load_schema(schema, extra), read_secret(secret_file), out, partner=partner
+        file,
+        load_schema(schema, extra),
+        read_secret(secret_file),
+        out,
+        partner=partner,
+        agreements=[load_agreement(path) for path in agreement or []],
+        allow_free_text=allow_free_text,
     )
     if as_json:
         emit_json(report)
@@ -1871,12 +2011,12 @@ def pprl_reveal(
     as_json: JsonOption = False,
 ) -> None:
     """Run by the data provider: its own records for the hub's ids, logged and audited."""
+    from sharewell.partnership import hub_engine
     from sharewell.privacy import load_schema
     from sharewell.privacy.reveal import reveal_file
-    from sharewell.store import operational_engine
 
     # With --hub the reveal is also written to the hub's audit log.
-    engine = operational_engine(settings_for(hub).operational_url()) if hub else None
+    engine = hub_engine(settings_for(hub)) if hub else None
 
     result = reveal_file(
         file,
@@ -1922,7 +2062,7 @@ def token_add(
     as_json: JsonOption = False,
 ) -> None:
     """Make an API token for an organisation and print it once (only its hash is kept)."""
-    from sharewell.web.accounts import add_api_token
+    from sharewell.partnership.accounts import add_api_token
 
     engine, actor = _governance_hub(hub)
     token = add_api_token(engine, org, label=label, actor=actor)
@@ -1940,7 +2080,7 @@ def token_list(
     as_json: JsonOption = False,
 ) -> None:
     """List API tokens by id (never the tokens themselves), revoked ones included."""
-    from sharewell.web.accounts import list_api_tokens
+    from sharewell.partnership.accounts import list_api_tokens
 
     engine, _ = _governance_hub(hub)
     tokens = list_api_tokens(engine, org)
@@ -1974,7 +2114,7 @@ def token_revoke(
     as_json: JsonOption = False,
 ) -> None:
     """Revoke an API token at once: calls with it are refused from now on."""
-    from sharewell.web.accounts import revoke_api_token
+    from sharewell.partnership.accounts import revoke_api_token
 
     engine, actor = _governance_hub(hub)
     token = revoke_api_token(engine, token_id, actor=actor)

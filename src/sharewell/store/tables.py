@@ -111,6 +111,8 @@ audit_log = Table(
     Column("detail", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False, unique=True),
+    # The audit key that sealed the entry (HMAC-SHA256); NULL before the hub had keys (0004).
+    Column("key_id", String(32), nullable=True),
 )
 Index("ix_audit_log_agreement_id", audit_log.c.agreement_id)
 
@@ -130,6 +132,10 @@ audit_chain_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
+    # HMAC of (seq, hash) under the key that seals the head: cutting the tail and rewinding
+    # the head cannot be resealed without the key (0004).
+    Column("key_id", String(32), nullable=True),
+    Column("seal", String(64), nullable=True),
 )
 
 # --- web: sessions, sign-in failures, API tokens (migration 0003) -------------------------
