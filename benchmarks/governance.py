@@ -84,7 +84,7 @@ def bench_governance(quick: bool = False) -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(hub_dir=Path(tmp) / "hub")
         init_hub(settings)
-        engine = operational_engine(settings.operational_url())
+        engine = operational_engine(settings.operational_url(), settings.audit_key_path())
         event = AuditEvent(
             actor="bench",
             action="access",

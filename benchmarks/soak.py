@@ -2,7 +2,9 @@
 
 1. Load: the front-line mix from a separate process against ``sharewell serve`` for 60 s at
    200 requests/s (and at a rate the machine sustains), on SQLite and on PostgreSQL; error
-   rate, p50/p99, and every success accounted for in the audit log.
+   rate, p50/p99, and every success accounted for in the audit log. On PostgreSQL also flag
+   lookups over a 1M-record person index at 200 requests/s with ``--workers 4``, against the
+   health check at the same rate, then again with one worker killed halfway.
 2. Faults: 50 kill -9 trials over ingest, linkage and the server (``benchmarks.faults``).
 3. Fuzz: the bad-input properties of tests/proof/test_fuzz.py with the long profile.
 
@@ -51,6 +53,36 @@ def _loads(url: str | None, rate: float, seconds: float, steady: float) -> list[
     return out
 
 
+def _county_lookups(url: str, rate: float, seconds: float, workers: int) -> list[dict[str, Any]]:
+    """Flag lookups over a 1M-record index, ``workers`` processes, PostgreSQL: then the same
+    with one worker killed (SIGKILL) halfway through."""
+    from benchmarks.load import fresh_database, load_run
+    from benchmarks.proof_hub import build_hub
+
+    out = []
+    with tempfile.TemporaryDirectory(prefix="sharewell-soak-county-") as tmp:
+        settings = build_hub(
+            Path(tmp), people=5_000, database_url=fresh_database(url), records=1_000_000
+        )
+        for kill in (None, seconds / 2):
+            result = load_run(
+                settings,
+                rate=rate,
+                seconds=seconds,
+                log=Path(tmp) / "log",
+                mix=LOOKUPS,
+                workers=workers,
+                kill_worker_after=kill,
+            )
+            result["store"] = "postgresql"
+            result["requests"] = "lookups, 1M-record index" + (", a worker killed" if kill else "")
+            out.append(result)
+            keys = ("store", "requests", "workers", "offered_rate", "error_rate", "p50_ms",
+                    "p99_ms", "health", "p99_vs_health", "load_average", "audit")  # fmt: skip
+            print(json.dumps({k: result.get(k) for k in keys}), flush=True)
+    return out
+
+
 def _faults(trials: int) -> dict[str, Any]:
     from benchmarks.faults import make_hub
     from benchmarks.faults import trials as run_trials
@@ -91,6 +123,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--steady-rate", type=float, default=5)
+    parser.add_argument("--workers", type=int, default=4, help="For the county lookups.")
     parser.add_argument("--skip", action="append", default=[], choices=("load", "faults", "fuzz"))
     args = parser.parse_args()
     report: dict[str, Any] = {"machine": machine(), "started": datetime.now(UTC).isoformat()}
@@ -98,6 +131,7 @@ def main() -> None:
         report["load"] = _loads(None, args.rate, args.seconds, args.steady_rate)
         if args.postgres:
             report["load"] += _loads(args.postgres, args.rate, args.seconds, args.steady_rate)
+            report["load"] += _county_lookups(args.postgres, args.rate, args.seconds, args.workers)
     if "faults" not in args.skip:
         report["faults"] = _faults(args.trials)
         print(

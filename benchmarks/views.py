@@ -15,12 +15,12 @@ from typing import Any
 
 import duckdb
 
+from benchmarks.proof_hub import pad_index
 from sharewell.agreements import derive_flags, seed_demo_partnership
 from sharewell.audit import AuditEvent, record
 from sharewell.config import Settings
 from sharewell.ingest import ingest_manifest
 from sharewell.ingest.source_types import source_type
-from sharewell.ingest.tables import ensure_source_table, refresh_person_records
 from sharewell.ingest.value_normalisers import normalise_value_python, normalise_value_sql
 from sharewell.partnership import hub_engine
 from sharewell.store import Workspace, init_hub
@@ -50,29 +50,7 @@ def _build(root: Path, people: int, records: int) -> Settings:
             f"'truth' AS run_id FROM person_records r JOIN read_csv('{truth}', all_varchar=true) t "
             "USING (unique_id)"
         )
-        real = conn.execute("SELECT count(*) FROM person_index").fetchone()[0]  # type: ignore[index]
-        persons = conn.execute("SELECT count(*) FROM person_records").fetchone()[0]  # type: ignore[index]
-        copies = max(0, -(-(records - real) // persons))
-        person = source_type("person")
-        ensure_source_table(conn, person)
-        cols = [c for c in person.columns if c != "record_id"]
-        for k in range(copies):
-            # renamed copies: other people with the same shape of data, never matching a query
-            conn.execute(
-                f"INSERT INTO {person.table_name} (unique_id, dataset_version, partner, source, "
-                f"record_id, {', '.join(cols)}) SELECT 'pad:person:{k}:' || unique_id, 0, 'pad', "
-                f"'person', record_id, "
-                + ", ".join(f"family_name || 'x{k}'" if c == "family_name" else c for c in cols)
-                + " FROM person_records WHERE partner <> 'pad'"
-            )
-            conn.execute(
-                f"INSERT INTO person_index SELECT 'pad:person:{k}:' || unique_id, "
-                f"'pad{k}-' || person_id, 'pad' FROM person_index WHERE run_id = 'truth'"
-            )
-        refresh_person_records(conn)
-        conn.execute(
-            "DELETE FROM person_index WHERE unique_id NOT IN (SELECT unique_id FROM person_records)"
-        )
+        pad_index(conn, records)
     return settings
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -114,6 +115,12 @@ def init(
                 "analytic workspace": status.workspace_path,
                 "schema revision": status.schema_revision,
                 "created at": status.created_at,
+                "audit key file": f"{status.audit_key_file} (key {status.audit_key_id}"
+                + (
+                    ", new: keep it away from the database's administrators)"
+                    if status.audit_key_created
+                    else ")"
+                ),
             },
         )
     )
@@ -694,38 +701,131 @@ def agreement_suspend(
 
 @audit_app.command("verify")
 def audit_verify(
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--checkpoint", help="A checkpoint file a partner holds (repeatable): still true?"
+        ),
+    ] = None,
     expect_head: Annotated[
-        str | None, typer.Option(help="Head hash recorded earlier, to detect a rewritten log.")
+        str | None,
+        typer.Option(help="A head recorded earlier (SEQ:HASH, or the hash): still in the log?"),
     ] = None,
     hub: HubOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check the audit chain; exit 3 and say where if any entry was changed."""
-    from sharewell.audit import verify
+    """Check the audit chain, its keys and every checkpoint given; exit 3 and say where if not."""
+    from sharewell.audit.checkpoint import anchor_of
+    from sharewell.audit.keys import load_key_ring
+    from sharewell.audit.log import audit_key_file, recorded_head, verify
     from sharewell.errors import StoreError
 
     engine, _ = _governance_hub(hub)
-    report = verify(engine)
-    head_ok = expect_head is None or report.head_hash == expect_head
+    ring = load_key_ring(audit_key_file(engine))
+    anchors = [anchor_of(path, ring) for path in checkpoint or []]
+    if expect_head:
+        anchors.append(recorded_head(engine, expect_head))
+    report = verify(engine, anchors)
     if as_json:
-        emit_json({**dataclasses.asdict(report), "expected_head_matches": head_ok})
-    elif report.ok and head_ok:
+        emit_json(report)
+    elif report.ok:
+        held = (
+            f"; {report.anchors_checked} checkpoint(s) or recorded head(s) hold"
+            if report.anchors_checked
+            else ""
+        )
         console.print(
-            f"[green]Audit log intact:[/green] {report.entries_checked} entries; head "
-            f"{report.head_hash}"
+            f"[green]Audit log intact:[/green] {report.entries_checked} entries, sealed with "
+            f"key(s) {', '.join(report.keys)} from entry {report.keyed_from}{held}; head "
+            f"{report.head_seq}:{report.head_hash}"
         )
     else:
         for problem in report.problems:
             err_console.print(f"  - {problem.message}")
-    if not head_ok:
-        raise StoreError(
-            f"the audit head is {report.head_hash}, not the expected {expect_head}: the log "
-            "was rewritten or cut"
-        )
     if not report.ok:
         raise StoreError(
             f"the audit log was tampered with: {len(report.problems)} problem(s), listed above"
         )
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    out: Annotated[Path, typer.Option(help="New file for the checkpoint, kept by the partner.")],
+    organisation: Annotated[
+        str, typer.Option("--org", help="The organisation that will keep it.")
+    ] = "hub",
+    hub: HubOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a signed checkpoint (entry N has hash H) for a partner to keep outside the hub."""
+    from sharewell.audit.checkpoint import take_checkpoint
+
+    engine, actor = _governance_hub(hub)
+    taken = take_checkpoint(engine, out, organisation=organisation, actor=actor)
+    if as_json:
+        emit_json(taken)
+        return
+    console.print(
+        f"Checkpoint for {taken.organisation}: entry {taken.seq} has hash {taken.hash}, signed "
+        f"with key {taken.key_id}. Keep {out} outside the hub; check the log against it with "
+        "`sharewell audit verify --checkpoint FILE`"
+    )
+
+
+@audit_app.command("check-checkpoint")
+def audit_check_checkpoint(
+    file: Annotated[Path, typer.Argument(help="A checkpoint file.")],
+    public_key: Annotated[
+        str | None, typer.Option(help="The hub's public key, as published (base64).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check a checkpoint's signature on a partner's machine: no hub needed."""
+    from sharewell.audit.checkpoint import check_signature, read_checkpoint
+    from sharewell.errors import StoreError
+
+    taken = read_checkpoint(file)
+    why = check_signature(taken, public_key)
+    if why is not None:
+        raise StoreError(f"{file}: {why}")
+    if as_json:
+        emit_json(taken)
+        return
+    console.print(
+        f"{file}: signed by the hub's key {taken.key_id} ({taken.public_key}); entry "
+        f"{taken.seq} had hash {taken.hash} on {taken.taken_at}"
+        + ("" if public_key else " (give --public-key to check it is the hub's key)")
+    )
+
+
+@audit_app.command("rotate-key")
+def audit_rotate_key(hub: HubOption = None, as_json: JsonOption = False) -> None:
+    """Seal every entry from now on with a new key; the old keys stay, to check the past."""
+    from sharewell.audit.checkpoint import public_key_of
+    from sharewell.audit.keying import rotate_audit_key
+
+    engine, actor = _governance_hub(hub)
+    key = rotate_audit_key(engine, actor=actor)
+    if as_json:
+        emit_json({"key_id": key.id, "from_seq": key.from_seq, "public_key": public_key_of(key)})
+        return
+    console.print(
+        f"Audit key {key.id} seals entries from {key.from_seq}; checkpoints are now signed "
+        f"with public key {public_key_of(key)} (send it to the partners)"
+    )
+
+
+@audit_app.command("reseal")
+def audit_reseal(
+    reason: Annotated[str, typer.Option(help="What was found and done: it goes in the log.")],
+    hub: HubOption = None,
+) -> None:
+    """After investigating a head that does not verify, seal it as it stands, on record."""
+    from sharewell.audit.keying import reseal_head
+
+    engine, actor = _governance_hub(hub)
+    entry = reseal_head(engine, actor=actor, reason=reason)
+    console.print(f"Chain head resealed; entry {entry.seq} records it ({entry.detail['head_was']})")
 
 
 @audit_app.command("person")
@@ -1725,14 +1825,34 @@ def encode(
     pass_through: Annotated[
         str | None, typer.Option(help="Non-identifying columns to pass in clear, comma-separated.")
     ] = None,
+    agreement: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--agreement",
+            help="Your copy of an agreement (YAML) granting what passes through; repeatable.",
+        ),
+    ] = None,
+    allow_free_text: Annotated[
+        bool,
+        typer.Option(
+            "--allow-free-text", help="Let a granted free-text column (a narrative) through."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Encode an extract on the partner's machine: pseudonyms, Bloom filters, blocking keys."""
+    from sharewell.agreements import load_agreement
     from sharewell.privacy import encode_file, load_schema, read_secret
 
     extra = [c.strip() for c in (pass_through or "").split(",") if c.strip()]
     report = encode_file(
-        file, load_schema(schema, extra), read_secret(secret_file), out, partner=partner
+        file,
+        load_schema(schema, extra),
+        read_secret(secret_file),
+        out,
+        partner=partner,
+        agreements=[load_agreement(path) for path in agreement or []],
+        allow_free_text=allow_free_text,
     )
     if as_json:
         emit_json(report)
@@ -1870,12 +1990,12 @@ def pprl_reveal(
     as_json: JsonOption = False,
 ) -> None:
     """Run by the data provider: its own records for the hub's ids, logged and audited."""
+    from sharewell.partnership import hub_engine
     from sharewell.privacy import load_schema
     from sharewell.privacy.reveal import reveal_file
-    from sharewell.store import operational_engine
 
     # With --hub the reveal is also written to the hub's audit log.
-    engine = operational_engine(settings_for(hub).operational_url()) if hub else None
+    engine = hub_engine(settings_for(hub)) if hub else None
 
     result = reveal_file(
         file,
@@ -1988,6 +2108,14 @@ def token_revoke(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes sharing the port (uvicorn's supervisor restarts any that dies).",
+        ),
+    ] = 1,
     hub: HubOption = None,
 ) -> None:
     """Start the web app and API (GOV.UK-style pages, /api/v1, /openapi.json)."""
@@ -1995,7 +2123,22 @@ def serve(
 
     from sharewell.web import create_app
 
-    uvicorn.run(create_app(settings_for(hub)), host=host, port=port)
+    settings = settings_for(hub)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port)
+        return
+    # Each worker process builds its own app from the environment: pass --hub on that way.
+    os.environ["SHAREWELL_HUB_DIR"] = str(settings.hub_dir.resolve())
+    uvicorn.run(
+        "sharewell.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        # A worker warming a county's lookup index is busy for a while: the supervisor must
+        # not take that for a hung worker and kill it (its default patience is 5 s).
+        timeout_worker_healthcheck=120,
+    )
 
 
 # --- demo ---------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ Engine = Literal["duckdb", "spark"]
 OPERATIONAL_DB_FILENAME = "sharewell.db"
 WORKSPACE_DB_FILENAME = "workspace.duckdb"
 SECRET_KEY_FILENAME = "secret_key"
+AUDIT_KEY_FILENAME = "audit-keys.json"
 
 
 class Settings(BaseSettings):
@@ -54,6 +55,13 @@ class Settings(BaseSettings):
         ),
     )
 
+    audit_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "File holding the audit log's HMAC keys, outside the operational store; default "
+            "hub_dir/audit-keys.json (created by `sharewell init`, mode 0600)."
+        ),
+    )
     ingest_hold_share: float = Field(
         default=0.5,
         ge=0,
@@ -97,6 +105,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.hub_dir / OPERATIONAL_DB_FILENAME).resolve()}"
+
+    def audit_key_path(self) -> Path:
+        """The audit key file: the setting, else ``audit-keys.json`` in the hub directory."""
+        return self.audit_key_file or self.hub_dir / AUDIT_KEY_FILENAME
 
     def workspace_path(self) -> Path:
         """The analytic workspace's DuckDB file inside the hub."""

@@ -29,6 +29,8 @@ FAULT_STEPS: dict[str, str] = {
     "link.index_replaced": "a full run has replaced the person index inside its transaction; "
     "links and review queue not yet",
     "link.before_commit": "every write of a full linkage run is done; not committed",
+    "snapshot.before_pointer": "a new read snapshot is written whole under its version's name; "
+    "the CURRENT pointer still names the previous version",
 }
 """Every fault-injection point: step -> the state the process is in when it stops there."""
 

@@ -88,7 +88,7 @@ def test_an_agreement_and_its_audit_entry_are_written_together(
         conn.execute(agreements.delete())
         conn.exec_driver_sql("DELETE FROM audit_chain_head")  # the next audit append will fail
     data = example("fire_prevention")
-    with pytest.raises(Exception, match="No row was found"):
+    with pytest.raises(Exception, match="chain head is missing"):
         add_agreement_file(engine, write_yaml(tmp_path / "f.yaml", data), actor="ig")
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(agreements)).scalar() == 0

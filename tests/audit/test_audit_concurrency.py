@@ -16,11 +16,19 @@ from sharewell.audit import AuditEvent, append, audit_transaction, entries, veri
 from sharewell.store.tables import audit_log, hub_info
 
 
+def _keys(engine: Engine) -> object:
+    from sharewell.audit.log import audit_key_file
+
+    return audit_key_file(engine)
+
+
 def test_threads_appending_at_once_keep_a_single_valid_chain(engine: Engine) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         seqs = list(
             pool.map(
-                lambda w: append_many(engine.url.render_as_string(hide_password=False), w, 15),
+                lambda w: append_many(
+                    engine.url.render_as_string(hide_password=False), str(_keys(engine)), w, 15
+                ),
                 range(8),
             )
         )
@@ -36,7 +44,9 @@ def test_processes_appending_at_once_keep_a_single_valid_chain(engine: Engine) -
     with ProcessPoolExecutor(
         max_workers=4, mp_context=multiprocessing.get_context("spawn")
     ) as pool:
-        batches = list(pool.map(append_many, [url] * 4, range(4), [20] * 4))
+        batches = list(
+            pool.map(append_many, [url] * 4, [str(_keys(engine))] * 4, range(4), [20] * 4)
+        )
 
     assert sorted(s for b in batches for s in b) == list(range(1, 81))
     assert verify(engine).ok

@@ -85,7 +85,7 @@ def test_agreement_usage_counts_uses_refusals_and_people(engine: Engine) -> None
 def test_audit_commands_report_in_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     hub = tmp_path / "hub"
     main(["init", str(hub)])
-    _activity(operational_engine(Settings(hub_dir=hub).operational_url()))
+    _activity(operational_engine(Settings(hub_dir=hub).operational_url(), hub / "audit-keys.json"))
     capsys.readouterr()
 
     assert main(["audit", "person", "P-17", "--hub", str(hub), "--json"]) == ExitCode.OK

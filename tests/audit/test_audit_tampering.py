@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from attacker import drop_guards
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select, text, update
@@ -33,20 +34,15 @@ def _fill(engine: Engine, n: int = 6) -> None:
         )
 
 
-def _drop_guards(engine: Engine) -> None:
-    """Drop the append-only triggers, as someone with full access to the database could."""
-    with engine.begin() as conn:
-        for table in ("audit_log", "audit_persons"):
-            if engine.dialect.name == "sqlite":
-                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_update"))
-                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
-            else:
-                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
+COLUMNS_SQL = (
+    "seq, recorded_at, actor, organisation, role, purpose, action, target, agreement_id,"
+    " agreement_version, persons, outcome, detail, prev_hash, hash, key_id"
+)
 
 
 def _sql(engine: Engine, *statements: str) -> None:
     """Edit the tables directly with SQL, as someone with access to the database could."""
-    _drop_guards(engine)
+    drop_guards(engine)
     with engine.begin() as conn:
         for statement in statements:
             conn.execute(text(statement))
@@ -54,7 +50,7 @@ def _sql(engine: Engine, *statements: str) -> None:
 
 def _swap(engine: Engine, a: int, b: int) -> None:
     """Swap two entries' positions: each row takes the other's content, keeping its seq."""
-    _drop_guards(engine)
+    drop_guards(engine)
     with engine.begin() as conn:
         rows = {
             r.seq: dict(r._mapping)
@@ -103,14 +99,15 @@ def test_an_edited_entry_is_found_and_named(engine: Engine) -> None:
     assert _kinds_at(engine) == {(3, "edited")}
 
 
-def test_an_edit_that_also_recomputes_the_hash_breaks_the_next_link(engine: Engine) -> None:
+def test_an_edit_with_a_recomputed_hash_is_found_without_the_key(engine: Engine) -> None:
     _fill(engine)
-    # A careful forger edits entry 3 and stores a correct hash for the edited content...
+    # A careful forger edits entry 3 and stores the SHA-256 of the edited content: without
+    # the hub's key that is not the entry's seal...
     forged = replace(entries(engine)[2], actor="someone_else")
     digest = entry_hash(forged.hashed_content())
     _sql(engine, f"UPDATE audit_log SET actor = 'someone_else', hash = '{digest}' WHERE seq = 3")
-    # ...but entry 4 still chains to the original hash.
-    assert _kinds_at(engine) == {(4, "broken_link")}
+    # ...and entry 4 still chains to the original hash.
+    assert _kinds_at(engine) == {(3, "edited"), (4, "broken_link")}
 
 
 def test_a_deleted_entry_is_found(engine: Engine) -> None:
@@ -139,9 +136,9 @@ def test_an_inserted_entry_is_found(engine: Engine) -> None:
     _fill(engine)
     _sql(
         engine,
-        "INSERT INTO audit_log SELECT 7, recorded_at, 'ghost', organisation, role, purpose, action,"
-        " target, agreement_id, agreement_version, persons, outcome, detail, hash,"
-        " substr(hash, 2) || '0' FROM audit_log WHERE seq = 6",
+        f"INSERT INTO audit_log ({COLUMNS_SQL}) SELECT 7, recorded_at, 'ghost', organisation, role,"
+        " purpose, action, target, agreement_id, agreement_version, persons, outcome, detail,"
+        " hash, substr(hash, 2) || '0', key_id FROM audit_log WHERE seq = 6",
     )
     kinds = _kinds_at(engine)
     assert (7, "edited") in kinds and (6, "head") in kinds
@@ -154,9 +151,9 @@ def test_an_entry_inserted_in_the_middle_is_found(engine: Engine) -> None:
         "DELETE FROM audit_persons WHERE seq >= 4",
         "UPDATE audit_log SET seq = seq + 100 WHERE seq >= 4",
         "UPDATE audit_log SET seq = seq - 99 WHERE seq >= 104",
-        "INSERT INTO audit_log SELECT 4, recorded_at, actor, organisation, role, purpose, action,"
-        " target, agreement_id, agreement_version, '[]', outcome, detail, hash,"
-        " 'x' || substr(hash, 2) FROM audit_log WHERE seq = 3",
+        f"INSERT INTO audit_log ({COLUMNS_SQL}) SELECT 4, recorded_at, actor, organisation, role,"
+        " purpose, action, target, agreement_id, agreement_version, '[]', outcome, detail, hash,"
+        " 'x' || substr(hash, 2), key_id FROM audit_log WHERE seq = 3",
     )
     kinds = _kinds_at(engine)
     assert (4, "edited") in kinds and (5, "broken_link") in kinds
@@ -217,12 +214,12 @@ def test_any_single_tampering_is_detected(
 
     settings_ = Settings(hub_dir=tmp_path_factory.mktemp("hub"))
     init_hub(settings_)
-    engine = operational_engine(settings_.operational_url())
+    engine = operational_engine(settings_.operational_url(), settings_.audit_key_path())
     _fill(engine, n)
     seq = 1 + int(where * n)
     if operation == "edit":
         value = data.draw(st.text(alphabet="abcxyz019 :-", min_size=1, max_size=8))
-        _drop_guards(engine)
+        drop_guards(engine)
         with engine.begin() as conn:
             conn.execute(
                 text(f"UPDATE audit_log SET {column} = {column} || :value WHERE seq = :seq"),
@@ -240,10 +237,10 @@ def test_any_single_tampering_is_detected(
     else:
         _sql(
             engine,
-            f"INSERT INTO audit_log SELECT {n + 1}, recorded_at, actor, organisation, role,"
-            " purpose, action, target, agreement_id, agreement_version, persons, outcome, detail,"
-            " prev_hash,"
-            f" 'copy' || substr(hash, 5) FROM audit_log WHERE seq = {seq}",
+            f"INSERT INTO audit_log ({COLUMNS_SQL}) SELECT {n + 1}, recorded_at, actor,"
+            " organisation, role, purpose, action, target, agreement_id, agreement_version,"
+            " persons, outcome, detail, prev_hash,"
+            f" 'copy' || substr(hash, 5), key_id FROM audit_log WHERE seq = {seq}",
         )
     assert not verify(engine).ok
     engine.dispose()
@@ -258,7 +255,7 @@ def test_verify_command_exits_3_and_says_where(
 
     hub = tmp_path / "hub"
     main(["init", str(hub)])
-    engine = operational_engine(Settings(hub_dir=hub).operational_url())
+    engine = operational_engine(Settings(hub_dir=hub).operational_url(), hub / "audit-keys.json")
     _fill(engine, 3)
     assert main(["audit", "verify", "--hub", str(hub)]) == ExitCode.OK
     head = verify(engine).head_hash

@@ -15,6 +15,6 @@ from sharewell.store import init_hub, operational_engine
 def engine(hub_settings: Settings) -> Iterator[Engine]:
     """The operational store of a new hub (SQLite file)."""
     init_hub(hub_settings)
-    eng = operational_engine(hub_settings.operational_url())
+    eng = operational_engine(hub_settings.operational_url(), hub_settings.audit_key_path())
     yield eng
     eng.dispose()

@@ -87,7 +87,7 @@ def test_reveal_is_written_to_the_hubs_audit_log(partnership, hub_settings, tmp_
     from sharewell.store import init_hub, operational_engine
 
     init_hub(hub_settings)
-    engine = operational_engine(hub_settings.operational_url())
+    engine = operational_engine(hub_settings.operational_url(), hub_settings.audit_key_path())
     ids = tmp_path / "ids.txt"
     ids.write_text("westshire_police:police.mh_incident:WP-0000002\n")
     try:

@@ -32,7 +32,7 @@ ANALYST = "westshire_cc.analyst"
 def engine(hub_settings: Settings) -> Iterator[Engine]:
     """A hub holding the demo partnership (its service-evaluation agreement and users)."""
     init_hub(hub_settings)
-    eng = operational_engine(hub_settings.operational_url())
+    eng = operational_engine(hub_settings.operational_url(), hub_settings.audit_key_path())
     seed_demo_partnership(eng, actor="test")
     yield eng
     eng.dispose()

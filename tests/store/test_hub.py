@@ -17,7 +17,7 @@ def test_init_creates_both_stores_at_the_newest_schema(hub_settings: Settings) -
     if hub_settings.database_url is None:
         assert (hub_settings.hub_dir / "sharewell.db").is_file()
     assert hub_settings.workspace_path().is_file()
-    engine = operational_engine(hub_settings.operational_url())
+    engine = operational_engine(hub_settings.operational_url(), hub_settings.audit_key_path())
     assert current_revision(engine) == head_revision() == status.schema_revision
     with Workspace(hub_settings.workspace_path(), read_only=True) as ws:
         assert ws.schema_version() == 1
@@ -32,7 +32,7 @@ def test_init_twice_keeps_the_hub_and_its_creation_time(hub_settings: Settings) 
 
     assert not second.created
     assert second.created_at == first.created_at
-    engine = operational_engine(hub_settings.operational_url())
+    engine = operational_engine(hub_settings.operational_url(), hub_settings.audit_key_path())
     with engine.connect() as conn:
         rows = conn.execute(select(hub_info.c.key)).fetchall()
     assert [r[0] for r in rows] == ["created_at"]

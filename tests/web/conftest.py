@@ -181,13 +181,15 @@ def serving(hub: Path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # A worker answers once it has warmed its lookup index: slow on a busy machine.
+        deadline = time.monotonic() + 180
         while True:
             try:
                 httpx.get(f"{base}/api/v1/health", timeout=1)
                 break
             except httpx.TransportError:
                 if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()  # so that reading its output ends
                     raise RuntimeError(f"server did not start: {proc.stderr.read()!r}") from None
                 time.sleep(0.2)
         yield base

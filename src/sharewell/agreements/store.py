@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -211,4 +212,11 @@ def current_agreements(engine: Engine) -> list[Agreement]:
         .order_by(agreements.c.agreement_id)
     )
     with engine.connect() as conn:
-        return [Agreement.model_validate(json.loads(r[0])) for r in conn.execute(query)]
+        return [_parsed(r[0]) for r in conn.execute(query)]
+
+
+@lru_cache(maxsize=1024)
+def _parsed(document: str) -> Agreement:
+    # Read fresh, parsed once: the same stored text is the same (frozen) agreement, so a
+    # suspension or a new version, being new text, takes effect at the very next read.
+    return Agreement.model_validate(json.loads(document))

@@ -1,12 +1,20 @@
-"""The audit chain as plain data: entries, their canonical hash, and verification (pure)."""
+"""The audit chain as plain data: entries, their canonical seal, and the chain head (pure).
+
+An entry written before the hub had an audit key is sealed with plain SHA-256 of its
+canonical content; every later entry with HMAC-SHA256 under the key that covers its ``seq``,
+the key's id being part of what is sealed. ``verify.py`` checks a stored chain.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+if TYPE_CHECKING:
+    from sharewell.audit.keys import AuditKey
 
 __all__ = [
     "GENESIS_HASH",
@@ -14,12 +22,13 @@ __all__ = [
     "AuditEntry",
     "AuditEvent",
     "AuditOutcome",
+    "ChainHead",
     "ChainProblem",
     "VerificationReport",
     "canonical_json",
     "entry_hash",
+    "head_message",
     "row_to_entry",
-    "verify_chain",
 ]
 
 # What the first entry chains to; the same value the migration puts in the chain head.
@@ -35,6 +44,7 @@ AuditAction = Literal[
     "login",
     "deletion",  # data deleted, e.g. by retention
     "linkage_decision",  # an analyst accepted or rejected a pair in clerical review
+    "audit_change",  # an audit key created or rotated, or the chain head resealed
 ]
 # held: an ingest the shrink rule held for confirmation instead of loading it
 AuditOutcome = Literal["allow", "deny", "ok", "failed", "held"]
@@ -93,10 +103,13 @@ class AuditEntry:
     detail: Mapping[str, Any]
     prev_hash: str
     hash: str
+    key_id: str | None = None  # the audit key that sealed it; None before the hub had keys
 
     def hashed_content(self) -> dict[str, Any]:
-        """Everything the hash covers: every column except the hash itself."""
+        """Everything the seal covers: every column except the hash itself."""
+        keyed = {"key_id": self.key_id} if self.key_id is not None else {}
         return {
+            **keyed,
             "seq": self.seq,
             "recorded_at": self.recorded_at,
             "actor": self.actor,
@@ -114,9 +127,31 @@ class AuditEntry:
         }
 
 
-def entry_hash(content: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of the canonical serialisation of an entry's content."""
-    return hashlib.sha256(canonical_json(dict(content)).encode("utf-8")).hexdigest()
+def entry_hash(content: Mapping[str, Any], key: AuditKey | None = None) -> str:
+    """The seal of an entry's content (hex): HMAC-SHA256 under ``key``, else plain SHA-256.
+
+    Plain SHA-256 is only for entries written before the hub had a key: anyone who can write
+    the database can recompute it, which is why every entry since is keyed.
+    """
+    text = canonical_json(dict(content)).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(text).hexdigest()
+    return key.mac(text)
+
+
+def head_message(seq: int, digest: str) -> bytes:
+    """What the chain head's seal covers: the newest entry's number and hash."""
+    return f"sharewell-audit-head|{seq}|{digest}".encode("ascii")
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The stored chain head: the newest entry's seq and hash, and the key's seal of them."""
+
+    seq: int
+    hash: str
+    key_id: str | None = None
+    seal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,19 +159,31 @@ class ChainProblem:
     """One place where the stored log differs from what was written."""
 
     seq: int | None
-    kind: Literal["edited", "missing", "out_of_order", "broken_link", "unreadable", "head"]
+    kind: Literal[
+        "edited",
+        "missing",
+        "out_of_order",
+        "broken_link",
+        "unreadable",
+        "head",
+        "key",
+        "checkpoint",
+    ]
     message: str
 
 
 @dataclass(frozen=True)
 class VerificationReport:
-    """The result of checking the whole chain."""
+    """The result of checking the whole chain (and any checkpoints held against it)."""
 
     ok: bool
     entries_checked: int
     head_seq: int
     head_hash: str
     problems: tuple[ChainProblem, ...]
+    keyed_from: int | None = None  # entries before it predate the hub's audit keys
+    keys: tuple[str, ...] = ()
+    anchors_checked: int = 0
 
 
 def row_to_entry(row: Mapping[str, Any]) -> AuditEntry:
@@ -160,97 +207,5 @@ def row_to_entry(row: Mapping[str, Any]) -> AuditEntry:
         detail=detail,
         prev_hash=row["prev_hash"],
         hash=row["hash"],
-    )
-
-
-def verify_chain(
-    rows: Sequence[Mapping[str, Any]],
-    head: tuple[int, str],
-    person_index: Mapping[int, set[str]] | None = None,
-) -> VerificationReport:
-    """Check stored rows (in ``seq`` order) against their hashes, links and the chain head.
-
-    Detects an edited row (its hash no longer matches), a deleted or inserted row (a gap in
-    ``seq`` or a broken link to the previous hash), rows reordered (links broken), rows cut
-    from the end (the chain head disagrees), and a person index that no longer matches.
-    """
-    problems: list[ChainProblem] = []
-    expected_seq, expected_prev = 1, GENESIS_HASH
-    last_seq, last_hash = 0, GENESIS_HASH
-    for row in rows:
-        seq = row["seq"]
-        if seq != expected_seq:
-            if seq > expected_seq:
-                missing = (
-                    f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}-{seq - 1}"
-                )
-                problems.append(
-                    ChainProblem(
-                        seq, "missing", f"entries {missing} are missing before entry {seq}"
-                    )
-                )
-            else:
-                problems.append(
-                    ChainProblem(seq, "out_of_order", f"entry {seq} appears after entry {last_seq}")
-                )
-        if row["prev_hash"] != expected_prev:
-            problems.append(
-                ChainProblem(
-                    seq,
-                    "broken_link",
-                    f"entry {seq} does not chain to the entry before it: an entry before it "
-                    "was deleted, inserted, reordered or edited",
-                )
-            )
-        try:
-            entry = row_to_entry(row)
-        except (ValueError, TypeError, KeyError) as exc:
-            problems.append(ChainProblem(seq, "unreadable", f"entry {seq} cannot be read: {exc}"))
-        else:
-            recomputed = entry_hash(entry.hashed_content())
-            if recomputed != row["hash"]:
-                problems.append(
-                    ChainProblem(
-                        seq,
-                        "edited",
-                        f"entry {seq} was changed after it was written "
-                        f"(stored hash {row['hash'][:12]}…, content hashes to {recomputed[:12]}…)",
-                    )
-                )
-            elif person_index is not None and person_index.get(seq, set()) != set(entry.persons):
-                problems.append(
-                    ChainProblem(
-                        seq,
-                        "edited",
-                        f"the person index for entry {seq} does not match the entry's persons",
-                    )
-                )
-        expected_seq, expected_prev = seq + 1, row["hash"]
-        last_seq, last_hash = seq, row["hash"]
-    if person_index is not None:
-        seqs = {row["seq"] for row in rows}
-        for orphan in sorted(set(person_index) - seqs):
-            problems.append(
-                ChainProblem(
-                    orphan,
-                    "edited",
-                    f"the person index names entry {orphan}, which is not in the log",
-                )
-            )
-    head_seq, head_hash = head
-    if (head_seq, head_hash) != (last_seq, last_hash):
-        problems.append(
-            ChainProblem(
-                head_seq,
-                "head",
-                f"the log ends at entry {last_seq} but the chain head records entry {head_seq}: "
-                "entries were removed from or added to the end, or the head was edited",
-            )
-        )
-    return VerificationReport(
-        ok=not problems,
-        entries_checked=len(rows),
-        head_seq=head_seq,
-        head_hash=head_hash,
-        problems=tuple(problems),
+        key_id=row.get("key_id"),
     )

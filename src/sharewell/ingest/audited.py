@@ -14,6 +14,7 @@ from sharewell.ingest.mapping import Mapping
 from sharewell.ingest.shrink import DEFAULT_HOLD_SHARE
 from sharewell.partnership import get_user
 from sharewell.store import Workspace
+from sharewell.store.snapshot import publish_snapshot
 
 __all__ = ["audited_ingest", "ingest_partner_extract", "record_ingest"]
 
@@ -94,7 +95,10 @@ def ingest_partner_extract(
             allow_missing_columns=allow_missing_columns,
         )
 
-    return audited_ingest(engine, load, actor=loaded_by, partner=partner, file=path)
+    report = audited_ingest(engine, load, actor=loaded_by, partner=partner, file=path)
+    if report.held is None and not report.recognised:
+        publish_snapshot(workspace.conn)  # the views read the new version's records
+    return report
 
 
 def record_ingest(

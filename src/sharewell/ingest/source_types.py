@@ -47,6 +47,8 @@ class Column(BaseModel):
     type: ColumnType
     required: bool = False
     identifier: bool = False
+    # Typed by a person (a narrative, a diagnosis): may name anyone, whatever its column says.
+    free_text: bool = False
     special: SpecialCategory = "none"
     values: tuple[str, ...] | None = None
     description: str = ""

@@ -238,13 +238,15 @@ _VERSION_COLUMNS = (
 
 
 def list_dataset_versions(
-    workspace: Workspace, *, include_deleted: bool = False
+    workspace: Workspace | duckdb.DuckDBPyConnection, *, include_deleted: bool = False
 ) -> list[DatasetVersion]:
-    """Every dataset version in the workspace, oldest first (deleted ones only if asked)."""
-    if not _has_registry(workspace.conn):
+    """Every dataset version in the workspace (or a read snapshot of it), oldest first
+    (deleted ones only if asked)."""
+    conn = workspace.conn if isinstance(workspace, Workspace) else workspace
+    if not _has_registry(conn):
         return []
     where = "" if include_deleted else "WHERE status <> 'deleted'"
-    rows = workspace.conn.execute(
+    rows = conn.execute(
         f"SELECT {_VERSION_COLUMNS} FROM dataset_versions {where} ORDER BY id"
     ).fetchall()
     return [_version(r) for r in rows]
@@ -286,4 +288,8 @@ def delete_dataset_version(workspace: Workspace, version_id: int) -> DeletionRep
             "UPDATE dataset_versions SET status = 'deleted', deleted_at = ? WHERE id = ?",
             [datetime.now(UTC).replace(tzinfo=None), version_id],
         )
+    # Deleted records must not outlive their deletion in what the web's views read.
+    from sharewell.store.snapshot import publish_snapshot
+
+    publish_snapshot(workspace.conn)
     return DeletionReport(version_id, counts[0], counts[1], already_deleted=False)

@@ -38,6 +38,7 @@ from sharewell.linkage.run import (
     runs_dir,
 )
 from sharewell.linkage.training import PREDICT_FLOOR, Step
+from sharewell.store.snapshot import publish_snapshot
 
 __all__ = ["link_new_records"]
 
@@ -108,6 +109,8 @@ def link_new_records(settings: Settings, *, step: Step = lambda _: None) -> RunS
         _assign(con)
         step("writing the person index")
         counts = _write(con, run_id, started, float(threshold), model, model_path, n_all, n_new)
+        step("publishing the read snapshot")
+        publish_snapshot(con, "ws")
     finally:
         con.close()
     return RunSummary(

@@ -40,6 +40,7 @@ from sharewell.linkage.model import (
 from sharewell.linkage.prepare import prepared_records_sql
 from sharewell.linkage.threshold import choose_threshold, probability_to_weight
 from sharewell.linkage.training import Step, model_dict, predict, train_linker
+from sharewell.store.snapshot import publish_snapshot
 
 __all__ = ["REVIEW_BAND", "RunSummary", "attach_workspace", "link_workspace", "runs_dir"]
 
@@ -246,6 +247,8 @@ def link_workspace(
             threshold=thr,
             method=method,
         )
+        timer("publishing the read snapshot")
+        publish_snapshot(con, "ws")
     finally:
         if session.name != "duckdb":
             con.close()

@@ -39,7 +39,7 @@ def hub_engine(settings: Settings) -> Engine:
         raise StoreError(
             f"no hub at {settings.hub_dir}: create it with `sharewell init {settings.hub_dir}`"
         )
-    engine = operational_engine(settings.operational_url())
+    engine = operational_engine(settings.operational_url(), settings.audit_key_path())
     try:
         revision = current_revision(engine)
     except OperationalError as exc:
@@ -51,6 +51,12 @@ def hub_engine(settings: Settings) -> Engine:
             f"the hub at {settings.hub_dir} is at schema {revision or 'none'}, this sharewell "
             "needs "
             f"{head_revision()}: run `sharewell init {settings.hub_dir}` to upgrade it"
+        )
+    if not settings.audit_key_path().exists():
+        raise StoreError(
+            f"the audit key file {settings.audit_key_path()} does not exist: for a hub made "
+            f"before audit keys, run `sharewell init {settings.hub_dir}`; otherwise restore "
+            "the file (or point SHAREWELL_AUDIT_KEY_FILE at it)"
         )
     return engine
 

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from sharewell.agreements import Agreement
 from sharewell.errors import ConfigError, IngestError, NotFound
 from sharewell.ingest.source_types import load_source_types
 from sharewell.privacy.blocking import (
@@ -34,6 +35,7 @@ from sharewell.privacy.bloom import ClkSettings, as_bytes, encode_clks
 from sharewell.privacy.households import age_band, person_household
 from sharewell.privacy.keys import SecretKey
 from sharewell.privacy.normalise import IDENTIFIER_FIELDS, normalise_people
+from sharewell.privacy.pass_through import check_pass_through, refuse_free_text
 
 __all__ = [
     "METADATA_KEY",
@@ -254,12 +256,35 @@ def _clean_id(value: Any) -> str | None:
 
 
 def encode_file(
-    extract: Path, schema: EncodingSchema, key: SecretKey, out: Path, partner: str | None = None
+    extract: Path,
+    schema: EncodingSchema,
+    key: SecretKey,
+    out: Path,
+    partner: str | None = None,
+    *,
+    agreements: Sequence[Agreement] | None = None,
+    allow_free_text: bool = False,
 ) -> EncodingReport:
-    """Read a partner's extract, encode it and write the upload Parquet atomically."""
+    """Read a partner's extract, encode it and write the upload Parquet atomically.
+
+    A free-text pass-through column (a narrative) is refused unless ``allow_free_text``;
+    with ``agreements`` (the partner's own copies), so is any column they do not grant
+    (``sharewell.privacy.pass_through``). The CLI always gives them.
+    """
     who = partner or schema.partner
     if not who:
         raise ConfigError("say which partner this extract is from: --partner SLUG or `partner:`")
+    if agreements is None:
+        refuse_free_text(schema.source_type, schema.pass_through, allow_free_text=allow_free_text)
+    else:
+        check_pass_through(
+            schema.pass_through,
+            partner=who,
+            source=schema.source_type,
+            agreements=agreements,
+            on=date.today(),
+            allow_free_text=allow_free_text,
+        )
     rows = read_extract(extract, schema)
     table = encode_rows(rows, key, schema, who)
     missing = table.column("record_id").null_count
@@ -298,7 +323,8 @@ def encode_partnership(
     would on its own machine; for demos, tests and benchmarks.
 
     With ``pass_events``, every non-identifying column an extract's mapping names (event
-    dates, types, flags) passes through in clear, so views can read events at the hub.
+    dates, types, flags; never free text) passes through in clear, so views can read events
+    at the hub.
     With ``households``, every record also carries its household pseudonym and its age band
     at the partnership's ``history_end`` (the date its extracts were drawn).
     """
@@ -320,6 +346,7 @@ def encode_partnership(
                 if c in columns
                 and c != "record_id"
                 and not columns[c].identifier
+                and not columns[c].free_text  # a narrative never leaves in clear
                 and c not in IDENTIFIER_FIELDS
             ]
             schema = schema.model_copy(update={"pass_through": tuple(events)})

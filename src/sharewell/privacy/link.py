@@ -31,6 +31,7 @@ from sharewell.privacy.blocking import BLOCKING_KEYS
 from sharewell.privacy.bloom import from_bytes
 from sharewell.privacy.encode import METADATA_KEY
 from sharewell.privacy.similarity import dice_pairs, popcounts
+from sharewell.store.snapshot import publish_snapshot
 
 __all__ = [
     "EncodedRecords",
@@ -402,6 +403,7 @@ def write_person_index(
     finally:
         conn.unregister("sw_pprl_index")
         conn.unregister("sw_pprl_links")
+    publish_snapshot(conn)  # what the views read, for the web's workers
     return run_id
 
 

@@ -24,6 +24,7 @@ from sharewell.ingest.mapping import Mapping
 from sharewell.ingest.shrink import DEFAULT_HOLD_SHARE
 from sharewell.privacy.encode import METADATA_KEY
 from sharewell.store import Workspace
+from sharewell.store.snapshot import publish_snapshot
 
 __all__ = ["ENCODED_COLUMNS", "HOUSEHOLD_KEYS", "load_upload", "upload_mapping"]
 
@@ -95,7 +96,10 @@ def load_upload(
             _load_household_keys(workspace, path, partner, mapping.source_type)
         return report
 
-    return audited_ingest(engine, load, actor=loaded_by, partner=partner, file=path)
+    report = audited_ingest(engine, load, actor=loaded_by, partner=partner, file=path)
+    if report.held is None and not report.recognised:
+        publish_snapshot(workspace.conn)  # the views read the new version's records
+    return report
 
 
 def _load_household_keys(workspace: Workspace, path: Path, partner: str, source: str) -> None:

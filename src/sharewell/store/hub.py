@@ -28,10 +28,17 @@ class HubStatus:
     schema_revision: str
     created: bool
     created_at: str
+    audit_key_file: Path | None = None
+    audit_key_id: str | None = None
+    audit_key_created: bool = False
 
 
 def init_hub(settings: Settings) -> HubStatus:
-    """Create (or bring up to date) the hub described by ``settings``; running twice is harmless."""
+    """Create (or bring up to date) the hub described by ``settings``; running twice is harmless.
+
+    Brings the operational store to the newest schema, creates the workspace, and gives the
+    hub its audit key file (``Settings.audit_key_path()``) if it has none.
+    """
     hub_dir = settings.hub_dir
     if hub_dir.exists() and not hub_dir.is_dir():
         raise StoreError(f"{hub_dir} exists and is not a directory; choose another hub directory")
@@ -40,7 +47,7 @@ def init_hub(settings: Settings) -> HubStatus:
     except OSError as exc:
         raise StoreError(f"cannot create hub directory {hub_dir}: {exc.strerror}") from exc
 
-    engine = operational_engine(settings.operational_url())
+    engine = operational_engine(settings.operational_url(), settings.audit_key_path())
     try:
         try:
             was_new = current_revision(engine) is None
@@ -63,6 +70,10 @@ def init_hub(settings: Settings) -> HubStatus:
                 )
             else:
                 created_at = row[0]
+        # Imported here: the audit capability builds on the store, not the other way round.
+        from sharewell.audit.keying import ensure_audit_key
+
+        key = ensure_audit_key(engine)
     finally:
         engine.dispose()
 
@@ -76,4 +87,7 @@ def init_hub(settings: Settings) -> HubStatus:
         schema_revision=revision,
         created=was_new,
         created_at=created_at,
+        audit_key_file=key.key_file,
+        audit_key_id=key.key_id,
+        audit_key_created=key.created,
     )

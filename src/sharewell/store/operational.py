@@ -27,14 +27,23 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def operational_engine(url: str) -> Engine:
-    """A SQLAlchemy engine for the operational store, tuned for SQLite when it is one."""
+def operational_engine(url: str, audit_key_file: Path | None = None) -> Engine:
+    """A SQLAlchemy engine for the operational store, tuned for SQLite when it is one.
+
+    With ``audit_key_file`` (the hub's audit keys, ``Settings.audit_key_path()``) the engine
+    can write and check audit entries; without it, it can read and migrate only.
+    """
     try:
         engine = create_engine(url, future=True, pool_pre_ping=True)
     except (SQLAlchemyError, ImportError) as exc:
         raise StoreError(f"cannot use operational store URL {url!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    if audit_key_file is not None:
+        # Imported here: the audit capability builds on the store, not the other way round.
+        from sharewell.audit.log import bind_audit_keys
+
+        engine = bind_audit_keys(engine, audit_key_file)
     return engine
 
 

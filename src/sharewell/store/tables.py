@@ -111,6 +111,8 @@ audit_log = Table(
     Column("detail", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False, unique=True),
+    # The audit key that sealed the entry (HMAC-SHA256); NULL before the hub had keys (0004).
+    Column("key_id", String(32), nullable=True),
 )
 Index("ix_audit_log_agreement_id", audit_log.c.agreement_id)
 
@@ -130,6 +132,10 @@ audit_chain_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
+    # HMAC of (seq, hash) under the key that seals the head: cutting the tail and rewinding
+    # the head cannot be resealed without the key (0004).
+    Column("key_id", String(32), nullable=True),
+    Column("seal", String(64), nullable=True),
 )
 
 # --- web: sessions, sign-in failures, API tokens (migration 0003) -------------------------
@@ -167,3 +173,37 @@ api_tokens = Table(
     Column("created_by", String(64), nullable=False),
     Column("revoked", Boolean, nullable=False, default=False),
 )
+
+# --- web: upload jobs (migration 0005) --------------------------------------------------
+
+from sqlalchemy import Text  # noqa: E402 - appended section keeps merges with other capabilities clean
+
+__all__ += ["upload_jobs"]
+
+# An upload loading in the background: any web worker shows its progress and takes the
+# analyst's decision; the worker running it writes each stage here (``worker``: host:pid).
+upload_jobs = Table(
+    "upload_jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("username", String(64), ForeignKey("users.username"), nullable=False),
+    Column("organisation", String(64), nullable=False),
+    Column("file_name", String(500), nullable=False),
+    Column("source_type", String(64), nullable=False),
+    Column("stage", String(500), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("started", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("finished", DateTime(timezone=True)),
+    Column("dataset_version", Integer),
+    Column("recognised", Boolean, nullable=False),
+    Column("error", Text),
+    Column("upload_dir", Text),
+    Column("path", Text, nullable=False),
+    Column("mapping", Text),  # the mapping as JSON, to load with once decided
+    Column("preview", Text),  # the confirm step's comparison as JSON
+    Column("decided", Boolean, nullable=False),
+    Column("kept_current", Boolean, nullable=False),
+    Column("worker", String(200), nullable=False),
+)
+Index("ix_upload_jobs_started", upload_jobs.c.started)

@@ -22,7 +22,13 @@ from sharewell.ingest.source_types import source_type
 from sharewell.views.flag_lookup import CandidateRecord, LookupQuery
 from sharewell.views.linked_reads import require_person_index
 
-__all__ = ["CandidateIndex", "Candidates", "WorkspaceCandidates", "candidate_index"]
+__all__ = [
+    "CandidateIndex",
+    "Candidates",
+    "WorkspaceCandidates",
+    "candidate_index",
+    "drop_candidate_index",
+]
 
 
 class CandidateIndex:
@@ -214,3 +220,9 @@ def candidate_index(conn: duckdb.DuckDBPyConnection) -> CandidateIndex:
         if index is None or not index.current(conn):
             index = _indexes[key] = CandidateIndex(conn, path)
         return index
+
+
+def drop_candidate_index(path: Path) -> None:
+    """Forget the in-memory index of the workspace (or snapshot) file at ``path``."""
+    with _indexes_lock:
+        _indexes.pop(str(path), None)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from contextlib import suppress
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -43,6 +44,7 @@ from sharewell.web.templating import (
     SWAGGER_ASSETS_DIR,
     render,
 )
+from sharewell.web.workspace import warm_snapshot
 
 __all__ = ["HTTP_STATUS", "SECURITY_HEADERS", "create_app"]
 
@@ -146,9 +148,20 @@ class LoadShedding:
             self.in_flight -= 1
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Warm before serving: a worker that is still building its lookup index accepts nothing.
+    await run_in_threadpool(warm_snapshot, app.state.settings)
+    yield
+    engine = getattr(app.state, "engine", None)
+    if engine is not None:
+        engine.dispose()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app for the hub described by ``settings``."""
     app = FastAPI(
+        lifespan=_lifespan,
         title="sharewell",
         version=__version__,
         description=(

@@ -1,9 +1,14 @@
-"""The analytic workspace as the web app uses it: one user of the file at a time per process.
+"""The analytic workspace and the read snapshot as the web app uses them.
 
-DuckDB will not open one file twice in a process with different settings (read-only here,
-read-write for an upload or a review decision; linkage attaches it to its own connection),
-so every request that touches the workspace takes this lock first. Reads take milliseconds;
-an upload holds it for as long as its load takes.
+The front-line views (flag lookup, Safe and Well list, crisis cohort, how fresh their data
+is) read the published snapshot (``snapshot_connection``): immutable, opened read-only once
+per process and shared by its requests, so a CLI run writing the workspace never blocks
+them. Pages that write the workspace or read what the snapshot leaves out (uploads,
+quarantine, linkage runs, review) open the workspace itself: DuckDB will not open one file
+twice in a process with different settings (read-only here, read-write for an upload or a
+review decision; linkage attaches it to its own connection), so every request that touches
+the workspace takes this lock first. Reads take milliseconds; an upload holds it for as long
+as its load takes.
 """
 
 from __future__ import annotations
@@ -17,8 +22,20 @@ import duckdb
 from sharewell.config import Settings
 from sharewell.errors import StoreError
 from sharewell.store import Workspace
+from sharewell.store.snapshot import current_version, snapshots_dir
+from sharewell.store.snapshot_readers import on_release, read_snapshot
+from sharewell.views.candidates import candidate_index, drop_candidate_index
 
-__all__ = ["held_workspace", "open_workspace", "workspace_connection"]
+__all__ = [
+    "held_workspace",
+    "open_workspace",
+    "snapshot_connection",
+    "warm_snapshot",
+    "workspace_connection",
+]
+
+# A version this process lets go of takes its in-memory lookup index with it.
+on_release(drop_candidate_index)
 
 _lock = threading.RLock()
 
@@ -44,3 +61,22 @@ def workspace_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnecti
     """A read-only connection to the hub's workspace, held for the block."""
     with open_workspace(settings) as ws:
         yield ws.conn
+
+
+@contextmanager
+def snapshot_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only cursor on the hub's current read snapshot, held for the block."""
+    with read_snapshot(snapshots_dir(settings.workspace_path().resolve())) as conn:
+        yield conn
+
+
+def warm_snapshot(settings: Settings) -> None:
+    """Open the current snapshot and build its lookup index before the first request.
+
+    A worker does this at start-up, so its first flag lookup does not wait seconds for the
+    in-memory index of a county's million records; nothing is read for anyone here.
+    """
+    if current_version(snapshots_dir(settings.workspace_path().resolve())) is None:
+        return
+    with snapshot_connection(settings) as conn:
+        candidate_index(conn)

@@ -18,7 +18,7 @@ from sharewell.web.paging import page_of
 from sharewell.web.refusals import refusal_page
 from sharewell.web.roles import Principal
 from sharewell.web.templating import render
-from sharewell.web.workspace import workspace_connection
+from sharewell.web.workspace import snapshot_connection
 
 __all__ = ["api", "pages"]
 
@@ -54,7 +54,7 @@ def crisis_cohort_page(
             **context,
         )
     try:
-        with workspace_connection(settings) as conn:
+        with snapshot_connection(settings) as conn:
             cohort = crisis_cohort_for(engine, conn, username=user.name, as_of=dated.as_of.value)
     except AccessDenied as exc:
         return refusal_page(request, engine, user, explanation=REFUSED, rule=str(exc))
@@ -110,7 +110,7 @@ def api_crisis_cohort(
     """The crisis cohort the mental health crisis care agreement allows the caller."""
     when = as_of or dated_view(engine, settings, caller, "crisis_cohort", {}).as_of.value
     when = when or date.today()
-    with workspace_connection(settings) as conn:
+    with snapshot_connection(settings) as conn:
         cohort = crisis_cohort_for(engine, conn, username=caller.name, as_of=when)
     return CrisisCohortBody(
         as_of=when,

@@ -32,7 +32,7 @@ from sharewell.web.names import purpose_name
 from sharewell.web.refusals import refusal_page
 from sharewell.web.roles import Principal
 from sharewell.web.templating import render
-from sharewell.web.workspace import workspace_connection
+from sharewell.web.workspace import snapshot_connection
 
 __all__ = ["api", "pages"]
 
@@ -169,7 +169,7 @@ async def lookup_submit(
         return _page(request, user, purposes, sources, form, status_code=422)
     details: dict[str, str | None] = {**form.details, "date_of_birth": form.date_of_birth.iso}
     try:
-        with workspace_connection(settings) as conn:
+        with snapshot_connection(settings) as conn:
             result = lookup(
                 engine,
                 conn,
@@ -230,7 +230,7 @@ def api_lookup(
     when: Any = body.as_of
     if when is None:
         when = default_as_of(_allowed(engine, settings, caller)[1])
-    with workspace_connection(settings) as conn:
+    with snapshot_connection(settings) as conn:
         result = lookup(
             engine, conn, username=caller.name, purpose=body.purpose, details=details, as_of=when
         )

@@ -36,7 +36,7 @@ from sharewell.web.paging import page_of
 from sharewell.web.refusals import refusal_page
 from sharewell.web.roles import Principal
 from sharewell.web.templating import render
-from sharewell.web.workspace import workspace_connection
+from sharewell.web.workspace import snapshot_connection
 
 __all__ = ["api", "household_ref", "pages"]
 
@@ -78,7 +78,7 @@ def _list(
         )
         return page
     try:
-        with workspace_connection(settings) as conn:
+        with snapshot_connection(settings) as conn:
             visits = safe_and_well_list(engine, conn, username=user.name, as_of=dated.as_of.value)
     except AccessDenied as exc:
         return refusal_page(request, engine, user, explanation=REFUSED, rule=str(exc))
@@ -158,7 +158,7 @@ def household_page(
         return found
     dated, visits = found
     rank, household = _find(visits, ref)
-    with workspace_connection(settings) as conn:
+    with snapshot_connection(settings) as conn:
         history = household_visits(
             engine, conn, username=user.name, household=household, as_of=visits.as_of
         )
@@ -250,7 +250,7 @@ def api_safe_and_well(
 ) -> SafeAndWellBody:
     """The ranked visit list the fire prevention agreement allows the caller, with reasons."""
     when = as_of or dated_view(engine, settings, caller, "safe_and_well", {}).as_of.value
-    with workspace_connection(settings) as conn:
+    with snapshot_connection(settings) as conn:
         visits = safe_and_well_list(engine, conn, username=caller.name, as_of=when or date.today())
     return SafeAndWellBody(
         as_of=visits.as_of,

@@ -26,7 +26,14 @@ from sharewell.ingest import (
     Mapping,
     parse_mapping,
 )
-from sharewell.web.deps import CsrfChecked, HubEngine, HubSettings, api_permission, page_permission
+from sharewell.web.deps import (
+    CsrfChecked,
+    HubEngine,
+    HubSettings,
+    api_permission,
+    get_engine,
+    page_permission,
+)
 from sharewell.web.loads import (
     LoadBody,
     LoadReport,
@@ -57,10 +64,7 @@ REPORT_ROWS = 500
 
 
 def _jobs(request: Request) -> UploadJobs:
-    jobs: UploadJobs | None = getattr(request.app.state, "upload_jobs", None)
-    if jobs is None:
-        jobs = request.app.state.upload_jobs = UploadJobs()
-    return jobs
+    return UploadJobs(get_engine(request))  # the jobs are rows: any worker sees them all
 
 
 def _safe_name(name: str | None) -> str:
@@ -194,7 +198,6 @@ async def upload_submit(
         )
     job = _jobs(request).start(
         settings,
-        engine,
         upload_dir=staging,
         path=path,
         username=user.name,
@@ -275,7 +278,7 @@ def upload_confirm(request: Request, user: Uploader, job_id: str) -> Response:
 def upload_decide(
     request: Request,
     user: Uploader,
-    engine: HubEngine,
+    settings: HubSettings,
     job_id: str,
     decision: Annotated[str, Form(max_length=16)] = "",
     checked: Annotated[str, Form(max_length=8)] = "",
@@ -295,7 +298,7 @@ def upload_decide(
     if errors:
         return _confirm_page(request, user, job, errors, status_code=422)
     _jobs(request).decide(
-        engine, job, replace=decision == "replace", accept_shrink=job.preview.hold is not None
+        settings, job, replace=decision == "replace", accept_shrink=job.preview.hold is not None
     )
     return RedirectResponse(f"/uploads/jobs/{job.id}", status_code=303)
 
