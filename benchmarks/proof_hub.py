@@ -39,9 +39,9 @@ def build_hub(
     """
     from sharewell.demo import build_linked_hub
     from sharewell.partnership import hub_engine
+    from sharewell.partnership.accounts import set_password
     from sharewell.store import Workspace
     from sharewell.store.snapshot import publish_snapshot
-    from sharewell.web.accounts import set_password
 
     base = Settings(hub_dir=root / "hub", database_url=database_url)
     settings, _summary = build_linked_hub(root, people=people, seed=42, settings=base)
@@ -127,7 +127,9 @@ def start_server(
         stdout=handle,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 300  # a million records' index takes a while to warm
+    # Generous: on a busy 2-core machine importing the app alone has taken 50 s, and a
+    # million records' index takes a while to warm.
+    deadline = time.monotonic() + 300
     while True:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).is_success:

@@ -29,9 +29,9 @@ def bench_web(quick: bool = False) -> list[Row]:
     from sharewell.agreements import seed_demo_partnership
     from sharewell.config import Settings
     from sharewell.partnership import hub_engine
+    from sharewell.partnership.accounts import set_password
     from sharewell.store.hub import init_hub
     from sharewell.web import create_app
-    from sharewell.web.accounts import set_password
 
     n = 20 if quick else 200
     password = "benchmark password 1"
@@ -91,8 +91,8 @@ def _upload_rows(settings: Any, engine: Any, app: Any, password: str, quick: boo
     from fastapi.testclient import TestClient
 
     from sharewell.ingest import ingest_file
+    from sharewell.partnership.accounts import set_password
     from sharewell.store import Workspace
-    from sharewell.web.accounts import set_password
 
     rows = 5_000 if quick else 100_000
     path = settings.hub_dir.parent / "extract.csv"

@@ -203,8 +203,8 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Load a partner extract: validate, normalise, quarantine bad rows, all or nothing."""
+    from sharewell.agreements.governed_ingest import ingest_partner_extract
     from sharewell.errors import IngestError
-    from sharewell.ingest.audited import ingest_partner_extract
     from sharewell.partnership import hub_engine
 
     settings = settings_for(hub)
@@ -412,7 +412,7 @@ def user_add(
 
     from sharewell.errors import ConfigError
     from sharewell.partnership import User, add_user
-    from sharewell.web.accounts import set_password
+    from sharewell.partnership.accounts import set_password
 
     engine, actor = _governance_hub(hub)
     try:
@@ -1046,30 +1046,50 @@ def link(
 
 @link_app.command("review")
 def link_review(
+    user: Annotated[
+        str,
+        typer.Option(
+            "--user", help="The analyst reviewing; the agreements decide which pairs they see."
+        ),
+    ],
     hub: HubOption = None,
     limit: Annotated[int, typer.Option(min=1, help="How many pairs to show.")] = 20,
     as_json: JsonOption = False,
 ) -> None:
-    """Show undecided pairs nearest the threshold, both records side by side."""
-    from sharewell.linkage.review import SHOWN, review_queue
+    """Show undecided pairs nearest the threshold that your agreements let you see."""
+    from sharewell.linkage.review import SHOWN
+    from sharewell.linkage.review_access import reviewable
+    from sharewell.partnership import hub_engine
 
-    pairs = review_queue(settings_for(hub), limit=limit)
+    settings = settings_for(hub)
+    engine = hub_engine(settings)
+    try:
+        queue = reviewable(engine, settings, user, limit)
+    finally:
+        engine.dispose()
     if as_json:
-        emit_json(pairs)
+        emit_json(queue.model_dump())
         return
-    for p in pairs:
+    for p in queue.pairs:
         table = Table(
-            title=f"{p.unique_id_l}  vs  {p.unique_id_r}   p={p.match_probability:.4f}",
+            title=f"{p.unique_id_l}  vs  {p.unique_id_r}   p={p.match_probability:.4f}"
+            f"   ({p.purpose or 'your own records'})",
             title_justify="left",
         )
         table.add_column("field", style="bold")
         table.add_column("left")
         table.add_column("right")
         for f in SHOWN:
-            table.add_row(f, str(p.left[f] or ""), str(p.right[f] or ""))
+            sides = [p.left, p.right]
+            values = [
+                "(withheld)" if f in s.withheld else str(s.fields.get(f) or "") for s in sides
+            ]
+            table.add_row(f, *values)
         console.print(table)
-    if not pairs:
-        console.print("Nothing to review.")
+    if not queue.pairs:
+        console.print("Nothing for you to review.")
+    if queue.not_shown:
+        console.print(f"{queue.not_shown} other pairs need an analyst whose agreements cover them.")
 
 
 @link_app.command("decide")
@@ -1077,22 +1097,23 @@ def link_decide(
     record_a: Annotated[str, typer.Argument(help="unique_id of one record.")],
     record_b: Annotated[str, typer.Argument(help="unique_id of the other record.")],
     decision: Annotated[str, typer.Argument(help="accept (same person) or reject.")],
+    user: Annotated[
+        str, typer.Option("--user", help="The analyst deciding; they must be able to review it.")
+    ],
     hub: HubOption = None,
     note: Annotated[str, typer.Option(help="Why, for the record.")] = "",
     as_json: JsonOption = False,
 ) -> None:
     """Accept or reject a pair; every later run respects the decision."""
-    from sharewell.linkage.review import decide
+    from sharewell.linkage.review_access import record_decision
+    from sharewell.partnership import hub_engine
 
     settings = settings_for(hub)
-    pair = decide(
-        settings,
-        record_a,
-        record_b,
-        decision,  # type: ignore[arg-type]
-        reviewer=settings.user,
-        note=note,
-    )
+    engine = hub_engine(settings)
+    try:
+        pair = record_decision(engine, settings, user, record_a, record_b, decision, note)
+    finally:
+        engine.dispose()
     if as_json:
         emit_json({"unique_id_l": pair[0], "unique_id_r": pair[1], "decision": decision})
         return
@@ -2041,7 +2062,7 @@ def token_add(
     as_json: JsonOption = False,
 ) -> None:
     """Make an API token for an organisation and print it once (only its hash is kept)."""
-    from sharewell.web.accounts import add_api_token
+    from sharewell.partnership.accounts import add_api_token
 
     engine, actor = _governance_hub(hub)
     token = add_api_token(engine, org, label=label, actor=actor)
@@ -2059,7 +2080,7 @@ def token_list(
     as_json: JsonOption = False,
 ) -> None:
     """List API tokens by id (never the tokens themselves), revoked ones included."""
-    from sharewell.web.accounts import list_api_tokens
+    from sharewell.partnership.accounts import list_api_tokens
 
     engine, _ = _governance_hub(hub)
     tokens = list_api_tokens(engine, org)
@@ -2093,7 +2114,7 @@ def token_revoke(
     as_json: JsonOption = False,
 ) -> None:
     """Revoke an API token at once: calls with it are refused from now on."""
-    from sharewell.web.accounts import revoke_api_token
+    from sharewell.partnership.accounts import revoke_api_token
 
     engine, actor = _governance_hub(hub)
     token = revoke_api_token(engine, token_id, actor=actor)

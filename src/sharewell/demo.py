@@ -45,8 +45,8 @@ def build_linked_hub(
 ) -> tuple[Settings, DemoSummary]:
     """Hub, synthetic partnership, demo agreements, ingest and linkage: data ready for views."""
     from sharewell.agreements import seed_demo_partnership
+    from sharewell.agreements.governed_ingest import record_ingest
     from sharewell.ingest import ingest_manifest
-    from sharewell.ingest.audited import record_ingest
     from sharewell.linkage import link_workspace
     from sharewell.partnership import hub_engine
     from sharewell.synth import SynthConfig, synthesise
@@ -175,19 +175,13 @@ def _reveal_to_crisis_team(
     """
     import json
 
-    import pyarrow as pa
-
     from sharewell.partnership import hub_engine
     from sharewell.privacy import load_schema
     from sharewell.privacy.reveal import reveal_file
+    from sharewell.synth import SynthConfig
+    from sharewell.views.linked_reads import linked_read
 
     extracts, partners = out_dir / "extracts", out_dir / "partners"
-    with Workspace(settings.workspace_path(), read_only=True) as ws:
-        ws.conn.register("sw_cohort", pa.table({"person_id": pa.array(person_ids, pa.string())}))
-        ids = ws.conn.execute(
-            "SELECT unique_id FROM person_index JOIN sw_cohort USING (person_id) ORDER BY 1"
-        ).fetchall()
-        ws.conn.unregister("sw_cohort")
     manifest = json.loads((extracts / "manifest.json").read_text(encoding="utf-8"))
     fields = ["given_name", "family_name", "date_of_birth"]
     out: dict[str, Any] = {}
@@ -197,8 +191,23 @@ def _reveal_to_crisis_team(
             if entry["source_type"] not in ("police.mh_incident", "ambulance.mh_callout"):
                 continue
             partner = entry["partner"]
+            # Which of the cohort's records to ask for: a governed read of the crisis team's.
+            with Workspace(settings.workspace_path(), read_only=True) as ws:
+                held = linked_read(
+                    engine,
+                    ws.conn,
+                    username=CRISIS_TEAM,
+                    purpose="mh_crisis_care",
+                    source=entry["source_type"],
+                    level="identifiable",
+                    fields=fields,
+                    as_of=SynthConfig().history_end,
+                    person_ids=person_ids,
+                    provider=partner,
+                    record_ids=True,
+                )
             prefix = f"{partner}:{entry['source_type']}:"
-            mine = [u for (u,) in ids if u.startswith(prefix)]
+            mine = sorted({u for r in held.rows if (u := str(r["unique_id"])).startswith(prefix)})
             ids_file = partners / partner / "ids_from_hub.txt"
             ids_file.parent.mkdir(parents=True, exist_ok=True)
             ids_file.write_text("".join(f"{u}\n" for u in mine), encoding="utf-8")
@@ -241,19 +250,26 @@ def _reveal_to_fire_crew(settings: Settings, visits: Any, out_dir: Path) -> dict
     from sharewell.privacy import load_schema
     from sharewell.privacy.encode import read_extract
     from sharewell.privacy.reveal import reveal_file, reveal_records
+    from sharewell.synth import SynthConfig
     from sharewell.views.household_addresses import addresses_from, records_to_reveal
 
     extracts, partners = out_dir / "extracts", out_dir / "partners"
     fire = FIRE_CREW.split(".")[0]
-    with Workspace(settings.workspace_path(), read_only=True) as ws:
-        to_reveal = records_to_reveal(ws.conn, visits.households[:VISITS_TO_REVEAL])
-    wanted = sorted({u for ids in to_reveal.values() for u in ids})
-    manifest = json.loads((extracts / "manifest.json").read_text(encoding="utf-8"))
-    fields = ["address", "postcode"]
-    revealed: dict[str, dict[str, Any]] = {}
-    out: dict[str, Any] = {"households asked for": len(to_reveal)}
     engine = hub_engine(settings)
     try:
+        with Workspace(settings.workspace_path(), read_only=True) as ws:
+            to_reveal = records_to_reveal(
+                engine,
+                ws.conn,
+                username=FIRE_CREW,
+                households=visits.households[:VISITS_TO_REVEAL],
+                as_of=SynthConfig().history_end,
+            )
+        wanted = sorted({u for ids in to_reveal.values() for u in ids})
+        manifest = json.loads((extracts / "manifest.json").read_text(encoding="utf-8"))
+        fields = ["address", "postcode"]
+        revealed: dict[str, dict[str, Any]] = {}
+        out: dict[str, Any] = {"households asked for": len(to_reveal)}
         for entry in manifest["extracts"]:
             prefix = f"{entry['partner']}:{entry['source_type']}:"
             mine = [u for u in wanted if u.startswith(prefix)]

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from sharewell.agreements.governed_ingest import audited_ingest
 from sharewell.audit import entries, verify
 from sharewell.config import Settings
 from sharewell.errors import IngestError
 from sharewell.ingest import ingest_file
-from sharewell.ingest.audited import audited_ingest
 from sharewell.partnership import hub_engine
 from sharewell.store import Workspace, init_hub
 

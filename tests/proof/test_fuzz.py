@@ -26,10 +26,10 @@ from sharewell.errors import AgreementError, IngestError
 from sharewell.ingest import ingest_file
 from sharewell.ingest.mapping import parse_mapping
 from sharewell.partnership import hub_engine
+from sharewell.partnership.accounts import set_password
 from sharewell.store import Workspace
 from sharewell.views.lookup import normalise_query
 from sharewell.web import create_app
-from sharewell.web.accounts import set_password
 from tests.proof.conftest import FUZZ_PROFILE
 
 settings.load_profile(FUZZ_PROFILE)

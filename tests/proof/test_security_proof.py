@@ -39,10 +39,10 @@ from sharewell.errors import IngestError
 from sharewell.ingest import ingest_file, ingest_manifest
 from sharewell.ingest.export import FORMULA_TRIGGERS, write_csv
 from sharewell.partnership import hub_engine
+from sharewell.partnership.accounts import set_password
 from sharewell.store import Workspace
 from sharewell.views.lookup import lookup
 from sharewell.web import create_app
-from sharewell.web.accounts import set_password
 from tests.proof.test_fuzz import _signed_in
 
 SQL = [

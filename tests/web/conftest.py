@@ -24,11 +24,12 @@ from sharewell.agreements import seed_demo_partnership
 from sharewell.config import Settings
 from sharewell.demo import build_linked_hub
 from sharewell.partnership import hub_engine, list_users
+from sharewell.partnership.accounts import set_password
+from sharewell.partnership.credentials import hash_password
+from sharewell.store import Workspace
 from sharewell.store.hub import init_hub
 from sharewell.store.tables import users
 from sharewell.web import create_app
-from sharewell.web.accounts import set_password
-from sharewell.web.security import hash_password
 
 CHROMIUM = "/usr/bin/chromium"
 # The network here is closed: these flags stop Chromium's background calls home.
@@ -90,6 +91,22 @@ def build_linked_web_hub(root: Path, settings: Settings | None = None) -> Settin
     finally:
         engine.dispose()
     return settings
+
+
+def someone_in_crisis(
+    settings: Settings, dob: str = "CAST(date_of_birth AS VARCHAR)"
+) -> tuple[str, str, str, str]:
+    """Given name, family name, date of birth (as ``dob`` renders it) and postcode of a
+    person with a recent crisis contact: someone a police lookup finds a flag for."""
+    with Workspace(settings.workspace_path(), read_only=True) as ws:
+        row = ws.conn.execute(
+            f"SELECT given_name, family_name, {dob}, postcode "
+            "FROM records_mh_trust_crisis_contact WHERE contact_date > DATE '2024-03-01' "
+            "AND given_name IS NOT NULL AND date_of_birth IS NOT NULL AND postcode IS NOT NULL "
+            "ORDER BY family_name LIMIT 1"
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1], row[2], row[3]
 
 
 @dataclass
@@ -222,8 +239,9 @@ def linked_live_server(linked_web: LinkedWeb) -> Iterator[LiveHub]:
         yield LiveHub(base, linked_web.settings)
 
 
-@contextmanager
-def _chromium_page(*, javascript: bool = True) -> Iterator[object]:
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """One headless Debian Chromium for the whole test module (each test gets a fresh context)."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -231,20 +249,38 @@ def _chromium_page(*, javascript: bool = True) -> Iterator[object]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            yield browser.new_page(java_script_enabled=javascript)
+            yield browser
         finally:
             browser.close()
 
 
+@contextmanager
+def _context_page(browser: Any, **options: Any) -> Iterator[Any]:
+    context = browser.new_context(**options)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 @pytest.fixture
-def browser_page() -> Iterator[object]:
-    """A Playwright page in headless Chromium."""
-    with _chromium_page() as page:
+def browser_page(chromium: Any) -> Iterator[Any]:
+    """A Playwright page in headless Chromium, in a context of its own (no cookies shared)."""
+    with _context_page(chromium, accept_downloads=True) as page:
         yield page
 
 
 @pytest.fixture
-def no_script_page() -> Iterator[object]:
+def no_script_page(chromium: Any) -> Iterator[Any]:
     """A Playwright page in headless Chromium with JavaScript turned off."""
-    with _chromium_page(javascript=False) as page:
+    with _context_page(chromium, java_script_enabled=False) as page:
         yield page
+
+
+def browser_sign_in(page: Any, base: str, who: str) -> None:
+    """Sign in through the sign-in page as ``who`` (a PEOPLE key or a demo username)."""
+    page.goto(base + "/sign-in")
+    page.fill("#username", PEOPLE.get(who, who))
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(base + "/")

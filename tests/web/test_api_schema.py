@@ -8,8 +8,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from sharewell.partnership.accounts import add_api_token
 from sharewell.web import create_app
-from sharewell.web.accounts import add_api_token
 from sharewell.web.deps import SESSION_COOKIE
 from tests.web.conftest import LinkedWeb, WebHub, signed_in_client
 

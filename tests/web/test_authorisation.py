@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from sharewell.partnership import hub_engine
+from sharewell.partnership.accounts import add_api_token
 from sharewell.store import Workspace
-from sharewell.web.accounts import add_api_token
 from tests.web.conftest import PEOPLE, LinkedWeb, WebHub, form_csrf
 
 # Open to anyone: the start page, sign-in, health, and the API's description.

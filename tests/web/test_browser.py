@@ -231,7 +231,6 @@ def test_without_javascript_an_upload_still_loads_and_charts_are_tables(
     # or, as this replaces a larger load made earlier, until the confirm step.
     page.wait_for_url(re.compile(r".*/uploads/(\d+|jobs/\w+/confirm)$"), timeout=60_000)
     if page.url.endswith("/confirm"):
-        # Without JavaScript the confirmation box is shown under its choice all along.
         page.check("#decision")
         if page.locator("#checked").count():  # only when the new file is much smaller
             page.check("#checked")

@@ -8,7 +8,7 @@ import duckdb
 
 from sharewell.audit import entries
 from sharewell.partnership import hub_engine
-from sharewell.web.accounts import add_api_token
+from sharewell.partnership.accounts import add_api_token
 from tests.web.conftest import LinkedWeb, form_csrf
 
 FIRE_ANALYST = "westshire_fire.analyst"

@@ -14,7 +14,7 @@ from sharewell.audit import entries
 from sharewell.cli import ExitCode, main
 from sharewell.config import Settings
 from sharewell.partnership import hub_engine
-from sharewell.web.accounts import add_api_token, sign_in, token_organisation
+from sharewell.partnership.accounts import add_api_token, sign_in, token_organisation
 from tests.web.conftest import WebHub, form_csrf
 
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sharewell.web.security import (
+from sharewell.partnership.credentials import (
     LOCKOUT_AFTER,
     LOCKOUT_FOR,
-    csrf_token,
-    csrf_valid,
     hash_password,
     hash_token,
     is_locked_out,
     new_token,
     verify_password,
 )
+from sharewell.web.security import csrf_token, csrf_valid
 
 
 def test_password_is_stored_as_argon2_and_verifies() -> None:

@@ -8,7 +8,7 @@ import time
 from fastapi.testclient import TestClient
 
 from sharewell.audit import entries
-from sharewell.web.accounts import add_api_token
+from sharewell.partnership.accounts import add_api_token
 from tests.web.conftest import WebHub, form_csrf
 
 EXTRACT = (

@@ -13,7 +13,7 @@ from sharewell.agreements import EXAMPLES_DIR, add_agreement, get_agreement, loa
 from sharewell.audit import entries
 from sharewell.config import Settings
 from sharewell.partnership import User, add_user
-from sharewell.web.accounts import (
+from sharewell.partnership.accounts import (
     SignInRefused,
     add_api_token,
     session_user,
@@ -21,7 +21,7 @@ from sharewell.web.accounts import (
     sign_in,
     token_organisation,
 )
-from sharewell.web.security import LOCKOUT_AFTER, hash_token
+from sharewell.partnership.credentials import LOCKOUT_AFTER, hash_token
 from tests.web.conftest import PASSWORD, PEOPLE, WebHub, form_csrf, signed_in_client
 
 XSS = '<script>alert("pwned")</script><img src=x onerror=alert(1)>'

@@ -62,6 +62,7 @@ def governed_read(
     provider: str | None = None,
     action: Literal["access", "reveal", "export"] = "access",
     person_key: str = "person_id",
+    record_key: str | None = None,
     at: datetime | None = None,
     agreements: Sequence[Agreement] | None = None,
 ) -> GovernedResult:
@@ -74,6 +75,7 @@ def governed_read(
         fetch: reads the data once allowed; receives the decision (permitted fields, level).
         action: what the audit entry calls it (access, reveal or export).
         person_key: the internal person id column, recorded in the audit entry.
+        record_key: a record id column kept with each row (not a field of the data).
         at: the time of the request (default now, UTC).
         agreements: the current agreements, when the caller read them for this same request
             (a flag lookup reads them once to choose what to ask for); default: read them now.
@@ -112,7 +114,7 @@ def governed_read(
         raise AccessDenied(decision.reason)
 
     try:
-        rows = minimise_rows(decision, fetch(decision), person_key)
+        rows = minimise_rows(decision, fetch(decision), person_key, record_key)
     except Exception as exc:
         record(engine, event("failed", error=type(exc).__name__))
         raise

@@ -88,13 +88,17 @@ def suppress_small_cells(
 
 
 def minimise_rows(
-    decision: Decision, rows: Iterable[Mapping[str, Any]], person_key: str = "person_id"
+    decision: Decision,
+    rows: Iterable[Mapping[str, Any]],
+    person_key: str = "person_id",
+    record_key: str | None = None,
 ) -> list[dict[str, Any]]:
     """Rows cut down to the permitted fields and level, whatever the source passed in.
 
     ``identifiable``/``pseudonymised`` keep the permitted fields; ``flag_only`` keeps the
     permitted flags as true/false; ``aggregate_only`` returns suppressed counts. The internal
-    ``person_key`` is kept (except in aggregates) so the audit can say whose data was seen.
+    ``person_key`` is kept (except in aggregates) so the audit can say whose data was seen;
+    so is ``record_key`` when given (a record's pseudonymous id, for a reveal by its provider).
     """
     if not decision.allowed or decision.level is None:
         raise ValueError("minimise_rows needs an allow decision")
@@ -110,6 +114,8 @@ def minimise_rows(
     out = []
     for row in rows:
         kept: dict[str, Any] = {person_key: row[person_key]} if person_key in row else {}
+        if record_key is not None and record_key in row:
+            kept[record_key] = row[record_key]
         for f in decision.fields:
             kept[f] = _flag_value(row.get(f), f) if decision.level == "flag_only" else row.get(f)
         kept.update({s: row[s] for s in stand_ins if s in row})

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from sharewell.agreements.model import Agreement
 from sharewell.agreements.policy import newest_versions
-from sharewell.audit import AuditEvent, append, audit_transaction
+from sharewell.audit import append_change, audit_transaction
 
 __all__ = [
     "Delete",
@@ -154,26 +154,23 @@ def run_retention(
         # succeeded is recorded by a writer already holding the lock.
         with audit_transaction(engine) as conn:
             removed = delete(d.dataset_version)
-            append(
+            append_change(
                 conn,
-                AuditEvent(
-                    actor=actor,
-                    action="deletion",
-                    target=f"dataset version {d.dataset_version} of {d.source_type}",
-                    outcome="ok",
-                    organisation=d.partner,
-                    agreement_id=d.agreements[0] if len(d.agreements) == 1 else None,
-                    detail={
-                        "reason": "retention",
-                        "dataset_version": d.dataset_version,
-                        "source_type": d.source_type,
-                        "rows_deleted": d.rows,
-                        "removed": dict(removed or {}),
-                        "retention_days": d.retention_days,
-                        "delete_after": str(d.delete_after),
-                        "agreements": list(d.agreements),
-                    },
-                ),
+                actor=actor,
+                action="deletion",
+                target=f"dataset version {d.dataset_version} of {d.source_type}",
+                organisation=d.partner,
+                agreement_id=d.agreements[0] if len(d.agreements) == 1 else None,
+                detail={
+                    "reason": "retention",
+                    "dataset_version": d.dataset_version,
+                    "source_type": d.source_type,
+                    "rows_deleted": d.rows,
+                    "removed": dict(removed or {}),
+                    "retention_days": d.retention_days,
+                    "delete_after": str(d.delete_after),
+                    "agreements": list(d.agreements),
+                },
             )
         deleted_versions += 1
         deleted_rows += d.rows

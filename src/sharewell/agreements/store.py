@@ -10,11 +10,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, select
 
 from sharewell.agreements.model import Agreement
 from sharewell.agreements.validation import check_agreement, load_agreement, raise_for_problems
-from sharewell.audit import AuditEvent, append, audit_transaction
+from sharewell.audit import audit_transaction, insert_audited
 from sharewell.audit.chain import canonical_json
 from sharewell.errors import AgreementError, NotFound
 from sharewell.store.tables import agreements, organisations
@@ -91,35 +91,31 @@ def _insert(
     conn: Connection, agreement: Agreement, *, actor: str, source_file: str | None, change: str
 ) -> None:
     digest = content_hash(agreement)
-    conn.execute(
-        insert(agreements).values(
-            agreement_id=agreement.id,
-            version=agreement.version,
-            title=agreement.title,
-            status=agreement.status,
-            document=canonical_json(agreement.model_dump(mode="json")),
-            content_hash=digest,
-            source_file=source_file,
-            recorded_at=datetime.now(UTC),
-            recorded_by=actor,
-        )
-    )
-    append(
+    insert_audited(
         conn,
-        AuditEvent(
-            actor=actor,
-            action="agreement_change",
-            target=f"agreement {agreement.id} v{agreement.version}",
-            outcome="ok",
-            agreement_id=agreement.id,
-            agreement_version=agreement.version,
-            detail={
-                "change": change,
-                "status": agreement.status,
-                "content_hash": digest,
-                "source_file": source_file,
-            },
-        ),
+        agreements,
+        {
+            "agreement_id": agreement.id,
+            "version": agreement.version,
+            "title": agreement.title,
+            "status": agreement.status,
+            "document": canonical_json(agreement.model_dump(mode="json")),
+            "content_hash": digest,
+            "source_file": source_file,
+            "recorded_at": datetime.now(UTC),
+            "recorded_by": actor,
+        },
+        actor=actor,
+        action="agreement_change",
+        target=f"agreement {agreement.id} v{agreement.version}",
+        agreement_id=agreement.id,
+        agreement_version=agreement.version,
+        detail={
+            "change": change,
+            "status": agreement.status,
+            "content_hash": digest,
+            "source_file": source_file,
+        },
     )
 
 

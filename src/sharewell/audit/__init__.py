@@ -19,9 +19,11 @@ from sharewell.audit.chain import (
 )
 from sharewell.audit.log import (
     append,
+    append_change,
     audit_transaction,
     bind_audit_keys,
     entries,
+    insert_audited,
     record,
     verify,
 )
@@ -47,9 +49,11 @@ __all__ = [
     "VerificationReport",
     "agreement_usage_report",
     "append",
+    "append_change",
     "audit_transaction",
     "bind_audit_keys",
     "entries",
+    "insert_audited",
     "record",
     "subject_access_report",
     "verify",

@@ -14,10 +14,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, Table, insert, select, update
 
 from sharewell.audit.chain import (
+    AuditAction,
     AuditEntry,
     AuditEvent,
     ChainHead,
@@ -172,6 +174,33 @@ def seal_head(conn: Connection, head: ChainHead, ring: KeyRing) -> None:
             seal=key.mac(head_message(head.seq, head.hash)),
         )
     )
+
+
+def append_change(
+    conn: Connection, *, actor: str, action: AuditAction, target: str, **context: Any
+) -> AuditEntry:
+    """Append an ``ok`` entry for a change written in the same transaction (who changed what).
+
+    ``context`` is the rest of the event: organisation, role, agreement, detail.
+    """
+    return append(
+        conn, AuditEvent(actor=actor, action=action, target=target, outcome="ok", **context)
+    )
+
+
+def insert_audited(
+    conn: Connection,
+    table: Table,
+    values: dict[str, Any],
+    *,
+    actor: str,
+    action: AuditAction,
+    target: str,
+    **context: Any,
+) -> AuditEntry:
+    """Insert one row of the operational store and its ``ok`` entry, in one transaction."""
+    conn.execute(insert(table).values(**values))
+    return append_change(conn, actor=actor, action=action, target=target, **context)
 
 
 def record(engine: Engine, event: AuditEvent) -> AuditEntry:

@@ -21,6 +21,7 @@ from sharewell.ingest.tables import (
     delete_dataset_version,
     get_dataset_version,
     list_dataset_versions,
+    quarantine_entries,
 )
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "load_mapping",
     "load_source_types",
     "parse_mapping",
+    "quarantine_entries",
     "safe_cell",
     "shrink_hold",
     "source_type",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 
@@ -262,6 +263,45 @@ def get_dataset_version(workspace: Workspace, version_id: int) -> DatasetVersion
     if row is None:
         raise NotFound(f"no dataset version {version_id}; `sharewell datasets` lists them")
     return _version(row)
+
+
+def event_date_range(
+    workspace_conn: duckdb.DuckDBPyConnection, version: DatasetVersion
+) -> tuple[Any, Any]:
+    """The earliest and latest event date of one dataset version ((None, None): none)."""
+    from sharewell.ingest.source_types import source_type
+
+    stype = source_type(version.source_type)
+    if not stype.event_date:
+        return None, None
+    try:
+        row = workspace_conn.execute(
+            f'SELECT min("{stype.event_date}"), max("{stype.event_date}") '
+            f"FROM {stype.table_name} WHERE dataset_version = ?",
+            [version.id],
+        ).fetchone()
+    except duckdb.CatalogException:
+        return None, None
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+def quarantine_entries(
+    workspace: Workspace, version_id: int, limit: int | None = None
+) -> tuple[int, list[tuple[Any, ...]]]:
+    """How many problems a load quarantined, and the first ``limit`` (None: all) in order.
+
+    Each is (file_name, row_number, field, column_name, value, reason, action).
+    """
+    total = workspace.conn.execute(
+        "SELECT count(*) FROM quarantine WHERE dataset_version = ?", [version_id]
+    ).fetchone()
+    rows = workspace.conn.execute(
+        "SELECT file_name, row_number, field, column_name, value, reason, action "
+        "FROM quarantine WHERE dataset_version = ? ORDER BY row_number, field "
+        + ("LIMIT ?" if limit is not None else ""),
+        [version_id, limit] if limit is not None else [version_id],
+    ).fetchall()
+    return (int(total[0]) if total else 0), rows
 
 
 def delete_dataset_version(workspace: Workspace, version_id: int) -> DeletionReport:

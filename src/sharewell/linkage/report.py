@@ -184,20 +184,29 @@ def _accuracy_section(con: duckdb.DuckDBPyConnection, acc: Accuracy, merges: lis
         parts.append("<h3>Worst false merges</h3>")
     for m in merges:
         recs = con.execute(
-            "SELECT r.unique_id, t.person_id, r.given_name, r.family_name, "
-            "CAST(r.date_of_birth AS VARCHAR), r.postcode, r.nhs_number "
-            "FROM ws.person_records r LEFT JOIN sw_truth t USING (unique_id) "
+            "SELECT r.unique_id, t.person_id, r.partner FROM ws.person_records r "
+            "LEFT JOIN sw_truth t USING (unique_id) "
             "WHERE r.unique_id IN (SELECT unnest(?)) ORDER BY 2, 1",
             [m.unique_ids],
         ).fetchall()
         parts.append(
             f"<p>{html.escape(m.person_id)}: {m.records} records of {m.true_persons} people</p>"
-            + _table(
-                ["record", "true person", "given", "family", "born", "postcode", "NHS"],
-                [list(r) for r in recs],
-            )
+            + _table(["record", "true person", "partner"], [list(r) for r in recs])
         )
     return "".join(parts)
+
+
+def _withheld(pair: dict[str, Any]) -> dict[str, Any]:
+    """A scored pair with its records' values withheld: levels and weights, no one's details.
+
+    The report is an operator's view of the model, written without a policy decision, so it
+    shows no value from anyone's record (names, dates of birth, NHS numbers, addresses).
+    """
+    kept = {"unique_id_l", "unique_id_r", "source_dataset_l", "source_dataset_r"}
+    return {
+        k: ("withheld" if k.endswith(("_l", "_r")) and k not in kept else v)
+        for k, v in pair.items()
+    }
 
 
 def _model_sections(
@@ -247,7 +256,7 @@ def _model_sections(
             [threshold],
         )
         cols = [d[0] for d in sample.description]
-        records = [dict(zip(cols, r, strict=True)) for r in sample.fetchall()]
+        records = [_withheld(dict(zip(cols, r, strict=True))) for r in sample.fetchall()]
         if records:
             out.append(
                 _chart(

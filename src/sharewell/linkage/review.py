@@ -8,9 +8,10 @@ also a ``linkage_decision`` audit entry, written by ``decide`` itself so no call
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 
@@ -20,7 +21,16 @@ from sharewell.errors import LinkageError, NotFound
 from sharewell.linkage.run import attach_workspace
 from sharewell.partnership import get_user, hub_engine
 
-__all__ = ["Decision", "ReviewPair", "decide", "review_queue"]
+__all__ = [
+    "SHOWN",
+    "Decision",
+    "PendingPair",
+    "ReviewPair",
+    "decide",
+    "pending_pairs",
+    "record_values",
+    "review_queue",
+]
 
 Decision = Literal["accept", "reject"]
 
@@ -46,8 +56,18 @@ def _connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def review_queue(settings: Settings, limit: int = 20) -> list[ReviewPair]:
-    """Undecided pairs nearest the threshold first."""
+@dataclass(frozen=True)
+class PendingPair:
+    """A pair awaiting review: its two records' ids and how sure the model was."""
+
+    unique_id_l: str
+    unique_id_r: str
+    match_probability: float
+    match_weight: float
+
+
+def pending_pairs(settings: Settings, limit: int = 20) -> list[PendingPair]:
+    """Undecided pairs nearest the threshold first, without their records' values."""
     con = _connect(settings)
     try:
         thr = con.execute(
@@ -55,16 +75,12 @@ def review_queue(settings: Settings, limit: int = 20) -> list[ReviewPair]:
         ).fetchall()
         if not thr:
             raise NotFound("no linkage run yet: run `sharewell link` first")
-        cols = ", ".join(f"CAST({c} AS VARCHAR)" for c in SHOWN)
         rows = con.execute(
-            f"""
-            SELECT q.unique_id_l, q.unique_id_r, q.match_probability, q.match_weight,
-                   [{cols.replace("CAST(", "CAST(l.")}], [{cols.replace("CAST(", "CAST(r.")}]
+            """
+            SELECT q.unique_id_l, q.unique_id_r, q.match_probability, q.match_weight
             FROM ws.linkage_review_queue q
             ANTI JOIN ws.linkage_review_decisions d
                 ON d.unique_id_l = q.unique_id_l AND d.unique_id_r = q.unique_id_r
-            JOIN ws.person_records l ON l.unique_id = q.unique_id_l
-            JOIN ws.person_records r ON r.unique_id = q.unique_id_r
             ORDER BY abs(q.match_probability - ?), q.unique_id_l, q.unique_id_r
             LIMIT ?
             """,
@@ -72,16 +88,53 @@ def review_queue(settings: Settings, limit: int = 20) -> list[ReviewPair]:
         ).fetchall()
     finally:
         con.close()
+    return [PendingPair(r[0], r[1], float(r[2]), float(r[3])) for r in rows]
+
+
+def record_values(
+    settings: Settings, unique_ids: Sequence[str], fields: Sequence[str] = SHOWN
+) -> dict[str, dict[str, Any]]:
+    """The named records' ``fields`` (as text) and ``person_id``, by unique_id.
+
+    Only for a caller that has already been allowed to see them (``review_access``).
+    """
+    if not unique_ids:
+        return {}
+    unknown = [f for f in fields if f not in SHOWN]
+    if unknown:
+        raise LinkageError(f"review shows only {', '.join(SHOWN)}, not {', '.join(unknown)}")
+    cols = "".join(f", CAST(r.{c} AS VARCHAR)" for c in fields)
+    con = _connect(settings)
+    try:
+        rows = con.execute(
+            f"SELECT r.unique_id, i.person_id{cols} FROM ws.person_records r "
+            "LEFT JOIN ws.person_index i USING (unique_id) WHERE r.unique_id IN (SELECT unnest(?))",
+            [list(unique_ids)],
+        ).fetchall()
+    finally:
+        con.close()
+    return {str(r[0]): {"person_id": r[1], **dict(zip(fields, r[2:], strict=True))} for r in rows}
+
+
+def review_queue(settings: Settings, limit: int = 20) -> list[ReviewPair]:
+    """Undecided pairs nearest the threshold first, both records side by side (ungoverned:
+    linkage's own view; people see pairs only through ``review_access``)."""
+    pairs = pending_pairs(settings, limit)
+    values = record_values(settings, [u for p in pairs for u in (p.unique_id_l, p.unique_id_r)])
+
+    def shown(uid: str) -> dict[str, str | None]:
+        return {f: values[uid][f] for f in SHOWN}
+
     return [
         ReviewPair(
-            r[0],
-            r[1],
-            float(r[2]),
-            float(r[3]),
-            dict(zip(SHOWN, r[4], strict=True)),
-            dict(zip(SHOWN, r[5], strict=True)),
+            p.unique_id_l,
+            p.unique_id_r,
+            p.match_probability,
+            p.match_weight,
+            shown(p.unique_id_l),
+            shown(p.unique_id_r),
         )
-        for r in rows
+        for p in pairs
     ]
 
 
@@ -93,8 +146,13 @@ def decide(
     *,
     reviewer: str,
     note: str = "",
+    purpose: str | None = None,
 ) -> tuple[str, str]:
-    """Record (or change) a decision on a pair; later runs respect it. Returns the pair."""
+    """Record (or change) a decision on a pair; later runs respect it. Returns the pair.
+
+    ``purpose`` is the purpose the review serves (``review_access`` decides it), recorded
+    with the decision's audit entry.
+    """
     if decision not in ("accept", "reject"):
         raise LinkageError(f"a decision is accept or reject, not {decision!r}")
     if unique_id_a == unique_id_b:
@@ -138,6 +196,7 @@ def decide(
         note,
         previous=previous[0][0] if previous else None,
         persons=tuple(str(p[0]) for p in persons),
+        purpose=purpose,
     )
     return left, right
 
@@ -152,6 +211,7 @@ def _audit(
     *,
     previous: str | None,
     persons: tuple[str, ...],
+    purpose: str | None = None,
 ) -> None:
     """The audit entry of a stored decision (as ingest records a load once it has committed).
 
@@ -172,6 +232,7 @@ def _audit(
                 target=f"record pair {left} / {right}",
                 outcome="ok",
                 organisation=organisation,
+                purpose=purpose,
                 # The persons the two records belonged to when the analyst looked at them.
                 persons=persons,
                 detail={

@@ -1,51 +1,12 @@
-"""The partnership: organisations, the people who log in (one organisation, one role), purposes."""
+"""The partnership: organisations, the people who log in (one organisation, one role), purposes.
 
-from sharewell.partnership.model import (
-    DEFAULT_PURPOSES,
-    ORGANISATION_TYPES,
-    PURPOSES,
-    ROLES,
-    Organisation,
-    OrganisationType,
-    Purpose,
-    PurposeName,
-    Role,
-    User,
-)
-from sharewell.partnership.store import (
-    add_organisation,
-    add_user,
-    ensure_purposes,
-    get_organisation,
-    get_user,
-    hub_engine,
-    list_organisations,
-    list_purposes,
-    list_users,
-    load_partnership,
-    organisations_from_manifest,
-)
+The package's API is its modules' (``model``: plain data; ``store``: the operational store;
+``accounts``: passwords, sessions and API tokens, imported from there), so it is not listed twice.
+"""
 
-__all__ = [
-    "DEFAULT_PURPOSES",
-    "ORGANISATION_TYPES",
-    "PURPOSES",
-    "ROLES",
-    "Organisation",
-    "OrganisationType",
-    "Purpose",
-    "PurposeName",
-    "Role",
-    "User",
-    "add_organisation",
-    "add_user",
-    "ensure_purposes",
-    "get_organisation",
-    "get_user",
-    "hub_engine",
-    "list_organisations",
-    "list_purposes",
-    "list_users",
-    "load_partnership",
-    "organisations_from_manifest",
-]
+from sharewell.partnership import model as _model
+from sharewell.partnership import store as _store
+from sharewell.partnership.model import *  # noqa: F403
+from sharewell.partnership.store import *  # noqa: F403
+
+__all__ = [*_model.__all__, *_store.__all__]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, insert, select
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Connection, Engine, Table, insert, select
 from sqlalchemy.exc import OperationalError
 
-from sharewell.audit import AuditEvent, append, audit_transaction
+from sharewell.audit import audit_transaction, insert_audited
 from sharewell.config import OPERATIONAL_DB_FILENAME, Settings
 from sharewell.errors import ConfigError, NotFound, SharewellError, StoreError, StoreUnavailable
 from sharewell.partnership.model import DEFAULT_PURPOSES, Organisation, Purpose, User
@@ -90,19 +91,20 @@ def add_organisation(engine: Engine, org: Organisation, *, actor: str) -> bool:
                 raise SharewellError(
                     f"ODS code {org.code} already belongs to organisation {clash[0]!r}"
                 )
-        conn.execute(insert(organisations).values(**org.model_dump(), created_at=datetime.now(UTC)))
-        append(
-            conn,
-            AuditEvent(
-                actor=actor,
-                action="partnership_change",
-                target=f"organisation {org.slug}",
-                outcome="ok",
-                organisation=org.slug,
-                detail={"added": org.model_dump()},
-            ),
-        )
+        _add(conn, organisations, org, actor, f"organisation {org.slug}", organisation=org.slug)
     return True
+
+
+def _add(
+    conn: Connection, table: Table, added: BaseModel, actor: str, target: str, **context: Any
+) -> None:
+    """Insert an organisation or a user and its ``partnership_change`` entry, together."""
+    values = {**added.model_dump(), "created_at": datetime.now(UTC)}
+    detail = {"added": added.model_dump()}
+    insert_audited(
+        conn, table, values, actor=actor, action="partnership_change", target=target,
+        detail=detail, **context,
+    )  # fmt: skip
 
 
 def get_organisation(engine: Engine, slug: str) -> Organisation:
@@ -139,19 +141,10 @@ def add_user(engine: Engine, user: User, *, actor: str) -> bool:
                     f"{existing.role})"
                 )
             return False
-        conn.execute(insert(users).values(**user.model_dump(), created_at=datetime.now(UTC)))
-        append(
-            conn,
-            AuditEvent(
-                actor=actor,
-                action="partnership_change",
-                target=f"user {user.username}",
-                outcome="ok",
-                organisation=user.organisation,
-                role=user.role,
-                detail={"added": user.model_dump()},
-            ),
-        )
+        _add(
+            conn, users, user, actor, f"user {user.username}",
+            organisation=user.organisation, role=user.role,
+        )  # fmt: skip
     return True
 
 

@@ -16,9 +16,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine
 
+from sharewell.agreements.governed_ingest import audited_ingest
 from sharewell.agreements.linkage_mode import refuse_identifiers_in_clear
 from sharewell.errors import LinkageError, NotFound
-from sharewell.ingest.audited import audited_ingest
 from sharewell.ingest.load import IngestReport, ingest_file
 from sharewell.ingest.mapping import Mapping
 from sharewell.ingest.shrink import DEFAULT_HOLD_SHARE

@@ -3,7 +3,10 @@
 A point-of-contact lookup must answer in milliseconds over a county's million records;
 DuckDB has no index to seek one person by, so a long-running service keeps the matching
 fields (and, per source type, each person's flag records) in memory. A command that asks one
-question and exits reads the workspace instead.
+question and exits reads the workspace instead. Either way the records are read by the
+governed read module (``views.linked_reads``), and only once the policy has allowed: a
+lookup asks for candidates only after its user was found to hold a flag for its purpose,
+and flag records are read inside ``linked_read``'s fetch.
 """
 
 from __future__ import annotations
@@ -17,10 +20,13 @@ from typing import Any, Protocol
 
 import duckdb
 
-from sharewell.agreements.flags import FLAGS
-from sharewell.ingest.source_types import source_type
 from sharewell.views.flag_lookup import CandidateRecord, LookupQuery
-from sharewell.views.linked_reads import require_person_index
+from sharewell.views.linked_reads import (
+    flag_records,
+    identifying_records,
+    person_index_stamp,
+    require_person_index,
+)
 
 __all__ = [
     "CandidateIndex",
@@ -52,12 +58,7 @@ class CandidateIndex:
         # built at the first flag read from that source; dropped when the workspace changes
         self._records: dict[str, dict[str, list[dict[str, Any]]]] = {}
         self._lock = threading.Lock()
-        rows = conn.execute(
-            "SELECT i.person_id, coalesce(r.given_name_canonical, r.given_name), r.family_name, "
-            "r.date_of_birth, r.postcode, r.nhs_number "
-            "FROM person_records r JOIN person_index i USING (unique_id)"
-        ).fetchall()
-        for row in rows:
+        for row in identifying_records(conn, everyone=True):
             record = CandidateRecord(*row)
             if record.nhs_number:
                 self.by_nhs[record.nhs_number].append(record)
@@ -66,8 +67,7 @@ class CandidateIndex:
 
     @staticmethod
     def _stamp(conn: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
-        row = conn.execute("SELECT count(*), max(run_id) FROM person_index").fetchone()
-        return tuple(row or ())
+        return person_index_stamp(conn)
 
     def _file_stamp(self) -> tuple[int, ...] | None:
         # DuckDB commits to the .wal file and checkpoints into the database file: any change
@@ -124,28 +124,9 @@ class CandidateIndex:
         conn: duckdb.DuckDBPyConnection, source: str
     ) -> dict[str, list[dict[str, Any]]]:
         by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in _flag_records(conn, source):
+        for row in flag_records(conn, source):
             by_person[row["person_id"]].append(row)
         return by_person
-
-
-def _flag_records(
-    conn: duckdb.DuckDBPyConnection, source: str, person_id: str | None = None
-) -> list[dict[str, Any]]:
-    """Linked records of one source type: person_id, partner and the columns flag rules read."""
-    columns = sorted({c for f in FLAGS.values() for c in f.reads.get(source, ())})
-    cols = "".join(f', r."{c}"' for c in columns)
-    where, params = (" WHERE i.person_id = ?", [person_id]) if person_id is not None else ("", [])
-    try:
-        cursor = conn.execute(
-            f"SELECT i.person_id, r.partner{cols} FROM {source_type(source).table_name} r "
-            f"JOIN person_index i USING (unique_id){where}",
-            params,
-        )
-    except duckdb.CatalogException:
-        return []  # nothing of this source type has been ingested
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 class Candidates(Protocol):
@@ -176,20 +157,14 @@ class WorkspaceCandidates:
 
     def candidates(self, q: LookupQuery) -> list[CandidateRecord]:
         """Records sharing the query's NHS number, or its family name and date of birth."""
-        rows = self.conn.execute(
-            "SELECT i.person_id, coalesce(r.given_name_canonical, r.given_name), r.family_name, "
-            "r.date_of_birth, r.postcode, r.nhs_number "
-            "FROM person_records r JOIN person_index i USING (unique_id) "
-            "WHERE r.nhs_number = ? OR (r.family_name = ? AND r.date_of_birth = ?)",
-            [q.nhs_number, q.family_name, q.date_of_birth],
-        ).fetchall()
+        rows = identifying_records(self.conn, q.nhs_number, q.family_name, q.date_of_birth)
         return [CandidateRecord(*row) for row in rows]
 
     def records_of(
         self, conn: duckdb.DuckDBPyConnection, source: str, person_id: str
     ) -> list[dict[str, Any]]:
         """One person's linked records of one source type: the columns flag rules read."""
-        return _flag_records(conn, source, person_id)
+        return flag_records(conn, source, person_id)
 
 
 _indexes: dict[str, CandidateIndex] = {}

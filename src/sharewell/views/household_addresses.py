@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import duckdb
-import pyarrow as pa
+from sqlalchemy import Engine
 
+from sharewell.errors import AccessDenied
+from sharewell.views.linked_reads import linked_read
 from sharewell.views.safe_and_well import REGISTERS, Household
 
 __all__ = ["ADDRESS_SOURCES", "addresses_from", "records_to_reveal"]
@@ -26,46 +29,53 @@ ADDRESS_SOURCES = (*REGISTERS, "fire.safe_and_well_visit", "fire.incident")
 
 
 def records_to_reveal(
+    engine: Engine,
     conn: duckdb.DuckDBPyConnection,
+    *,
+    username: str,
     households: Sequence[Household],
+    as_of: date,
     sources: Sequence[str] = ADDRESS_SOURCES,
 ) -> dict[str, list[str]]:
-    """Household id -> pseudonymous ids of its members' records at that home, best first."""
+    """Household id -> pseudonymous ids of its members' records at that home, best first.
+
+    Each source is one governed read (``fire_prevention``, the address at the identifiable
+    level, whose PPRL stand-in is the household pseudonym) of the members' records, so only
+    a user granted the address learns which records hold it; a source the user is not
+    granted is left out (its refusal is audited).
+    """
     wanted = {
         h.household_id[len("hh:") :]: h
         for h in households
         if h.household_id.startswith("hh:") and h.address is None
     }
-    members = [(p.person_id, pseudo) for pseudo, h in wanted.items() for p in h.risk.people]
-    if not members:
+    home_of = {p.person_id: pseudo for pseudo, h in wanted.items() for p in h.risk.people}
+    if not home_of:
         return {}
-    conn.register(
-        "sw_visit_members",
-        pa.table(
-            {
-                "person_id": pa.array([m[0] for m in members], pa.string()),
-                "household_pseudonym": pa.array([m[1] for m in members], pa.string()),
-            }
-        ),
-    )
-    try:
-        # Only records that carry this very household's pseudonym: a member's record from an
-        # earlier home would reveal an address the crew does not need.
-        rows = conn.execute(
-            "SELECT m.household_pseudonym, i.unique_id, r.source FROM sw_visit_members m "
-            "JOIN person_index i USING (person_id) "
-            "JOIN person_records r USING (unique_id) "
-            "JOIN household_keys k ON k.unique_id = i.unique_id "
-            "AND k.household_pseudonym = m.household_pseudonym "
-            f"WHERE r.source IN ({', '.join('?' for _ in sources)}) ORDER BY 2",
-            list(sources),
-        ).fetchall()
-    finally:
-        conn.unregister("sw_visit_members")
     rank = {s: i for i, s in enumerate(sources)}
     out: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for pseudo, unique_id, source in rows:
-        out[wanted[pseudo].household_id].append((rank[source], unique_id))
+    for source in sources:
+        try:
+            result = linked_read(
+                engine,
+                conn,
+                username=username,
+                purpose="fire_prevention",
+                source=source,
+                level="identifiable",
+                fields=["address"],
+                as_of=as_of,
+                person_ids=sorted(home_of),
+                record_ids=True,
+            )
+        except AccessDenied:
+            continue
+        for row in result.rows:
+            # Only records that carry this very household's pseudonym: a member's record from
+            # an earlier home would reveal an address the crew does not need.
+            pseudo = row.get("household_pseudonym")
+            if pseudo is not None and pseudo == home_of.get(row["person_id"]):
+                out[wanted[pseudo].household_id].append((rank[source], row["unique_id"]))
     return {h: [u for _, u in sorted(ids)] for h, ids in out.items()}
 
 

@@ -32,9 +32,14 @@ from sharewell.ingest.source_types import source_type
 
 __all__ = [
     "display_name",
+    "flag_records",
+    "identifying_records",
     "linked_aggregate",
     "linked_read",
     "linked_view",
+    "people_matching",
+    "person_index_stamp",
+    "person_known",
     "require_person_index",
 ]
 
@@ -62,12 +67,15 @@ def _records(
     person_ids: Sequence[str] | None = None,
     known_rows: Sequence[Mapping[str, Any]] | None = None,
     stand_ins: Sequence[str] = (),
+    record_ids: bool = False,
 ) -> list[dict[str, Any]]:
     """Linked records of one source type: person_id, partner and the named columns."""
     if known_rows is not None:
         return [{k: r[k] for k in ("person_id", "partner", *columns)} for r in known_rows]
     table = source_type(source).table_name
     cols = "".join(f', r."{c}"' for c in columns)
+    if record_ids:
+        cols += ", r.unique_id"
     join = ""
     if stand_ins and _has_table(conn, "household_keys"):
         cols += "".join(f', h."{c}"' for c in stand_ins)
@@ -111,7 +119,8 @@ def linked_read(
     person_ids: Sequence[str] | None = None,
     provider: str | None = None,
     agreements: Sequence[Agreement] | None = None,
-    known_rows: Sequence[Mapping[str, Any]] | None = None,
+    known_rows: Callable[[], Sequence[Mapping[str, Any]]] | None = None,
+    record_ids: bool = False,
 ) -> GovernedResult:
     """Read ``fields`` of one source type for linked persons, decided and audited.
 
@@ -119,9 +128,10 @@ def linked_read(
     per person with a true/false per flag. Otherwise one row per record with ``person_id``,
     ``partner`` and the permitted fields. ``person_ids`` restricts the read to those
     persons (a lookup reads one person, and its audit entry names only that person).
-    ``known_rows`` are the records to read when the caller already holds them in memory (a
-    lookup's index: person_id, partner and the columns asked for); they still pass only
-    once the policy allows, cut to the permitted fields.
+    ``known_rows`` gives the records when the caller keeps them in memory (a lookup's index:
+    person_id, partner and the columns asked for); it is called only once the policy allows,
+    and its rows are cut to the permitted fields. ``record_ids`` keeps each record's
+    pseudonymous id (``unique_id``) with its row, for a reveal by the record's provider.
     ``agreements`` passes on agreements the caller read for this same request.
     In PPRL mode rows also carry the stand-ins (``STAND_INS``, kept by the minimiser) of the
     permitted fields.
@@ -132,7 +142,8 @@ def linked_read(
         if decision.level == "flag_only":
             reads = sorted({c for f in decision.fields for c in FLAGS[f].reads.get(source, ())})
             by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for row in _records(conn, source, reads, person_ids, known_rows):
+            known = known_rows() if known_rows is not None else None
+            for row in _records(conn, source, reads, person_ids, known):
                 by_person[row["person_id"]].append(row)
             return [
                 {"person_id": pid, **derive_flags(source, decision.fields, events, as_of)}
@@ -140,7 +151,8 @@ def linked_read(
             ]
         permitted = [f for f in decision.fields if f in stype.columns]
         stand_ins = [s for s, of in STAND_INS.items() if any(f in permitted for f in of)]
-        rows = _records(conn, source, permitted, person_ids, known_rows, stand_ins)
+        known = known_rows() if known_rows is not None else None
+        rows = _records(conn, source, permitted, person_ids, known, stand_ins, record_ids)
         if stype.event_date and stype.event_date in permitted:
             rows = [r for r in rows if r[stype.event_date] is None or r[stype.event_date] <= as_of]
         return rows
@@ -156,6 +168,7 @@ def linked_read(
         provider=provider,
         action=action,
         agreements=agreements,
+        record_key="unique_id" if record_ids else None,
     )
 
 
@@ -218,3 +231,80 @@ def linked_aggregate(
         counts=counts,
         keep=keep,
     )
+
+
+# --- a lookup's candidates: read only once the policy has allowed the lookup a flag --------
+
+
+def identifying_records(
+    conn: duckdb.DuckDBPyConnection,
+    nhs_number: str | None = None,
+    family_name: str | None = None,
+    date_of_birth: date | None = None,
+    *,
+    everyone: bool = False,
+) -> list[tuple[Any, ...]]:
+    """Linked records' matching fields, for identification inside the hub (never returned).
+
+    person_id, given name (canonical), family name, date of birth, postcode, NHS number of
+    the records sharing the NHS number or the family name and date of birth, or of every
+    record (``everyone``, for a service's in-memory index). Only ``views.lookup`` calls it,
+    after the policy has allowed the user at least one flag for the lookup's purpose.
+    """
+    sql = (
+        "SELECT i.person_id, coalesce(r.given_name_canonical, r.given_name), r.family_name, "
+        "r.date_of_birth, r.postcode, r.nhs_number "
+        "FROM person_records r JOIN person_index i USING (unique_id)"
+    )
+    if everyone:
+        return conn.execute(sql).fetchall()
+    return conn.execute(
+        sql + " WHERE r.nhs_number = ? OR (r.family_name = ? AND r.date_of_birth = ?)",
+        [nhs_number, family_name, date_of_birth],
+    ).fetchall()
+
+
+def person_index_stamp(conn: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """What changes when linkage rewrites the person index: its size and latest run."""
+    row = conn.execute("SELECT count(*), max(run_id) FROM person_index").fetchone()
+    return tuple(row or ())
+
+
+def flag_records(
+    conn: duckdb.DuckDBPyConnection, source: str, person_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Linked records of one source type: person_id, partner and the columns flag rules read.
+
+    For a lookup's ``known_rows``: called inside ``linked_read``'s fetch, once allowed.
+    """
+    columns = sorted({c for f in FLAGS.values() for c in f.reads.get(source, ())})
+    return _records(conn, source, columns, [person_id] if person_id is not None else None)
+
+
+# --- a subject access search: the caller audits it (web/person_search.py) ------------------
+
+
+def people_matching(
+    conn: duckdb.DuckDBPyConnection, where: str, params: Sequence[Any], limit: int
+) -> list[tuple[Any, ...]]:
+    """Linked persons whose records (``r``) match ``where``: id, name, birth, postcode, partner,
+    sources. For an IG lead's subject access search of their organisation's own records."""
+    return conn.execute(
+        "SELECT i.person_id, any_value(r.given_name), any_value(r.family_name), "
+        "any_value(r.date_of_birth), any_value(r.postcode), any_value(r.partner), "
+        "list(DISTINCT r.source ORDER BY r.source) "
+        "FROM person_records r JOIN person_index i USING (unique_id) "
+        f"WHERE {where} GROUP BY i.person_id ORDER BY i.person_id LIMIT {int(limit)}",
+        list(params),
+    ).fetchall()
+
+
+def person_known(conn: duckdb.DuckDBPyConnection, person_id: str) -> bool:
+    """Whether linkage gave anyone this person id (an unknown id is "no such person")."""
+    try:
+        row = conn.execute(
+            "SELECT 1 FROM person_index WHERE person_id = ? LIMIT 1", [person_id]
+        ).fetchone()
+    except duckdb.CatalogException:  # no person index yet: nobody exists
+        return False
+    return row is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -193,7 +194,7 @@ def lookup(
                 person_ids=[person_id],
                 provider=source.provider,
                 agreements=agreements,
-                known_rows=index.records_of(conn, source.source_type, person_id),
+                known_rows=partial(index.records_of, conn, source.source_type, person_id),
             )
         except AccessDenied as exc:
             refused = str(exc)  # governed_read audited it, naming no one

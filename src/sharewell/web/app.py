@@ -221,7 +221,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
         """The API's description, browsable (Swagger UI from npm, served by the hub itself)."""
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="sharewell API",
             swagger_js_url="/static/swagger/swagger-ui-bundle.js",
@@ -229,6 +229,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             swagger_favicon_url="data:,",  # no icon fetched from anywhere
             oauth2_redirect_url=None,
         )
+        # FastAPI's page leaves out the language, which screen readers need to pronounce it.
+        body = bytes(page.body).replace(b"<html>", b'<html lang="en">', 1)
+        return HTMLResponse(body)
 
     for assets in (GOVUK_ASSETS_DIR, CHART_ASSETS_DIR, SWAGGER_ASSETS_DIR):
         if not assets.is_dir():

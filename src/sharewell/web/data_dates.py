@@ -20,7 +20,7 @@ import duckdb
 
 from sharewell.config import Settings
 from sharewell.ingest import DatasetVersion, list_dataset_versions
-from sharewell.ingest.source_types import source_type
+from sharewell.ingest.tables import event_date_range
 from sharewell.store.snapshot import current_version, snapshots_dir
 from sharewell.web.workspace import snapshot_connection
 
@@ -55,19 +55,7 @@ def version_date_range(
     """
     key = (workspace_key or "", version.id)
     if workspace_key is None or key not in _RANGES:
-        stype = source_type(version.source_type)
-        found: tuple[date | None, date | None] = (None, None)
-        if stype.event_date:
-            try:
-                row = conn.execute(
-                    f'SELECT min("{stype.event_date}"), max("{stype.event_date}") '
-                    f"FROM {stype.table_name} WHERE dataset_version = ?",
-                    [version.id],
-                ).fetchone()
-            except duckdb.CatalogException:
-                row = None
-            if row is not None:
-                found = (row[0], row[1])
+        found = event_date_range(conn, version)
         if workspace_key is None:
             return found
         _RANGES[key] = found

@@ -17,9 +17,10 @@ from sqlalchemy import Engine
 from sharewell.config import Settings
 from sharewell.errors import AccessDenied
 from sharewell.partnership import User, hub_engine
-from sharewell.web.accounts import SESSION_LIFETIME, session_user, token_organisation
+from sharewell.partnership.accounts import SESSION_LIFETIME, session_user, token_organisation
+from sharewell.partnership.credentials import new_token
 from sharewell.web.roles import Permission, Principal
-from sharewell.web.security import csrf_token, csrf_valid, new_token
+from sharewell.web.security import csrf_token, csrf_valid
 
 __all__ = [
     "SESSION_COOKIE",

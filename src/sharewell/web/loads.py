@@ -19,6 +19,7 @@ from sharewell.ingest import (
     get_dataset_version,
     list_dataset_versions,
     load_source_types,
+    quarantine_entries,
 )
 from sharewell.partnership import get_organisation
 from sharewell.web.roles import Principal
@@ -108,15 +109,7 @@ def load_report(settings: Settings, user: Principal, version: int, limit: int | 
                 f"dataset version {version} was loaded by another organisation; you can see "
                 "only your organisation's loads"
             )
-        total_row = ws.conn.execute(
-            "SELECT count(*) FROM quarantine WHERE dataset_version = ?", [version]
-        ).fetchone()
-        rows = ws.conn.execute(
-            "SELECT file_name, row_number, field, column_name, value, reason, action "
-            "FROM quarantine WHERE dataset_version = ? ORDER BY row_number, field "
-            + ("LIMIT ?" if limit is not None else ""),
-            [version, limit] if limit is not None else [version],
-        ).fetchall()
+        total, rows = quarantine_entries(ws, version, limit)
     problems = [
         QuarantineRow(
             file=r[0],
@@ -131,6 +124,6 @@ def load_report(settings: Settings, user: Principal, version: int, limit: int | 
     ]
     return LoadReport(
         **load_body(found).model_dump(),
-        problems_total=int(total_row[0]) if total_row else 0,
+        problems_total=total,
         problems=problems,
     )

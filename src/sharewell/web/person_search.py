@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import duckdb
 from sqlalchemy import Engine
 
 from sharewell.audit import AuditEvent, record
 from sharewell.config import Settings
 from sharewell.views.flag_lookup import LookupQuery
+from sharewell.views.linked_reads import people_matching, person_known
 from sharewell.web.roles import Principal
 from sharewell.web.workspace import workspace_connection
 
@@ -71,15 +71,7 @@ def find_people(
         scope = " AND r.partner = ?"
         params.append(user.organisation)
     with workspace_connection(settings) as conn:
-        rows = conn.execute(
-            "SELECT i.person_id, any_value(r.given_name), any_value(r.family_name), "
-            "any_value(r.date_of_birth), any_value(r.postcode), any_value(r.partner), "
-            "list(DISTINCT r.source ORDER BY r.source) "
-            "FROM person_records r JOIN person_index i USING (unique_id) "
-            f"WHERE {where}{scope} GROUP BY i.person_id ORDER BY i.person_id "
-            f"LIMIT {MAX_MATCHES + 1}",
-            params,
-        ).fetchall()
+        rows = people_matching(conn, where + scope, params, MAX_MATCHES + 1)
     found = [
         PersonMatch(
             person_id=r[0],
@@ -120,10 +112,4 @@ def person_exists(settings: Settings, person_id: str) -> bool:
     if not settings.workspace_path().exists():
         return False
     with workspace_connection(settings) as conn:
-        try:
-            row = conn.execute(
-                "SELECT 1 FROM person_index WHERE person_id = ? LIMIT 1", [person_id]
-            ).fetchone()
-        except duckdb.CatalogException:  # no person index yet: nobody exists
-            return False
-    return row is not None
+        return person_known(conn, person_id)

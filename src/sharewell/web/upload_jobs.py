@@ -28,10 +28,10 @@ from typing import Any
 from pydantic import TypeAdapter
 from sqlalchemy import Engine, delete, insert, or_, select, update
 
+from sharewell.agreements.governed_ingest import ingest_partner_extract
 from sharewell.audit import AuditEvent, record
 from sharewell.config import Settings
 from sharewell.errors import IngestError, SharewellError
-from sharewell.ingest.audited import ingest_partner_extract
 from sharewell.ingest.load import IngestReport
 from sharewell.ingest.mapping import Mapping
 from sharewell.partnership import get_user

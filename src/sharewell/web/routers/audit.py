@@ -229,9 +229,18 @@ async def audit_person_search(
     return _person_page(request, user, search=form, dob=dob, matches=matches)
 
 
-def _who_looked_filters(
-    user: Principal, owner: str, organisation: str, purpose: str, outcome: str, dataset: str
+WhoFilter = Annotated[str, Query(max_length=64)]
+
+
+def who_looked_filters(
+    user: Searcher,
+    owner: WhoFilter = "",
+    organisation: WhoFilter = "",
+    purpose: WhoFilter = "",
+    outcome: WhoFilter = "",
+    dataset: WhoFilter = "",
 ) -> dict[str, str]:
+    """The page's filters, from its query string: whose data, read by whom, why, how it went."""
     return {
         # only the hub administrator may look at another organisation's data's readers
         "owner": owner if user.sees_every_organisation and owner else user.organisation,
@@ -242,6 +251,9 @@ def _who_looked_filters(
     }
 
 
+WhoFilters = Annotated[dict[str, str], Depends(who_looked_filters)]
+
+
 def _who_looked_reads(engine: Engine, filters: Mapping[str, str]) -> list[DataRead]:
     reads = data_reads(entries(engine), owner_index(engine), filters["owner"])
     found = matching(reads, filters)
@@ -249,23 +261,15 @@ def _who_looked_reads(engine: Engine, filters: Mapping[str, str]) -> list[DataRe
     return found
 
 
-WhoFilter = Annotated[str, Query(max_length=64)]
-
-
 @pages.get("/audit/who-looked")
 def who_looked(
     request: Request,
     engine: HubEngine,
     user: Searcher,
-    owner: WhoFilter = "",
-    organisation: WhoFilter = "",
-    purpose: WhoFilter = "",
-    outcome: WhoFilter = "",
-    dataset: WhoFilter = "",
+    filters: WhoFilters,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     """Every read of the organisation's records by anyone, refusals too; newest first."""
-    filters = _who_looked_filters(user, owner, organisation, purpose, outcome, dataset)
     found = _who_looked_reads(engine, filters)
     query = {
         k: v for k, v in filters.items() if v and (k != "owner" or user.sees_every_organisation)
@@ -307,14 +311,9 @@ def who_looked_csv(
     engine: HubEngine,
     settings: HubSettings,
     user: Searcher,
-    owner: WhoFilter = "",
-    organisation: WhoFilter = "",
-    purpose: WhoFilter = "",
-    outcome: WhoFilter = "",
-    dataset: WhoFilter = "",
+    filters: WhoFilters,
 ) -> Response:
     """The same reads as CSV (formula-safe); the export is itself recorded."""
-    filters = _who_looked_filters(user, owner, organisation, purpose, outcome, dataset)
     found = _who_looked_reads(engine, filters)
     rows = [
         [

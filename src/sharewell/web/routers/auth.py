@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sharewell.web.accounts import SignInRefused, sign_in, sign_out
+from sharewell.partnership.accounts import SignInRefused, sign_in, sign_out
 from sharewell.web.deps import (
     SESSION_COOKIE,
     SIGN_IN_COOKIE,

@@ -2,14 +2,14 @@
 
 Runs and their quality (counts, the model's match weights, how scored pairs spread) name
 nobody, so any analyst, the hub administrator and API tokens may read them. The review queue
-shows records side by side, so it goes through the agreements (``sharewell.web.review``).
+shows records side by side, so it goes through the agreements
+(``sharewell.linkage.review_access``, shared with the command line).
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -17,20 +17,16 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from sharewell.config import Settings
-from sharewell.errors import NotFound
 from sharewell.linkage.review import SHOWN
+from sharewell.linkage.review_access import ReviewQueueView
+from sharewell.linkage.runs import linkage_run, linkage_runs
 from sharewell.linkage.threshold import probability_to_weight
 from sharewell.web.charts import Chart, level_weights, match_weights, pair_weights
 from sharewell.web.deps import CsrfChecked, HubEngine, HubSettings, api_permission, page_permission
-from sharewell.web.review import (
-    PAGE_PAIRS,
-    ReviewQueueBody,
-    linkage_db,
-    record_decision,
-    reviewable,
-)
+from sharewell.web.review import PAGE_PAIRS, record_decision, reviewable
 from sharewell.web.roles import Principal
 from sharewell.web.templating import render
+from sharewell.web.workspace import held_workspace
 
 __all__ = ["api", "pages"]
 
@@ -41,11 +37,6 @@ Reader = Annotated[Principal, Depends(page_permission("linkage.read"))]
 Reviewer = Annotated[Principal, Depends(page_permission("linkage.review"))]
 ApiReader = Annotated[Principal, Depends(api_permission("linkage.read"))]
 ApiReviewer = Annotated[Principal, Depends(api_permission("linkage.review"))]
-
-RUN_COLUMNS = (
-    "run_id, kind, started, finished, engine, threshold, threshold_method, records, "
-    "new_records, pairs_scored, links, persons, review_pairs"
-)
 
 
 class RunBody(BaseModel):
@@ -89,43 +80,17 @@ class RunReport(RunBody):
     scored_pairs: list[WeightBinBody]
 
 
-def _run(row: tuple[Any, ...]) -> RunBody:
-    names = [c.strip() for c in RUN_COLUMNS.split(",")]
-    return RunBody.model_validate(dict(zip(names, row, strict=True)))
-
-
 def list_runs(settings: Settings) -> list[RunBody]:
     """Every linkage run, newest first."""
-    with linkage_db(settings) as con:
-        rows = con.execute(
-            f"SELECT {RUN_COLUMNS} FROM ws.linkage_runs ORDER BY started DESC"
-        ).fetchall()
-    return [_run(r) for r in rows]
+    with held_workspace(settings):
+        return [RunBody.model_validate(r) for r in linkage_runs(settings)]
 
 
 def run_report(settings: Settings, run_id: str) -> tuple[RunReport, dict[str, Any]]:
     """One run's quality report, and its model (for the chart)."""
-    with linkage_db(settings) as con:
-        rows = con.execute(
-            f"SELECT {RUN_COLUMNS}, model_path, model_json FROM ws.linkage_runs WHERE run_id = ?",
-            [run_id],
-        ).fetchall()
-        if not rows:
-            raise NotFound(f"no linkage run {run_id}; the linkage page lists the runs")
-        *fields, model_path, model_json = rows[0]
-        pairs = Path(model_path).parent / "pairs.parquet"
-        bins: list[tuple[float, int]] = []
-        if pairs.exists():
-            source = str(pairs / "*.parquet") if pairs.is_dir() else str(pairs)
-            bins = [
-                (float(w), int(n))
-                for w, n in con.execute(
-                    "SELECT floor(match_weight * 2) / 2 AS w, count(*) FROM read_parquet(?) "
-                    "GROUP BY w ORDER BY w",
-                    [source],
-                ).fetchall()
-            ]
-    run = _run(tuple(fields))
+    with held_workspace(settings):
+        fields, model_json, bins = linkage_run(settings, run_id)
+    run = RunBody.model_validate(fields)
     model = json.loads(model_json) if model_json else {}
     report = RunReport(
         **run.model_dump(),
@@ -219,13 +184,13 @@ def api_run(caller: ApiReader, settings: HubSettings, run_id: str) -> RunReport:
     return run_report(settings, run_id)[0]
 
 
-@api.get("/review", response_model=ReviewQueueBody)
+@api.get("/review", response_model=ReviewQueueView)
 def api_review_queue(
     caller: ApiReviewer,
     engine: HubEngine,
     settings: HubSettings,
     limit: Annotated[int, Query(ge=1, le=200)] = PAGE_PAIRS,
-) -> ReviewQueueBody:
+) -> ReviewQueueView:
     """Pairs awaiting review that the caller's agreements let them see, nearest first."""
     return reviewable(engine, settings, caller, limit)
 

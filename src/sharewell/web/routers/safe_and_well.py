@@ -12,7 +12,7 @@ import hashlib
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -85,6 +85,41 @@ def _list(
     return dated, visits
 
 
+def _paged(
+    request: Request,
+    engine: Engine,
+    settings: Settings,
+    user: Principal,
+    number: int,
+    *,
+    sheet: bool = False,
+) -> Response:
+    """One page of the list: on screen, or as a printable visit sheet."""
+    found = _list(request, engine, settings, user)
+    if isinstance(found, Response):
+        return found
+    dated, visits = found
+    path = "/safe-and-well/sheet" if sheet else "/safe-and-well"
+    shown = page_of(visits.households, number, path=path, query={"as_of": dated.as_of.iso})
+    extra: dict[str, Any] = {
+        "refs": {h.household_id: household_ref(h.household_id) for h in shown.items},
+        "risk_chart": risk_distribution(h.risk.score for h in visits.households),
+    }
+    if sheet:
+        back = f"/safe-and-well?as_of={dated.as_of.iso}&page={shown.number}"
+        extra = {"back_link": (back, "Back to the list")}
+    return render(
+        request,
+        "frontline/visit_sheet.html" if sheet else "frontline/safe_and_well.html",
+        user,
+        title="Safe and Well visit sheet" if sheet else "Safe and Well visit list",
+        dated=dated,
+        visits=visits,
+        page=shown,
+        **extra,
+    )
+
+
 @pages.get("/safe-and-well")
 def safe_and_well_page(
     request: Request,
@@ -94,24 +129,7 @@ def safe_and_well_page(
     page: PageNumber = 1,
 ) -> Response:
     """The ranked visit list for the signed-in crew member, a page at a time, with reasons."""
-    found = _list(request, engine, settings, user)
-    if isinstance(found, Response):
-        return found
-    dated, visits = found
-    shown = page_of(
-        visits.households, page, path="/safe-and-well", query={"as_of": dated.as_of.iso}
-    )
-    return render(
-        request,
-        "frontline/safe_and_well.html",
-        user,
-        title="Safe and Well visit list",
-        dated=dated,
-        visits=visits,
-        page=shown,
-        refs={h.household_id: household_ref(h.household_id) for h in shown.items},
-        risk_chart=risk_distribution(h.risk.score for h in visits.households),
-    )
+    return _paged(request, engine, settings, user, page)
 
 
 @pages.get("/safe-and-well/export.{fmt}")
@@ -186,26 +204,7 @@ def visit_sheet(
     page: PageNumber = 1,
 ) -> Response:
     """A printable visit sheet for one page of the list: each household, why, space to write."""
-    found = _list(request, engine, settings, user)
-    if isinstance(found, Response):
-        return found
-    dated, visits = found
-    shown = page_of(
-        visits.households, page, path="/safe-and-well/sheet", query={"as_of": dated.as_of.iso}
-    )
-    return render(
-        request,
-        "frontline/visit_sheet.html",
-        user,
-        title="Safe and Well visit sheet",
-        back_link=(
-            f"/safe-and-well?as_of={dated.as_of.iso}&page={shown.number}",
-            "Back to the list",
-        ),
-        dated=dated,
-        visits=visits,
-        page=shown,
-    )
+    return _paged(request, engine, settings, user, page, sheet=True)
 
 
 # --- API ------------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Ingest with its audit entry: every load (and every refused file) goes into the audit log."""
+"""Ingest with its audit entry: every load (and every refused file) goes into the audit log.
+
+The governed write path, beside the governed read (``governed.py``): the agreements decide
+whether a partner may send identifiers at all (PPRL), and every load or refusal is audited.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from sharewell.agreements.linkage_mode import refuse_plaintext_ingest
 from sharewell.audit import AuditEvent, record
 from sharewell.errors import IngestError, NotFound
 from sharewell.ingest.load import IngestReport, ingest_file
@@ -75,8 +80,6 @@ def ingest_partner_extract(
     refused before anything is read, and the refusal is audited like any failed load.
     ``accept_shrink``, ``hold_share`` and ``allow_missing_columns`` are ``ingest_file``'s.
     """
-    # Imported here: agreements reads mappings through ingest, so ingest cannot import it first.
-    from sharewell.agreements.linkage_mode import refuse_plaintext_ingest
 
     def load() -> IngestReport:
         refuse_plaintext_ingest(

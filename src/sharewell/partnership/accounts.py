@@ -11,12 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, insert, select, update
 
-from sharewell.audit import AuditEvent, append, audit_transaction
+from sharewell.audit import AuditEvent, append, append_change, audit_transaction
 from sharewell.errors import NotFound, SharewellError
-from sharewell.partnership import User, get_organisation
-from sharewell.partnership.store import user_from_row
-from sharewell.store.tables import api_tokens, users, web_sessions, web_sign_in_failures
-from sharewell.web.security import (
+from sharewell.partnership.credentials import (
     LOCKOUT_FOR,
     hash_password,
     hash_token,
@@ -25,6 +22,9 @@ from sharewell.web.security import (
     password_needs_rehash,
     verify_password,
 )
+from sharewell.partnership.model import User
+from sharewell.partnership.store import get_organisation, user_from_row
+from sharewell.store.tables import api_tokens, users, web_sessions, web_sign_in_failures
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
@@ -90,17 +90,14 @@ def set_password(engine: Engine, username: str, password: str, *, actor: str) ->
         conn.execute(
             delete(web_sign_in_failures).where(web_sign_in_failures.c.username == username)
         )
-        append(
+        append_change(
             conn,
-            AuditEvent(
-                actor=actor,
-                action="partnership_change",
-                target=f"user {username}",
-                outcome="ok",
-                organisation=user.organisation,
-                role=user.role,
-                detail={"changed": "password"},
-            ),
+            actor=actor,
+            action="partnership_change",
+            target=f"user {username}",
+            organisation=user.organisation,
+            role=user.role,
+            detail={"changed": "password"},
         )
 
 
@@ -192,16 +189,13 @@ def sign_in(
             conn.execute(
                 delete(web_sign_in_failures).where(web_sign_in_failures.c.username == typed)
             )
-            append(
+            append_change(
                 conn,
-                AuditEvent(
-                    actor=user.username,
-                    action="login",
-                    target="web sign-in",
-                    outcome="ok",
-                    organisation=user.organisation,
-                    role=user.role,
-                ),
+                actor=user.username,
+                action="login",
+                target="web sign-in",
+                organisation=user.organisation,
+                role=user.role,
             )
     if reason == "locked out":
         minutes = int(LOCKOUT_FOR.total_seconds() // 60)
@@ -249,16 +243,13 @@ def add_api_token(engine: Engine, organisation: str, *, label: str, actor: str) 
                 revoked=False,
             )
         )
-        append(
+        append_change(
             conn,
-            AuditEvent(
-                actor=actor,
-                action="partnership_change",
-                target=f"api token for {organisation}",
-                outcome="ok",
-                organisation=organisation,
-                detail={"added": "api token", "label": label},
-            ),
+            actor=actor,
+            action="partnership_change",
+            target=f"api token for {organisation}",
+            organisation=organisation,
+            detail={"added": "api token", "label": label},
         )
     return token
 
@@ -322,15 +313,12 @@ def revoke_api_token(engine: Engine, token_id: str, *, actor: str) -> ApiToken:
             .where(api_tokens.c.token_hash.startswith(token.id, autoescape=True))
             .values(revoked=True)
         )
-        append(
+        append_change(
             conn,
-            AuditEvent(
-                actor=actor,
-                action="partnership_change",
-                target=f"api token for {token.organisation}",
-                outcome="ok",
-                organisation=token.organisation,
-                detail={"revoked": "api token", "token_id": token.id, "label": token.label},
-            ),
+            actor=actor,
+            action="partnership_change",
+            target=f"api token for {token.organisation}",
+            organisation=token.organisation,
+            detail={"revoked": "api token", "token_id": token.id, "label": token.label},
         )
     return ApiToken(**{**token.__dict__, "revoked": True})
