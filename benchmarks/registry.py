@@ -12,6 +12,7 @@ from typing import Any
 from benchmarks.governance import bench_governance
 from benchmarks.ingest import bench_ingest
 from benchmarks.linkage import linkage, linkage_county
+from benchmarks.linkage_external import bench_linkage_external
 from benchmarks.privacy import bench_privacy
 from benchmarks.proof import bench_load
 from benchmarks.savings import bench_evidence, bench_monte_carlo
@@ -27,6 +28,7 @@ BENCHMARKS: list[Benchmark] = [
     bench_ingest,
     linkage,
     linkage_county,
+    bench_linkage_external,
     bench_governance,
     bench_monte_carlo,
     bench_evidence,

@@ -1163,7 +1163,10 @@ def link_files_command(
         ),
     ] = None,
     id_: Annotated[
-        str | None, typer.Option("--id", help="Record id columns LEFTCOL[=RIGHTCOL].")
+        str | None,
+        typer.Option(
+            "--id", help="Record id columns LEFTCOL[=RIGHTCOL] (default: record_id, if present)."
+        ),
     ] = None,
     threshold: Annotated[
         float | None, typer.Option(help="Match probability to link at (default: from data).")
@@ -1176,7 +1179,7 @@ def link_files_command(
     """Link two person files (or dedupe one) without a hub, training on the files."""
     from sharewell.linkage.files import link_files
 
-    ids: tuple[str | None, str | None] = (None, None)
+    ids: tuple[str | None, str | None] | None = None  # default: record_id where present
     if id_:
         lid, _, rid = id_.partition("=")
         ids = (lid, rid or lid)
@@ -1197,9 +1200,13 @@ def link_files_command(
     rows = {
         "records": f"{summary.records_left:,}"
         + (f" + {summary.records_right:,}" if summary.right else ""),
-        "fields": ", ".join(
+        "columns": ", ".join(
             f"{m.field}={m.left}" + (f"/{m.right}" if summary.right else "")
             for m in summary.mapping
+        ),
+        "fields compared": ", ".join(summary.fields_used),
+        "record ids": " / ".join(
+            c or "row numbers" for c in summary.id_columns[: 2 if summary.right else 1]
         ),
         "pairs scored": f"{summary.pairs_scored:,}",
         "links": f"{summary.links:,}",
@@ -1209,6 +1216,16 @@ def link_files_command(
     console.print(key_value_table(f"link-files ({summary.mode})", rows))
     for note in summary.training_notes:
         err_console.print(f"[yellow]Training:[/yellow] {note}")
+    if summary.fields_empty:
+        err_console.print(
+            "[yellow]Not compared (no values on one side):[/yellow] "
+            + ", ".join(summary.fields_empty)
+        )
+    for unused in summary.unused:
+        err_console.print(
+            f"[yellow]Not used in the {unused.file} file:[/yellow] {', '.join(unused.columns)} "
+            "(map one with --map FIELD:LEFTCOL=RIGHTCOL, or --map COL for an exact-match column)"
+        )
     for bad in summary.invalid:
         err_console.print(
             f"[yellow]{bad.count} unreadable {bad.field} value(s) in {bad.file} file "

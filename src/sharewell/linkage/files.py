@@ -17,12 +17,21 @@ import duckdb
 from splink import DuckDBAPI
 
 from sharewell.errors import LinkageError, NotFound
-from sharewell.linkage.model import PERSON_FIELDS, ModelSpec, veto_sql
-from sharewell.linkage.normalise import FIELD_SYNONYMS, RAW_FIELDS, invalid_sql, normalised_sql
-from sharewell.linkage.prepare import prepared_records_sql
+from sharewell.linkage.columns import (
+    FieldMapping,
+    auto_mapping,
+    default_id_columns,
+    parse_mapping,
+    unused_columns,
+)
+from sharewell.linkage.fields import FIELD_LABELS, LINK_FIELDS
+from sharewell.linkage.model import ModelSpec, differs_sql, household_sql, veto_sql
+from sharewell.linkage.normalise import RAW_FIELDS, invalid_sql, normalised_sql
+from sharewell.linkage.prepare import OPTIONAL_SOURCE_COLUMNS, prepared_records_sql
+from sharewell.linkage.rivals import with_rivals_sql
 from sharewell.linkage.run import histogram
 from sharewell.linkage.threshold import choose_threshold
-from sharewell.linkage.training import Step, predict, train_linker
+from sharewell.linkage.training import Step, guard_blocking, predict, train_linker
 
 __all__ = [
     "FieldMapping",
@@ -34,15 +43,6 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class FieldMapping:
-    """One standard field (or extra exact-match column) and the column holding it per file."""
-
-    field: str
-    left: str
-    right: str
-
-
-@dataclass(frozen=True)
 class InvalidValues:
     """Values present in a file but unreadable for a field; treated as missing."""
 
@@ -51,6 +51,14 @@ class InvalidValues:
     count: int
     examples: list[str]
     reason: str = ""  # ingest's reason for one of them, e.g. "'31/02/1980' is not a real..."
+
+
+@dataclass(frozen=True)
+class UnusedColumns:
+    """Columns of one file that the linkage did not read."""
+
+    file: str
+    columns: list[str]
 
 
 @dataclass(frozen=True)
@@ -71,56 +79,16 @@ class FilesLinkSummary:
     invalid: list[InvalidValues] = field(default_factory=list)
     seconds: float = 0.0
     training_notes: tuple[str, ...] = ()
+    # The person fields compared (both files hold values for them), in model order.
+    fields_used: tuple[str, ...] = ()
+    # Fields mapped but with no values on one side or both: not compared.
+    fields_empty: tuple[str, ...] = ()
+    unused: list[UnusedColumns] = field(default_factory=list)
+    id_columns: tuple[str | None, str | None] = (None, None)
 
 
-def _key(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
-
-
-def _standard_field(*names: str) -> str | None:
-    for name in names:
-        found = FIELD_SYNONYMS.get(_key(name))
-        if found:
-            return found
-    return None
-
-
-def parse_mapping(entries: Sequence[str]) -> list[FieldMapping]:
-    """Parse ``[FIELD:]LEFTCOL[=RIGHTCOL]`` entries; the field is inferred from the names.
-
-    A column that is not a standard field (by name or common synonym) becomes an extra
-    exact-match column named after the left column.
-    """
-    out: list[FieldMapping] = []
-    for entry in entries:
-        explicit, _, cols = entry.rpartition(":") if ":" in entry else ("", "", entry)
-        left, _, right = cols.partition("=")
-        left, right = left.strip(), (right.strip() or left.strip())
-        if not left:
-            raise LinkageError(f"--map {entry!r}: expected LEFTCOL=RIGHTCOL")
-        if explicit and explicit not in RAW_FIELDS:
-            raise LinkageError(
-                f"--map {entry!r}: {explicit!r} is not a standard field ({', '.join(RAW_FIELDS)})"
-            )
-        name = explicit or _standard_field(left, right) or _key(left)
-        if not name or not name.isidentifier():
-            raise LinkageError(f"--map {entry!r}: cannot name a column after {left!r}")
-        out.append(FieldMapping(name, left, right))
-    names = [m.field for m in out]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise LinkageError(f"--map names the field(s) {', '.join(dupes)} more than once")
-    return out
-
-
-def _auto_mapping(left_cols: list[str], right_cols: list[str]) -> list[FieldMapping]:
-    right_by_field = {_standard_field(c): c for c in right_cols if _standard_field(c)}
-    out: list[FieldMapping] = []
-    for col in left_cols:
-        f = _standard_field(col)
-        if f and f in right_by_field and f not in {m.field for m in out}:
-            out.append(FieldMapping(f, col, right_by_field[f]))
-    return out
+# Prepared columns -> the raw field names link-files reports them under.
+_RAW_OF = {"dob": "date_of_birth"}
 
 
 def _read(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> list[str]:
@@ -152,20 +120,28 @@ def _raw(
     side: str,
     id_column: str | None,
 ) -> None:
-    def pick(m: FieldMapping) -> str:
-        col = m.left if side == "left" else m.right
+    def pick(col: str, f: str) -> str:
         if col not in columns:
-            raise LinkageError(
-                f"{path}: no column {col!r} for {m.field} (columns: {', '.join(columns)})"
-            )
+            raise LinkageError(f"{path}: no column {col!r} for {f} (columns: {', '.join(columns)})")
         return f'CAST("{col}" AS VARCHAR)'
 
-    chosen = {m.field: pick(m) for m in mapping}
+    chosen: dict[str, list[str]] = {}
+    for m in mapping:
+        for col in (m.left if side == "left" else m.right).split("+"):
+            chosen.setdefault(m.field, []).append(pick(col.strip(), m.field))
+
+    def value(f: str) -> str:
+        parts = chosen.get(f)
+        if not parts:
+            return "NULL::VARCHAR"
+        # Address lines join with a space; an empty line adds nothing.
+        return parts[0] if len(parts) == 1 else f"nullif(concat_ws(' ', {', '.join(parts)}), '')"
+
     if id_column is not None and id_column not in columns:
         raise LinkageError(f"{path}: no id column {id_column!r} (columns: {', '.join(columns)})")
     uid = f'CAST("{id_column}" AS VARCHAR)' if id_column else "'row ' || sw_row"
-    fields = [f"{chosen.get(f, 'NULL::VARCHAR')} AS {f}" for f in RAW_FIELDS]
-    extras = [f"{v} AS {f}" for f, v in chosen.items() if f not in RAW_FIELDS]
+    fields = [f"{value(f)} AS {f}" for f in RAW_FIELDS]
+    extras = [f"{value(f)} AS {f}" for f in chosen if f not in RAW_FIELDS]
     con.execute(
         f"CREATE TABLE sw_raw_{side} AS SELECT {uid} AS unique_id, '{label}' AS source_dataset, "
         + ", ".join(fields + extras)
@@ -177,7 +153,7 @@ def _raw(
     if dup:
         raise LinkageError(
             f"{path}: id {dup[0][0]!r} appears {dup[0][1]} times in column {id_column!r}; "
-            "choose a unique id column or leave --id out to use row numbers"
+            "choose a unique id column with --id, or rename it so rows are numbered"
         )
 
 
@@ -188,11 +164,15 @@ def link_files(
     out: Path,
     *,
     threshold: float | None = None,
-    id_columns: tuple[str | None, str | None] = (None, None),
+    id_columns: tuple[str | None, str | None] | None = None,
     include_unlinked: bool = False,
     step: Step = lambda _: None,
 ) -> FilesLinkSummary:
-    """Link ``left`` to ``right`` (or dedupe ``left``) and write pairs to ``out`` (CSV/Parquet)."""
+    """Link ``left`` to ``right`` (or dedupe ``left``) and write pairs to ``out`` (CSV/Parquet).
+
+    ``id_columns`` names each file's record id column; by default a ``record_id`` column
+    is used where a file has one, and rows are numbered otherwise.
+    """
     if threshold is not None and not 0 < threshold < 1:
         raise LinkageError(f"threshold must be a probability between 0 and 1, not {threshold}")
     if out.suffix.lower() not in (".csv", ".parquet"):
@@ -206,31 +186,29 @@ def link_files(
             step("reading files")
             left_cols = _read(con, left, "sw_file_left")
             right_cols = _read(con, right, "sw_file_right") if right is not None else left_cols
+            ids = id_columns or default_id_columns(
+                left_cols, right_cols if right is not None else None
+            )
             mapping = (
                 parse_mapping(mapping_entries)
                 if mapping_entries
-                else _auto_mapping(left_cols, right_cols)
+                else auto_mapping(left_cols, right_cols, skip=[c for c in ids if c])
             )
             if not any(m.field in RAW_FIELDS for m in mapping):
                 raise LinkageError(
                     "no column maps onto a person field: use --map, e.g. "
                     "--map Forename=first_name --map DOB=date_of_birth"
                 )
-            sides = [("left", "sw_file_left", left, id_columns[0])]
+            sides = [("left", "sw_file_left", left, ids[0], left_cols)]
             if right is not None:
-                sides.append(("right", "sw_file_right", right, id_columns[1]))
-            for side, table, path, id_col in sides:
-                _raw(
-                    con,
-                    table,
-                    side,
-                    path,
-                    left_cols if side == "left" else right_cols,
-                    mapping,
-                    side,
-                    id_col,
-                )
-            extra = tuple(m.field for m in mapping if m.field not in RAW_FIELDS)
+                sides.append(("right", "sw_file_right", right, ids[1], right_cols))
+            for side, table, path, id_col, cols in sides:
+                _raw(con, table, side, path, cols, mapping, side, id_col)
+            unused = [
+                UnusedColumns(side, unused_columns(cols, mapping, side, id_col))
+                for side, _, _, id_col, cols in sides
+            ]
+            extra = tuple(dict.fromkeys(m.field for m in mapping if m.field not in RAW_FIELDS))
             step("normalising and checking values")
             con.execute(
                 "CREATE TABLE sw_raw AS SELECT * FROM sw_raw_left"
@@ -243,9 +221,12 @@ def link_files(
             ]
             con.execute(
                 "CREATE TABLE sw_prepared AS "
-                + prepared_records_sql("sw_norm", keep=("source_dataset", *extra))
+                + prepared_records_sql(
+                    "sw_norm", keep=("source_dataset", *extra), has=OPTIONAL_SOURCE_COLUMNS
+                )
             )
-            summary = _link(con, mode, extra, threshold, out, include_unlinked, step)
+            spec = _spec(con, mode, extra, mapping)
+            result = _link(con, mode, spec, threshold, out, include_unlinked, step)
             counts = dict(
                 con.execute(
                     "SELECT source_dataset, count(*) FROM sw_prepared GROUP BY 1"
@@ -253,6 +234,8 @@ def link_files(
             )
         finally:
             con.close()
+    mapped = {m.field for m in mapping if m.field in RAW_FIELDS}
+    used = tuple(_RAW_OF.get(f, f) for f in LINK_FIELDS if f in spec.present)
     return FilesLinkSummary(
         mode=mode,
         left=left,
@@ -261,53 +244,102 @@ def link_files(
         records_left=int(counts.get("left", 0)),
         records_right=int(counts.get("right", 0)),
         mapping=mapping,
-        pairs_scored=summary[0],
-        links=summary[1],
-        threshold=summary[2],
-        threshold_method=summary[3],
+        pairs_scored=result[0],
+        links=result[1],
+        threshold=result[2],
+        threshold_method=result[3],
         invalid=invalid,
         seconds=round(time.perf_counter() - t0, 2),
-        training_notes=summary[4],
+        training_notes=result[4],
+        fields_used=used + spec.extra_ids + spec.extra_exact,
+        fields_empty=tuple(f for f in RAW_FIELDS if f in mapped and f not in used),
+        unused=[u for u in unused if u.columns],
+        id_columns=ids,
     )
 
 
-def _present(con: duckdb.DuckDBPyConnection, mode: str) -> frozenset[str]:
-    # For a link, a field helps only when both files have it.
+def _counts(con: duckdb.DuckDBPyConnection, mode: str, columns: Sequence[str]) -> dict[str, int]:
+    """Per column, how many records hold a value — for a link, on the side with fewer."""
+    if not columns:
+        return {}
     row = con.execute(
         "SELECT "
         + ", ".join(
             f"least(count({c}) FILTER (source_dataset = 'left'), "
-            f"coalesce(count({c}) FILTER (source_dataset = 'right'), 0))"
+            f"count({c}) FILTER (source_dataset = 'right'))"
             if mode == "link"
             else f"count({c})"
-            for c in PERSON_FIELDS
+            for c in columns
         )
         + " FROM sw_prepared"
     ).fetchall()[0]
-    return frozenset(c for c, n in zip(PERSON_FIELDS, row, strict=True) if n)
+    return dict(zip(columns, (int(n or 0) for n in row), strict=True))
+
+
+def _side_counts(con: duckdb.DuckDBPyConnection, side: str) -> dict[str, int]:
+    row = con.execute(
+        "SELECT "
+        + ", ".join(f"count({c})" for c in LINK_FIELDS)
+        + f" FROM sw_prepared WHERE source_dataset = '{side}'"
+    ).fetchall()[0]
+    return dict(zip(LINK_FIELDS, (int(n or 0) for n in row), strict=True))
+
+
+def _spec(
+    con: duckdb.DuckDBPyConnection, mode: str, extra: tuple[str, ...], mapping: list[FieldMapping]
+) -> ModelSpec:
+    """The model for the fields both files hold; refuses when that is too little to link on."""
+    sides = ["left", "right"] if mode == "link" else ["left"]
+    for side in sides:
+        if not any(_side_counts(con, side).values()):
+            mapped = ", ".join(m.left if side == "left" else m.right for m in mapping)
+            raise LinkageError(
+                f"the {side} file's identifying columns ({mapped}) are all empty "
+                "or unreadable: there is nothing to link on"
+            )
+    counts = _counts(con, mode, [*LINK_FIELDS, *extra])
+    present = frozenset(f for f in LINK_FIELDS if counts[f])
+    if len(present) < 2:
+        held = ", ".join(FIELD_LABELS[f] for f in sorted(present)) or "none"
+        raise LinkageError(
+            f"the files share {len(present)} identifying field(s) with values ({held}): "
+            "linking needs at least two, e.g. names and a date of birth or address. "
+            "Map more columns with --map FIELD:LEFTCOL=RIGHTCOL"
+        )
+    kept = [c for c in extra if counts[c]]
+    ids = tuple(c for c in kept if _looks_like_identifier(con, c))
+    return ModelSpec(
+        present=present,
+        extra_ids=ids,
+        extra_exact=tuple(c for c in kept if c not in ids),
+        link_type="link_only" if mode == "link" else "dedupe_only",
+    )
+
+
+def _looks_like_identifier(con: duckdb.DuckDBPyConnection, column: str) -> bool:
+    """Mostly distinct codes of five or more letters and digits: a customer or social
+    security number, compared exactly or with one character wrong (not a category)."""
+    row = con.execute(
+        f"SELECT count({column}), count(DISTINCT {column}), "
+        f"count(*) FILTER (regexp_full_match({column}, '[0-9a-z -]{{5,}}')) "
+        f"FROM sw_prepared"
+    ).fetchall()[0]
+    n, distinct, coded = (int(x or 0) for x in row)
+    return n > 0 and distinct >= 0.5 * n and coded >= 0.9 * n
 
 
 def _link(
     con: duckdb.DuckDBPyConnection,
     mode: str,
-    extra: tuple[str, ...],
+    spec: ModelSpec,
     threshold: float | None,
     out: Path,
     include_unlinked: bool,
     step: Step,
 ) -> tuple[int, int, float, str, tuple[str, ...]]:
-    spec = ModelSpec(
-        present=_present(con, mode),
-        extra_exact=extra,
-        link_type="link_only" if mode == "link" else "dedupe_only",
-    )
-    if not spec.prediction_rules():
-        raise LinkageError(
-            "the mapped fields are too few to compare records: map at least names and a "
-            "date of birth or postcode"
-        )
     db_api = DuckDBAPI(connection=con)
     n = int(con.execute("SELECT count(*) FROM sw_prepared").fetchall()[0][0])
+    spec, guard_notes = guard_blocking(con, "sw_prepared", spec, n)
     if mode == "link":
         con.execute(
             "CREATE TABLE sw_left AS SELECT * EXCLUDE (source_dataset) FROM sw_prepared "
@@ -330,13 +362,16 @@ def _link(
     step("scoring candidate pairs")
     scored = predict(linker)
     con.execute(
-        f"CREATE TABLE sw_pairs AS SELECT *, {veto_sql(spec)} AS veto FROM {scored.physical_name}"
+        f"CREATE TABLE sw_scored AS SELECT *, {veto_sql(spec)} AS veto, "
+        f"{household_sql(spec)} AS household, {differs_sql(spec)} AS differs "
+        f"FROM {scored.physical_name}"
     )
     if threshold is None:
-        choice = choose_threshold(histogram(con, "sw_pairs"))
+        choice = choose_threshold(histogram(con, "sw_scored"))
         thr, method = choice.match_probability, choice.method
     else:
         thr, method = threshold, "given"
+    con.execute("CREATE TABLE sw_pairs AS " + with_rivals_sql("sw_scored", thr))
     if mode == "link":
         ids = (
             "CASE WHEN source_dataset_l = 'left' THEN unique_id_l ELSE unique_id_r END AS left_id, "
@@ -359,4 +394,4 @@ def _link(
     pairs, links = con.execute(
         f"SELECT count(*), count(*) FILTER ({linked}) FROM sw_pairs"
     ).fetchall()[0]
-    return int(pairs), int(links), thr, method, training.notes
+    return int(pairs), int(links), thr, method, (*guard_notes, *training.notes)

@@ -27,8 +27,17 @@ from sharewell.linkage.index import (
     linkable_edges_sql,
     split_conflicting_clusters,
 )
-from sharewell.linkage.model import ModelSpec, anchor_sql, settings_hash, veto_sql
+from sharewell.linkage.model import (
+    PERSON_FIELDS,
+    ModelSpec,
+    anchor_sql,
+    differs_sql,
+    household_sql,
+    settings_hash,
+    veto_sql,
+)
 from sharewell.linkage.prepare import prepared_records_sql
+from sharewell.linkage.rivals import with_rivals_sql
 from sharewell.linkage.run import (
     PAIR_COLUMNS,
     RunSummary,
@@ -42,13 +51,12 @@ from sharewell.store.snapshot import publish_snapshot
 
 __all__ = ["link_new_records"]
 
-# Comparison output names -> the person fields they stand for (for the vetoes).
-_FIELD_OF_COMPARISON = {"given_name": "given_name", "dob": "dob", "nhs_number": "nhs_number"}
-
 
 def _spec_of(model: dict[str, object]) -> ModelSpec:
-    names = {c["output_column_name"] for c in model["comparisons"]}  # type: ignore[attr-defined]
-    return ModelSpec(present=frozenset(f for c, f in _FIELD_OF_COMPARISON.items() if c in names))
+    """The fields the saved model compares (read from its levels' SQL), for the vetoes."""
+    text = json.dumps(model["comparisons"])
+    present = frozenset(f for f in PERSON_FIELDS if f"{f}_l" in text)
+    return ModelSpec(present=present)
 
 
 def _tf_columns(model: dict[str, object]) -> list[str]:
@@ -96,13 +104,20 @@ def link_new_records(settings: Settings, *, step: Step = lambda _: None) -> RunS
             con.execute(
                 "CREATE TABLE sw_pairs AS SELECT NULL::VARCHAR AS unique_id_l, "
                 "NULL::VARCHAR AS unique_id_r, NULL::DOUBLE AS match_probability, "
-                "NULL::DOUBLE AS match_weight, NULL::VARCHAR AS veto, FALSE AS anchor LIMIT 0"
+                "NULL::DOUBLE AS match_weight, NULL::VARCHAR AS veto, FALSE AS anchor, "
+                "FALSE AS household, FALSE AS differs LIMIT 0"
             )
         else:
             step("scoring new records against the index and each other")
             _score_new(con, model, spec)
 
         step("assigning persons")
+        # Rivals: the links already in the index count as the better links they may lose to.
+        con.execute("ALTER TABLE sw_pairs RENAME TO sw_scored")
+        con.execute(
+            "CREATE TABLE sw_pairs AS "
+            + with_rivals_sql("sw_scored", float(threshold), context="ws.person_links")
+        )
         con.execute(
             "CREATE TABLE sw_edges AS " + linkable_edges_sql("sw_pairs", threshold, "sw_records")
         )
@@ -155,7 +170,8 @@ def _score_new(con: duckdb.DuckDBPyConnection, model: dict[str, object], spec: M
         CREATE TABLE sw_pairs AS
         SELECT least(unique_id_l, unique_id_r) AS unique_id_l,
                greatest(unique_id_l, unique_id_r) AS unique_id_r,
-               match_probability, match_weight, {veto} AS veto, {anchor_sql(spec)} AS anchor
+               match_probability, match_weight, {veto} AS veto, {anchor_sql(spec)} AS anchor,
+               {household_sql(spec)} AS household, {differs_sql(spec)} AS differs
         FROM (SELECT * FROM {between.physical_name}
               UNION ALL BY NAME SELECT * FROM {within.physical_name})
         QUALIFY row_number() OVER (PARTITION BY least(unique_id_l, unique_id_r),
@@ -176,7 +192,7 @@ def _assign(con: duckdb.DuckDBPyConnection) -> None:
     mapped = """
         SELECT least(a.node, b.node) AS unique_id_l, greatest(a.node, b.node) AS unique_id_r,
                max(e.match_probability) AS match_probability, max(e.match_weight) AS match_weight,
-               bool_or(e.anchor) AS anchor
+               bool_or(e.anchor) AS anchor, bool_and(e.household) AS household
         FROM {src} e
         JOIN sw_node_of a ON a.unique_id = e.unique_id_l
         JOIN sw_node_of b ON b.unique_id = e.unique_id_r
@@ -186,7 +202,7 @@ def _assign(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE sw_node_edges AS " + mapped.format(src="sw_edges"))
     con.execute(
         "CREATE TABLE sw_cl_raw AS SELECT *, 1.0 AS match_probability, 0.0 AS match_weight, "
-        "FALSE AS anchor "
+        "FALSE AS anchor, FALSE AS household "
         "FROM (" + cannot_link_sql("sw_pairs") + ")"
     )
     con.execute(

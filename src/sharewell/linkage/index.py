@@ -11,6 +11,8 @@ import duckdb
 from splink import DuckDBAPI
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
+from sharewell.linkage.rivals import SOFT_VETOES
+
 __all__ = [
     "PERSON_ID_SQL",
     "ambiguous_records",
@@ -63,14 +65,15 @@ def linkable_edges_sql(pairs: str, threshold: float, records: str) -> str:
     when both records are still present.
     """
     return f"""
-    SELECT p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight, p.anchor
+    SELECT p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight, p.anchor,
+           coalesce(p.household, FALSE) AS household
     FROM {pairs} AS p
     ANTI JOIN (SELECT * FROM ws.linkage_review_decisions WHERE decision = 'reject') AS d
         ON d.unique_id_l = p.unique_id_l AND d.unique_id_r = p.unique_id_r
     WHERE p.match_probability >= {threshold!r} AND p.veto IS NULL
     UNION ALL
     SELECT d.unique_id_l, d.unique_id_r, 1.0 AS match_probability,
-           NULL::DOUBLE AS match_weight, TRUE AS anchor
+           NULL::DOUBLE AS match_weight, TRUE AS anchor, FALSE AS household
     FROM ws.linkage_review_decisions AS d
     SEMI JOIN {records} AS a ON a.unique_id = d.unique_id_l
     SEMI JOIN {records} AS b ON b.unique_id = d.unique_id_r
@@ -202,11 +205,14 @@ def split_conflicting_clusters(
     edges: str,
     cannot_link: str,
     records: str | None = None,
+    relatives: str | None = None,
 ) -> int:
     """Re-cluster, with constraints, every cluster that holds a cannot-link pair.
 
     Connected components can chain a father and his son through a record with no date of
     birth; this keeps the strongest links and drops the ones that would join them.
+    ``relatives`` (unique_id_l, unique_id_r) are pairs that look like two relatives of one
+    household: inside such a cluster they are kept apart as well.
     Returns the number of clusters split.
     """
     bad = con.execute(
@@ -243,6 +249,13 @@ def split_conflicting_clusters(
         f"SELECT unique_id_l, unique_id_r FROM {cannot_link} "
         "SEMI JOIN sw_bad_nodes n ON n.unique_id = unique_id_l"
     ).fetchall()
+    if relatives is not None:
+        # A cluster that holds two people: pairs that look like two relatives of one
+        # household are kept apart too (weak alone, strong beside a cannot-link).
+        cl_rows += con.execute(
+            f"SELECT unique_id_l, unique_id_r FROM {relatives} "
+            "SEMI JOIN sw_bad_nodes n ON n.unique_id = unique_id_l"
+        ).fetchall()
     edge_list = [(a, b) for a, b in edge_rows]
     cannot = [(a, b) for a, b in cl_rows]
     groups = constrained_components(nodes, edge_list, cannot)
@@ -301,18 +314,22 @@ def _generations(
     return generation, born
 
 
+def _soft() -> str:
+    return f" AND p.veto NOT IN {SOFT_VETOES!r}" if SOFT_VETOES else ""
+
+
 def cannot_link_sql(pairs: str) -> str:
     """Pairs that must never share a person: hard-vetoed (unless accepted) and rejected.
 
-    Different dates of birth or NHS numbers are facts about two people; different given
-    names are not (a nickname the list lacks, a swapped and mistyped name), so that veto
-    only stops the direct link and lets the rest of the record's evidence decide.
+    Every veto is strong evidence of two people (veto_sql), so none of them may be joined
+    through other records either — except the pairs rivals.py sets aside for losing to
+    better links, which says which link is best, not that the two differ.
     """
     return f"""
     SELECT unique_id_l, unique_id_r FROM {pairs} AS p
     ANTI JOIN (SELECT * FROM ws.linkage_review_decisions WHERE decision = 'accept') AS d
         ON d.unique_id_l = p.unique_id_l AND d.unique_id_r = p.unique_id_r
-    WHERE p.veto IS NOT NULL AND p.veto <> 'different given names'
+    WHERE p.veto IS NOT NULL{_soft()}
     UNION
     SELECT unique_id_l, unique_id_r FROM ws.linkage_review_decisions WHERE decision = 'reject'
     """

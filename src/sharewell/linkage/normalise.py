@@ -11,9 +11,12 @@ ignores it) and is reported with ingest's reason; no record is ever dropped for 
 from __future__ import annotations
 
 from sharewell.ingest.normalisers import (
+    Normaliser,
+    address_normaliser,
     clean_text_sql,
     mapped_sql,
     missing_markers,
+    name_normaliser,
     nicknames,
     normaliser_for,
     quote_literal,
@@ -22,24 +25,28 @@ from sharewell.ingest.normalisers import (
     too_long_sql,
 )
 from sharewell.ingest.source_types import Column, source_type
+from sharewell.linkage.fields import LINK_FIELDS
 
-__all__ = ["FIELD_SYNONYMS", "RAW_FIELDS", "invalid_sql", "normalised_sql"]
+__all__ = [
+    "ADDRESS_LINE_SYNONYMS",
+    "FIELD_SYNONYMS",
+    "RAW_FIELDS",
+    "invalid_sql",
+    "normalised_sql",
+]
 
-# The standard fields link-files maps onto (raw, before derivation).
-RAW_FIELDS: tuple[str, ...] = (
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "postcode",
-    "address",
-    "uprn",
-    "nhs_number",
-    "phone",
-    "email",
-)
+# The standard fields link-files maps onto (raw, before derivation): linkage's fields, with
+# the date of birth under ingest's name.
+RAW_FIELDS: tuple[str, ...] = tuple("date_of_birth" if f == "dob" else f for f in LINK_FIELDS)
 
-# Column names commonly used for each standard field (lower-case, spaces/underscores removed).
+# Fields the generic person source type lacks (a hub's person_records has neither), with
+# the normaliser link-files gives them: a middle name is a name, a town is address text.
+_EXTRA_FIELDS: dict[str, Normaliser] = {
+    "middle_name": name_normaliser(),
+    "town": address_normaliser(),
+}
+
+# Column names commonly used for each standard field (lower-case, punctuation removed).
 FIELD_SYNONYMS: dict[str, str] = {
     **{f.replace("_", ""): f for f in RAW_FIELDS},
     "forename": "given_name",
@@ -47,18 +54,30 @@ FIELD_SYNONYMS: dict[str, str] = {
     "first": "given_name",
     "givenname": "given_name",
     "forenames": "given_name",
+    "fname": "given_name",
+    "middlename": "middle_name",
+    "middlenames": "middle_name",
+    "middle": "middle_name",
+    "middleinitial": "middle_name",
+    "mi": "middle_name",
+    "secondname": "middle_name",
+    "othernames": "middle_name",
     "surname": "family_name",
     "lastname": "family_name",
     "familyname": "family_name",
+    "lname": "family_name",
     "dob": "date_of_birth",
     "birthdate": "date_of_birth",
     "dateofbirth": "date_of_birth",
     "gender": "sex",
     "postalcode": "postcode",
     "zip": "postcode",
-    "addressline1": "address",
-    "address1": "address",
-    "street": "address",
+    "address": "address",
+    "town": "town",
+    "city": "town",
+    "posttown": "town",
+    "suburb": "town",
+    "locality": "town",
     "nhs": "nhs_number",
     "nhsno": "nhs_number",
     "nhsnumber": "nhs_number",
@@ -68,10 +87,36 @@ FIELD_SYNONYMS: dict[str, str] = {
     "emailaddress": "email",
 }
 
+# Columns that are lines of an address, joined in file order into the one address field.
+ADDRESS_LINE_SYNONYMS: frozenset[str] = frozenset(
+    {
+        "address",
+        "address1",
+        "address2",
+        "address3",
+        "addressline1",
+        "addressline2",
+        "addressline3",
+        "street",
+        "streetname",
+        "streetnumber",
+        "housenumber",
+        "houseno",
+        "housename",
+        "flat",
+        "unitnumber",
+    }
+)
+
 
 def _columns() -> dict[str, Column]:
     # The generic person list's columns: the same definitions ingest validates against.
-    return dict(source_type("person").columns)
+    cols = dict(source_type("person").columns)
+    return cols | {f: Column(name=f, type="string") for f in _EXTRA_FIELDS}
+
+
+def _normaliser(column: Column) -> Normaliser:
+    return _EXTRA_FIELDS.get(column.name) or normaliser_for(column)
 
 
 def _nicknames_sql() -> str:
@@ -89,7 +134,7 @@ def normalised_sql(raw: str, extra: tuple[str, ...] = ()) -> str:
     be read, ingest's reason (``why_FIELD``), for ``invalid_sql``.
     """
     cols = _columns()
-    norms = {f: normaliser_for(cols[f]) for f in RAW_FIELDS}
+    norms = {f: _normaliser(cols[f]) for f in RAW_FIELDS}
     keep = "unique_id, source_dataset" + "".join(f", {c}" for c in extra)
     extras0 = "".join(f", lower(trim(CAST({c} AS VARCHAR))) AS {c}" for c in extra)
     # One nested SELECT per layer so DuckDB computes each once (as ingest's staging does).

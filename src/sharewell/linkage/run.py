@@ -34,12 +34,15 @@ from sharewell.linkage.model import (
     PERSON_FIELDS,
     ModelSpec,
     anchor_sql,
+    differs_sql,
+    household_sql,
     settings_hash,
     veto_sql,
 )
 from sharewell.linkage.prepare import prepared_records_sql
+from sharewell.linkage.rivals import with_rivals_sql
 from sharewell.linkage.threshold import choose_threshold, probability_to_weight
-from sharewell.linkage.training import Step, model_dict, predict, train_linker
+from sharewell.linkage.training import Step, guard_blocking, model_dict, predict, train_linker
 from sharewell.store.snapshot import publish_snapshot
 
 __all__ = ["REVIEW_BAND", "RunSummary", "attach_workspace", "link_workspace", "runs_dir"]
@@ -98,7 +101,13 @@ def attach_workspace(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
     ensure_tables(con)
 
 
+def source_columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
+    """Column names of ``relation``."""
+    return {r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()}
+
+
 def present_fields(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
+    """The person fields with at least one value in ``table``."""
     counts = con.execute(
         "SELECT " + ", ".join(f"count({c})" for c in PERSON_FIELDS) + f" FROM {table}"
     ).fetchall()[0]
@@ -166,7 +175,8 @@ def _score_on_engine(
     source = f"read_parquet('{details}/*.parquet')" if details.is_dir() else f"'{details}'"
     con.execute(
         f"CREATE OR REPLACE TABLE sw_pairs AS SELECT {PAIR_COLUMNS}, {veto_sql(spec)} AS veto, "
-        f"{anchor_sql(spec)} AS anchor "
+        f"{anchor_sql(spec)} AS anchor, {household_sql(spec)} AS household, "
+        f"{differs_sql(spec)} AS differs "
         f"FROM {source}"
     )
     scored.drop_table_from_database_and_remove_from_cache()
@@ -209,13 +219,19 @@ def link_workspace(
             raise NotFound("the workspace has no person_records yet: ingest some extracts first")
         timer("preparing records")
         con.execute(
-            "CREATE OR REPLACE TABLE sw_records AS " + prepared_records_sql("ws.person_records")
+            "CREATE OR REPLACE TABLE sw_records AS "
+            + prepared_records_sql(
+                "ws.person_records", has=source_columns(con, "ws.person_records")
+            )
         )
         n = int(con.execute("SELECT count(*) FROM sw_records").fetchall()[0][0])
         if n < 2:
             raise LinkageError(f"person_records has {n} record(s): at least 2 are needed")
-        spec = ModelSpec(present=present_fields(con, "sw_records"))
+        spec, guard_notes = guard_blocking(
+            con, "sw_records", ModelSpec(present=present_fields(con, "sw_records")), n
+        )
         model, notes = _score_on_engine(con, session, spec, n, run_dir, timer)
+        notes = (*guard_notes, *notes)
         model_path = run_dir / "model.json"
         model_path.write_text(json.dumps(model, indent=2))
 
@@ -226,14 +242,30 @@ def link_workspace(
         else:
             thr, method = threshold, "given"
         timer("clustering into persons")
+        con.execute("CREATE OR REPLACE TABLE sw_scored AS SELECT * FROM sw_pairs")
+        con.execute("CREATE OR REPLACE TABLE sw_pairs AS " + with_rivals_sql("sw_scored", thr))
+        # Vetoed pairs with their reasons, for the report and for finding what went wrong.
+        con.execute(
+            f"COPY (SELECT {PAIR_COLUMNS}, veto FROM sw_pairs WHERE veto IS NOT NULL) "
+            f"TO '{run_dir / 'vetoes.parquet'}' (FORMAT parquet)"
+        )
         con.execute(
             "CREATE OR REPLACE TABLE sw_edges AS "
             + linkable_edges_sql("sw_pairs", thr, "sw_records")
         )
         cluster_edges(con, "sw_records", "sw_edges", "sw_clusters")
         con.execute("CREATE OR REPLACE TABLE sw_cannot_link AS " + cannot_link_sql("sw_pairs"))
+        con.execute(
+            "CREATE OR REPLACE TABLE sw_relatives AS "
+            "SELECT unique_id_l, unique_id_r FROM sw_pairs WHERE household"
+        )
         split = split_conflicting_clusters(
-            con, "sw_clusters", "sw_edges", "sw_cannot_link", records="sw_records"
+            con,
+            "sw_clusters",
+            "sw_edges",
+            "sw_cannot_link",
+            records="sw_records",
+            relatives="sw_relatives",
         )
         rejected_joined = _rejected_but_joined(con, "sw_clusters")
         timer("writing the person index")

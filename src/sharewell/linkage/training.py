@@ -8,23 +8,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import duckdb
 from splink import Linker
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.exceptions import EMTrainingException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from sharewell.errors import LinkageError
-from sharewell.linkage.model import (
-    DETERMINISTIC_RECALL,
-    BlockingRule,
-    ModelSpec,
-    person_settings,
-)
+from sharewell.linkage.blocking import DETERMINISTIC_RECALL, BlockingRule, oversized_rules
+from sharewell.linkage.model import ModelSpec, person_settings
+from sharewell.linkage.plan import EmSession, free_comparisons, training_plan
 
-__all__ = ["PREDICT_FLOOR", "Step", "Training", "predict", "prior_m_levels", "train_linker"]
+__all__ = [
+    "PREDICT_FLOOR",
+    "Step",
+    "Training",
+    "guard_blocking",
+    "predict",
+    "prior_m_levels",
+    "train_linker",
+]
 
 Step = Callable[[str], None]
 
@@ -45,6 +51,32 @@ class Training:
 
     linker: Linker
     notes: tuple[str, ...] = ()
+
+
+def guard_blocking(
+    con: duckdb.DuckDBPyConnection, table: str, spec: ModelSpec, n_records: int
+) -> tuple[ModelSpec, list[str]]:
+    """``spec`` without the blocking rules that would make too many pairs on ``table``."""
+    too_big = oversized_rules(
+        con, table, spec.candidate_rules(), n_records=n_records, link=spec.link_type == "link_only"
+    )
+    notes = [
+        f"blocking rule {name} left out: it would make {pairs:,} pairs on this data"
+        for name, pairs in too_big.items()
+        if name not in BROAD_RULES
+    ]
+    guarded = replace(spec, dropped_rules=frozenset(too_big))
+    if not guarded.prediction_rules():
+        raise LinkageError(
+            "the fields held are too unspecific to compare records at this scale (every "
+            "blocking rule would make too many pairs): map a name, date of birth or address"
+        )
+    return guarded, notes
+
+
+# The one-field rules at the end of PREDICTION_BLOCKING: dropping them at scale is the plan,
+# not news.
+BROAD_RULES = ("dob", "postcode", "names", "house", "phone", "uprn", "family", "given", "town")
 
 
 def _quiet() -> None:
@@ -86,29 +118,7 @@ def train_linker(
     step("estimating u (how often non-matches agree) by random sampling")
     u_pairs = min(max(U_PAIRS_MIN, n_records * 5.0), U_PAIRS_MAX)
     training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
-    notes: list[str] = []
-    for rule in spec.training_rules():
-        step(f"estimating m (how often matches agree) by EM, blocking on {rule.name}")
-        failed = _em(linker, rule)
-        if failed:
-            notes.append(f"EM blocked on {rule.name} was skipped: {failed}")
-    # Comparisons a failed session would have estimated: try rules that leave them free.
-    tried = 0
-    training_columns = {r.columns for r in spec.training_rules()}
-    for rule in spec.prediction_rules():
-        untrained = _untrained_columns(linker)
-        if not untrained or tried == FALLBACK_EM_RULES:
-            break
-        if set(rule.columns) & untrained or rule.columns in training_columns:
-            continue
-        tried += 1
-        step(f"estimating the remaining m by EM, blocking on {rule.name}")
-        failed = _em(linker, rule)
-        notes.append(
-            f"EM blocked on {rule.name} was skipped: {failed}"
-            if failed
-            else f"EM blocked on {rule.name} estimated what the training rules could not"
-        )
+    notes = _run_plan(linker, spec, step)
     by_comparison: dict[str, list[str]] = {}
     for comparison, level in prior_m_levels(linker):
         by_comparison.setdefault(comparison, []).append(level)
@@ -118,6 +128,46 @@ def train_linker(
         for c, levels in by_comparison.items()
     ]
     return Training(linker, tuple(notes))
+
+
+def _run_plan(linker: Linker, spec: ModelSpec, step: Step) -> list[str]:
+    """Run the EM plan (plan.py); a session that fails is replaced by another rule that
+    frees what it would have estimated. Returns notes on anything that went differently."""
+    comparisons = linker._settings_obj.comparisons
+    dialect = linker._db_api.sql_dialect.sqlglot_dialect
+    candidates = spec.em_rules()
+    plan = training_plan(candidates, comparisons, dialect)
+    notes: list[str] = []
+    queue = list(plan.sessions)
+    tried: set[str] = set()
+    covered: set[str] = set()
+    replacements = 0
+    while queue:
+        session = queue.pop(0)
+        tried.add(session.rule.name)
+        step(f"estimating m (how often matches agree) by EM, blocking on {session.rule.name}")
+        failed = _em(linker, session.rule)
+        if not failed:
+            covered |= set(session.estimates)
+            continue
+        notes.append(f"EM blocked on {session.rule.name} was skipped: {failed}")
+        missing = set(session.estimates) - covered - {n for s in queue for n in s.estimates}
+        if not missing or replacements == FALLBACK_EM_RULES:
+            continue
+        for rule in candidates:
+            frees = free_comparisons(rule, comparisons, dialect)
+            if rule.name not in tried and missing & set(frees) and len(frees) >= 2:
+                replacements += 1
+                notes.append(f"EM blocked on {rule.name} was tried instead")
+                queue.insert(0, EmSession(rule, frees))
+                break
+    if plan.untrainable:
+        notes.append(
+            "no EM blocking rule leaves "
+            + ", ".join(plan.untrainable)
+            + " free to be estimated (every usable rule blocks on it)"
+        )
+    return notes
 
 
 def _em(linker: Linker, rule: BlockingRule) -> str | None:
@@ -136,17 +186,6 @@ def _em(linker: Linker, rule: BlockingRule) -> str | None:
         linker._settings_obj.core_model_settings = before
         return _first_line(exc)
     return None
-
-
-def _untrained_columns(linker: Linker) -> set[str]:
-    """Input columns of the comparisons that have a level no EM session estimated."""
-    names = {c for c, _ in prior_m_levels(linker)}
-    return {
-        col.input_name
-        for comparison in linker._settings_obj.comparisons
-        if comparison.output_column_name in names
-        for col in comparison._input_columns_used_by_case_statement
-    }
 
 
 def _first_line(exc: Exception) -> str:

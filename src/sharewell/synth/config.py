@@ -19,6 +19,7 @@ PARTNER_EXTRACTS: tuple[str, ...] = (
     "westshire_mht/crisis_contacts",
     "westshire_icb/over65_register",
     "westshire_ambulance/mh_callouts",
+    "westshire_cc/council_tax_discounts",
 )
 
 
@@ -139,6 +140,20 @@ DEFAULT_QUALITY: dict[str, PartnerQuality] = {
         nhs_missing=0.60,
         nhs_typo=0.01,
         duplicate=0.04,
+    ),
+    # Revenues and benefits: the single person discount list. Names as the liable party
+    # gave them and the property from the valuation list (UPRNs nearly always there);
+    # no date of birth, sex or NHS number, as a council tax extract holds none.
+    "westshire_cc/council_tax_discounts": _q(
+        typo=0.02,
+        nickname=0.08,
+        swapped_names=0.005,
+        address_variant=0.05,
+        stale_address=0.10,
+        postcode_missing=0.005,
+        uprn_missing=0.02,
+        nhs_missing=1.0,
+        duplicate=0.01,
     ),
 }
 

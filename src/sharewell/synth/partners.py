@@ -329,6 +329,25 @@ EXTRACT_SHAPES: tuple[ExtractShape, ...] = (
             },
         },
     ),
+    # A partner whose extract lacks a field: no date of birth (linkage uses what it holds).
+    ExtractShape(
+        partner="westshire_cc",
+        name="council_tax_discounts",
+        source_type="person",
+        file="westshire_cc/council_tax_discounts.csv",
+        date_format="dmy",
+        record_prefix="CTX",
+        person_index=True,
+        columns=(
+            ("Account Reference", "record_id"),
+            ("Liable Party Forename", "given_name"),
+            ("Liable Party Surname", "family_name"),
+            ("Property Address", "address"),
+            ("Property Postcode", "postcode"),
+            ("UPRN", "uprn"),
+            ("Band", None),
+        ),
+    ),
 )
 
 

@@ -357,6 +357,16 @@ def _stream_fields(
             rng.choice(4, len(s.person), p=[0.05, 0.45, 0.4, 0.1])
         ]
         return s, {**s.fields, "Category": category}
+    if shape.source_type == "person":
+        # The council's single person discount list: every adult who lives alone, as at the
+        # end of the window, with the property's council tax band.
+        p = pop.people
+        alone = np.flatnonzero(p.lives_alone & (p.age >= 18))
+        s = EventStream(alone, np.full(len(alone), pop.days - 1), {})
+        band = np.array(list("ABCDEFGH"), dtype=object)[
+            rng.choice(8, len(alone), p=[0.2, 0.2, 0.22, 0.15, 0.1, 0.07, 0.05, 0.01])
+        ]
+        return s, {"Band": band}
     raise ValueError(f"no event stream for source type {shape.source_type}")  # pragma: no cover
 
 
