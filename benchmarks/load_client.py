@@ -6,7 +6,9 @@ answered (a closed loop would slow down with the server and hide queueing). At m
 counted as refused ("overloaded"), as a browser's user would give up, rather than queued in
 the generator (which would then measure itself, not the server). Each request is
 one of the front-line journeys, in a fixed mix: flag lookups (a person found, a person not
-found) and the two list views. Prints one JSON summary on stdout.
+found) and the two list views; ``api_lookup_found`` / ``api_lookup_unknown`` send the same
+lookups as JSON to ``/api/v1/lookup``, as a control room's system would. Prints one JSON
+summary on stdout.
 
     python -m benchmarks.load_client --base http://127.0.0.1:8000 --rate 200 --seconds 60 \
         --password ... --lookup-json '{"given_name": ...}'
@@ -82,9 +84,22 @@ def request_for(
         return FIRE_CREW, {"method": "GET", "url": f"/safe-and-well?as_of={AS_OF}"}
     if kind == "crisis_cohort":
         return CRISIS_TEAM, {"method": "GET", "url": f"/crisis-cohort?as_of={AS_OF}"}
-    details = found if kind == "lookup_found" else UNKNOWN
+    details = found if kind.endswith("lookup_found") else UNKNOWN
+    if kind.startswith("api_"):
+        # As a control room's or A&E's system calls it: JSON, the officer's session.
+        body = {"purpose": "mh_crisis_care", "as_of": AS_OF, **_iso(details)}
+        return OFFICER, {"method": "POST", "url": "/api/v1/lookup", "json": body}
     data = {"csrf_token": csrf[OFFICER], "purpose": "mh_crisis_care", "as_of": AS_OF}
     return OFFICER, {"method": "POST", "url": "/lookup", "data": {**data, **details}}
+
+
+def _iso(details: dict[str, str]) -> dict[str, str]:
+    """The details with the date of birth as the API takes it (ISO), not as typed (d/m/Y)."""
+    dob = details.get("date_of_birth", "")
+    if "/" in dob:
+        day, month, year = dob.split("/")
+        dob = f"{year}-{month}-{day}"
+    return {**details, "date_of_birth": dob}
 
 
 async def run(

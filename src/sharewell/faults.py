@@ -29,6 +29,9 @@ FAULT_STEPS: dict[str, str] = {
     "link.index_replaced": "a full run has replaced the person index inside its transaction; "
     "links and review queue not yet",
     "link.before_commit": "every write of a full linkage run is done; not committed",
+    "audit.before_commit": "a group of audit entries is appended inside its transaction; not "
+    "committed, so no request in the group has been answered",
+    "audit.committed": "a group of audit entries is committed; its requests not yet answered",
     "snapshot.before_pointer": "a new read snapshot is written whole under its version's name; "
     "the CURRENT pointer still names the previous version",
 }

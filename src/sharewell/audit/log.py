@@ -29,6 +29,7 @@ from sharewell.audit.chain import (
     head_message,
     row_to_entry,
 )
+from sharewell.audit.group import group_for
 from sharewell.audit.keys import KeyRing, load_key_ring
 from sharewell.audit.verify import Anchor, head_problem, verify_chain
 from sharewell.errors import StoreError
@@ -204,9 +205,13 @@ def insert_audited(
 
 
 def record(engine: Engine, event: AuditEvent) -> AuditEntry:
-    """Append one entry in its own transaction."""
-    with audit_transaction(engine) as conn:
-        return append(conn, event)
+    """Append one entry; it is committed before this returns.
+
+    The one way to write an audit entry on its own: appends from this process's concurrent
+    requests are group-committed (``audit.group``), each waiting for its group's commit.
+    """
+    (entry,) = group_for(engine).record(engine, [event], append, audit_transaction)
+    return entry
 
 
 def entries(
