@@ -62,7 +62,7 @@ NOT_PARTNER_DATA: dict[str, str] = {
     "agreement check": "an agreement file",
     "agreement suspend": "an agreement change",
     "audit verify": "the chain's check",
-    "audit person": "a person's access report from the audit log",
+    "audit person": "who saw a person, from the audit log: --user (IG lead or admin), recorded",
     "audit agreement": "an agreement's use from the audit log",
     "audit checkpoint": "a signed (entry number, hash) of the audit chain: no records",
     "audit check-checkpoint": "checks a checkpoint's signature on a partner's machine",

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from sharewell.agreements import governed_read, seed_demo_partnership
-from sharewell.audit import agreement_usage_report, subject_access_report
+from sharewell.audit import agreement_usage_report, entries, subject_access_report
 from sharewell.cli import ExitCode, main
 from sharewell.config import Settings
 from sharewell.errors import AccessDenied
@@ -88,9 +88,28 @@ def test_audit_commands_report_in_json(tmp_path: Path, capsys: pytest.CaptureFix
     _activity(operational_engine(Settings(hub_dir=hub).operational_url(), hub / "audit-keys.json"))
     capsys.readouterr()
 
-    assert main(["audit", "person", "P-17", "--hub", str(hub), "--json"]) == ExitCode.OK
-    person = json.loads(capsys.readouterr().out)
-    assert person["seen_by_organisations"] == ["westshire_fire", "westshire_mht"]
+    assert main(["partnership", "seed-demo", "--hub", str(hub)]) == ExitCode.OK
+    capsys.readouterr()
+    person = ["audit", "person", "P-17", "--hub", str(hub), "--json"]
+    # Who saw a person is itself a look at that person: asked as someone, IG leads only.
+    assert main(person) == ExitCode.USAGE
+    capsys.readouterr()
+    assert main([*person, "--user", "westshire_fire.frontline"]) == ExitCode.DENIED
+    assert "P-17" not in capsys.readouterr().out
+    assert main([*person, "--user", "hub.admin"]) == ExitCode.OK
+    report = json.loads(capsys.readouterr().out)
+    assert report["seen_by_organisations"] == ["westshire_fire", "westshire_mht"]
+    assert main([*person, "--user", "westshire_fire.ig_lead"]) == ExitCode.OK
+    shown = json.loads(capsys.readouterr().out)["entries"]
+    assert shown and {e["organisation"] for e in shown} <= {"westshire_fire", "westshire_mht"}
+    looks = [
+        e
+        for e in entries(
+            operational_engine(Settings(hub_dir=hub).operational_url(), hub / "audit-keys.json")
+        )
+        if e.target == "person access report"
+    ]
+    assert [e.actor for e in looks] == ["hub.admin", "westshire_fire.ig_lead"]
     assert (
         main(["audit", "agreement", "fire-prevention", "--hub", str(hub), "--json"]) == ExitCode.OK
     )

@@ -11,6 +11,7 @@ import typer
 from sharewell.cli.options import (
     HubOption,
     JsonOption,
+    UserOption,
     governance_hub,
     settings_for,
 )
@@ -163,16 +164,37 @@ def audit_reseal(
 @audit_app.command("person")
 def audit_person(
     person_id: Annotated[str, typer.Argument(help="Internal person id.")],
+    user: UserOption,
     hub: HubOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Subject access: who saw this person's data, when, under which agreement and purpose."""
-    from sharewell.audit import subject_access_report
+    """Subject access: who saw this person's data, when, under which agreement and purpose.
+
+    Asked as an IG lead (their organisation's staff and every read of its data) or the hub
+    administrator (every entry); the look is itself recorded, as on the web.
+    """
+    from sharewell.errors import AccessDenied
+    from sharewell.partnership import get_user
+    from sharewell.web.data_access import person_access_report
+    from sharewell.web.roles import Principal
 
     engine, _ = governance_hub(hub)
-    report = subject_access_report(engine, person_id)
+    found = get_user(engine, user)
+    caller = Principal(found.username, found.username, found.organisation, found.role)
+    if not found.active or not caller.may("audit.search"):
+        raise AccessDenied(
+            f"{user} may not read the audit log: a person's access report is for IG leads "
+            "and the hub administrator"
+        )
+    report, shown = person_access_report(engine, caller, person_id)
     if as_json:
-        emit_json(report)
+        emit_json(
+            {
+                "person_id": person_id,
+                "seen_by_organisations": report.seen_by_organisations,
+                "entries": shown,
+            }
+        )
         return
     console.print(
         rows_table(
@@ -189,7 +211,7 @@ def audit_person(
                     f"{e.agreement_id} v{e.agreement_version}" if e.agreement_id else None,
                     e.outcome,
                 ]
-                for e in report.entries
+                for e in shown
             ],
         )
     )

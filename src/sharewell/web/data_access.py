@@ -15,8 +15,15 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from sharewell.agreements import agreement_history, current_agreements
-from sharewell.audit import AuditEntry
+from sharewell.audit import (
+    AuditEntry,
+    AuditEvent,
+    SubjectAccessReport,
+    record,
+    subject_access_report,
+)
 from sharewell.ingest.source_types import load_source_types
+from sharewell.web.roles import Principal
 
 __all__ = [
     "READ_ACTIONS",
@@ -26,6 +33,7 @@ __all__ = [
     "entry_dataset",
     "matching",
     "owner_index",
+    "person_access_report",
 ]
 
 # The actions that read records: a view or lookup, identities revealed, data written out.
@@ -127,3 +135,38 @@ def matching(reads: Sequence[DataRead], filters: Mapping[str, str]) -> list[Data
         )
 
     return [r for r in reads if keep(r)]
+
+
+def person_access_report(
+    engine: Engine, user: Principal, person_id: str
+) -> tuple[SubjectAccessReport, list[AuditEntry]]:
+    """The subject access report, cut to what the user may see, and recorded as a look.
+
+    An IG lead sees the entries of their own staff and every read of their organisation's
+    data about the person, whoever made it; the hub administrator sees every entry.
+    """
+    report = subject_access_report(engine, person_id)
+    if user.sees_every_organisation:
+        shown = list(report.entries)
+    else:
+        theirs = {
+            r.entry.seq for r in data_reads(report.entries, owner_index(engine), user.organisation)
+        }
+        shown = [
+            e for e in report.entries if e.organisation == user.organisation or e.seq in theirs
+        ]
+    # Looking up who saw a person is itself a look at that person: it goes on the record.
+    record(
+        engine,
+        AuditEvent(
+            actor=user.name,
+            action="access",
+            target="person access report",
+            outcome="allow",
+            organisation=user.organisation,
+            role=user.role,
+            persons=(person_id,),
+            detail={"entries_shown": len(shown)},
+        ),
+    )
+    return report, shown

@@ -28,7 +28,6 @@ from sharewell.audit import (
     SubjectAccessReport,
     entries,
     record,
-    subject_access_report,
     verify,
 )
 from sharewell.audit.chain import AUDIT_ACTIONS, AUDIT_OUTCOMES
@@ -37,7 +36,13 @@ from sharewell.ingest import write_csv
 from sharewell.ingest.source_types import load_source_types
 from sharewell.partnership import PURPOSES
 from sharewell.views.lookup import normalise_query
-from sharewell.web.data_access import DataRead, data_reads, matching, owner_index
+from sharewell.web.data_access import (
+    DataRead,
+    data_reads,
+    matching,
+    owner_index,
+    person_access_report,
+)
 from sharewell.web.dates import PARTS, DateField, read_date
 from sharewell.web.deps import CsrfChecked, HubEngine, HubSettings, api_permission, page_permission
 from sharewell.web.names import organisation_names
@@ -107,41 +112,6 @@ def audit_search(
     )
 
 
-def _person_report(
-    engine: Engine, user: Principal, person_id: str
-) -> tuple[SubjectAccessReport, list[AuditEntry]]:
-    """The subject access report, cut to what the user may see, and recorded as a look.
-
-    An IG lead sees the entries of their own staff and every read of their organisation's
-    data about the person, whoever made it; the hub administrator sees every entry.
-    """
-    report = subject_access_report(engine, person_id)
-    if user.sees_every_organisation:
-        shown = list(report.entries)
-    else:
-        theirs = {
-            r.entry.seq for r in data_reads(report.entries, owner_index(engine), user.organisation)
-        }
-        shown = [
-            e for e in report.entries if e.organisation == user.organisation or e.seq in theirs
-        ]
-    # Looking up who saw a person is itself a look at that person: it goes on the record.
-    record(
-        engine,
-        AuditEvent(
-            actor=user.name,
-            action="access",
-            target="person access report",
-            outcome="allow",
-            organisation=user.organisation,
-            role=user.role,
-            persons=(person_id,),
-            detail={"entries_shown": len(shown)},
-        ),
-    )
-    return report, shown
-
-
 def _person_page(
     request: Request,
     user: Principal,
@@ -198,7 +168,7 @@ def audit_person(
             errors={"family_name": problem},
             status_code=404,
         )
-    report, shown = _person_report(engine, user, person_id)
+    report, shown = person_access_report(engine, user, person_id)
     return _person_page(request, user, person_id=person_id, report=report, shown=shown)
 
 
@@ -456,5 +426,5 @@ def api_audit_person(
     """Who saw one person's data (the caller's organisation's slice); the look is recorded."""
     if not person_exists(settings, person_id.strip()):
         raise NotFound(f"no person {person_id.strip()!r} in the person index")
-    _, shown = _person_report(engine, caller, person_id.strip())
+    _, shown = person_access_report(engine, caller, person_id.strip())
     return [_entry_body(e) for e in shown]
