@@ -23,8 +23,9 @@ venv: $(STAMP) $(ASSETS)/.built
 # Dart Sass (sass, from npm) so it uses the service's own font, not GOV.UK's GDS Transport
 # (src/sharewell/web/styles/), with its images but not its font files; Vega (the charts);
 # Swagger UI for /api/docs, so the API's page works without the internet. No package needs an
-# install script (--ignore-scripts: nothing runs at install, nothing calls home).
-$(ASSETS)/.built: package.json package-lock.json $(STYLES)/govuk-frontend.scss
+# install script (--ignore-scripts: nothing runs at install, nothing calls home). Rebuilt when
+# this Makefile changes too, so a checkout made before an asset was added gets it.
+$(ASSETS)/.built: package.json package-lock.json $(STYLES)/govuk-frontend.scss Makefile
 	npm ci --no-audit --no-fund --silent --ignore-scripts
 	rm -rf $(ASSETS) $(CHARTS) $(SWAGGER)
 	mkdir -p $(ASSETS)/assets $(CHARTS) $(SWAGGER)
