@@ -8,9 +8,10 @@ cookies or tokens.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
@@ -25,6 +26,7 @@ from sharewell.web.security import csrf_token, csrf_valid
 __all__ = [
     "SESSION_COOKIE",
     "SIGN_IN_COOKIE",
+    "ApiAsOf",
     "ApiCaller",
     "CsrfChecked",
     "CurrentUser",
@@ -37,6 +39,12 @@ __all__ = [
     "form_token",
     "page_permission",
     "set_cookie",
+]
+
+# An API view's date: as on this day, or (None) the latest date in the data it draws on.
+ApiAsOf = Annotated[
+    date | None,
+    Query(description="Draw the view up as on this date (default: the latest date in the data)"),
 ]
 
 SESSION_COOKIE = "sharewell_session"

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from sharewell.errors import AccessDenied
 from sharewell.views.crisis_care import crisis_cohort_for
-from sharewell.web.deps import HubEngine, HubSettings, api_permission
+from sharewell.web.deps import ApiAsOf, HubEngine, HubSettings, api_permission
 from sharewell.web.frontline import Frontline, dated_view
 from sharewell.web.paging import page_of
 from sharewell.web.refusals import refusal_page
@@ -94,18 +94,12 @@ class CrisisCohortBody(BaseModel):
     members: list[CohortMemberBody]
 
 
-AsOf = Annotated[
-    date | None,
-    Query(description="Draw the view up as on this date (default: the latest date in the data)"),
-]
-
-
 @api.get("/crisis-cohort", response_model=CrisisCohortBody)
 def api_crisis_cohort(
     caller: ApiFrontline,
     engine: HubEngine,
     settings: HubSettings,
-    as_of: AsOf = None,
+    as_of: ApiAsOf = None,
 ) -> CrisisCohortBody:
     """The crisis cohort the mental health crisis care agreement allows the caller."""
     when = as_of or dated_view(engine, settings, caller, "crisis_cohort", {}).as_of.value

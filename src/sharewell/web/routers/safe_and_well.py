@@ -30,7 +30,7 @@ from sharewell.views.safe_and_well import (
     safe_and_well_list,
 )
 from sharewell.web.charts import risk_distribution
-from sharewell.web.deps import HubEngine, HubSettings, api_permission
+from sharewell.web.deps import ApiAsOf, HubEngine, HubSettings, api_permission
 from sharewell.web.frontline import DatedView, Frontline, dated_view
 from sharewell.web.paging import page_of
 from sharewell.web.refusals import refusal_page
@@ -233,18 +233,12 @@ class SafeAndWellBody(BaseModel):
     households: list[HouseholdBody]
 
 
-AsOf = Annotated[
-    date | None,
-    Query(description="Draw the view up as on this date (default: the latest date in the data)"),
-]
-
-
 @api.get("/safe-and-well", response_model=SafeAndWellBody)
 def api_safe_and_well(
     caller: ApiFrontline,
     engine: HubEngine,
     settings: HubSettings,
-    as_of: AsOf = None,
+    as_of: ApiAsOf = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 50,
 ) -> SafeAndWellBody:
     """The ranked visit list the fire prevention agreement allows the caller, with reasons."""
