@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from sharewell.cli.options import (
+    AcceptShrinkOption,
     HubOption,
     JsonOption,
     hub_workspace,
@@ -100,13 +101,7 @@ def ingest(
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="Mapping file: partner columns to canonical.")
     ] = None,
-    accept_shrink: Annotated[
-        bool,
-        typer.Option(
-            "--accept-shrink",
-            help="Replace the current version even if this file has far fewer rows (checked).",
-        ),
-    ] = False,
+    accept_shrink: AcceptShrinkOption = False,
     allow_missing_columns: Annotated[
         bool,
         typer.Option(

@@ -1,4 +1,5 @@
-"""The options many commands share (``--hub``, ``--json``, ``--user``, ``--as-of``); the hub."""
+"""The options many commands share (``--hub``, ``--json``, ``--user``, ``--as-of``,
+``--accept-shrink``); the hub."""
 
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ def settings_for(hub: Path | None) -> Settings:
     return settings.model_copy(update={"hub_dir": hub}) if hub is not None else settings
 
 
+AcceptShrinkOption = Annotated[
+    bool,
+    typer.Option(
+        "--accept-shrink",
+        help="Replace the current version even if a file has far fewer rows than it (checked).",
+    ),
+]
 UserOption = Annotated[
     str, typer.Option("--user", help="Who is asking (a user of the hub); the policy decides.")
 ]

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from sharewell.cli.options import (
+    AcceptShrinkOption,
     HubOption,
     JsonOption,
     hub_workspace,
@@ -95,13 +96,7 @@ def encode(
 @pprl_app.command("load")
 def pprl_load(
     files: Annotated[list[Path], typer.Argument(help="Encoded files from `sharewell encode`.")],
-    accept_shrink: Annotated[
-        bool,
-        typer.Option(
-            "--accept-shrink",
-            help="Replace current versions even if a file has far fewer rows (checked).",
-        ),
-    ] = False,
+    accept_shrink: AcceptShrinkOption = False,
     hub: HubOption = None,
     as_json: JsonOption = False,
 ) -> None:

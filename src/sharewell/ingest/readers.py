@@ -9,7 +9,6 @@ cannot be read at all raises ``IngestError`` and leaves nothing behind.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import io
@@ -26,6 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from sharewell.errors import IngestError
+from sharewell.ingest.encodings import detect_encoding, transcode
 
 __all__ = ["RawExtract", "ReaderProblem", "read_extract"]
 
@@ -39,7 +39,6 @@ EXCEL_FULL_CHECK_BYTES = 20 * 1024 * 1024
 MAX_LINE_BYTES = 64 * 1024 * 1024
 # The header is read from the file's first characters; a header longer is not a header.
 HEADER_SAMPLE_CHARS = 256 * 1024
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -121,67 +120,6 @@ def _sniff_kind(path: Path) -> str:
 # --- CSV --------------------------------------------------------------------------------
 
 
-def _detect_encoding(path: Path) -> tuple[str, bool]:
-    """(encoding, mixed): utf-8, utf-8-sig, utf-16, cp1252 or latin-1; mixed if lines differ."""
-    with path.open("rb") as fh:
-        head = fh.read(4)
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16", False
-        fh.seek(0)
-        sample = fh.read(64 * 1024)
-        if b"\x00" in sample:
-            raise _refuse(path, "this is not a text file (it contains binary data)")
-        fh.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        try:
-            while chunk := fh.read(_CHUNK):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            pass
-        else:
-            return ("utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"), False
-        # Not UTF-8 throughout: a Windows export, or lines from two systems pasted together.
-        fh.seek(0)
-        utf8_lines = legacy_lines = 0
-        for line in fh:
-            if line.isascii():
-                continue
-            try:
-                line.decode("utf-8")
-                utf8_lines += 1
-            except UnicodeDecodeError:
-                legacy_lines += 1
-    legacy = _legacy_encoding(path)
-    return legacy, utf8_lines > 0 and legacy_lines > 0
-
-
-def _legacy_encoding(path: Path) -> str:
-    # cp1252 leaves five bytes undefined; latin-1 decodes anything.
-    try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(_CHUNK):
-                chunk.decode("cp1252")
-    except UnicodeDecodeError:
-        return "latin-1"
-    return "cp1252"
-
-
-def _transcode(path: Path, encoding: str, mixed: bool, out: Path) -> None:
-    """Write ``path`` as UTF-8 to ``out``; with ``mixed``, each line in whichever fits."""
-    with path.open("rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
-        if mixed:
-            for line in src:
-                try:
-                    dst.write(line.decode("utf-8"))
-                except UnicodeDecodeError:
-                    dst.write(line.decode(encoding))
-            return
-        reader = codecs.getreader(encoding)(src)
-        while chunk := reader.read(_CHUNK):
-            dst.write(chunk)
-
-
 def _header(text_path: Path) -> tuple[str, list[str]]:
     """The delimiter (the commonest candidate in the first line) and the header's fields."""
     with text_path.open(encoding="utf-8-sig", newline="") as fh:
@@ -214,12 +152,12 @@ def _header(text_path: Path) -> tuple[str, list[str]]:
 
 
 def _read_csv(conn: duckdb.DuckDBPyConnection, path: Path, table: str, tmp: Path) -> RawExtract:
-    encoding, mixed = _detect_encoding(path)
+    encoding, mixed = detect_encoding(path)
     warnings: list[str] = []
     text_path = path
     if encoding not in ("utf-8", "utf-8-sig"):
         text_path = tmp / "extract-utf8.csv"
-        _transcode(path, encoding, mixed, text_path)
+        transcode(path, encoding, mixed, text_path)
         if mixed:
             warnings.append(
                 f"the file mixes UTF-8 and {encoding} lines; each line was read in the encoding "
